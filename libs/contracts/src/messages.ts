@@ -1,0 +1,201 @@
+import { z } from 'zod'
+
+export const EVENTS_EXCHANGE = 'chatty.events'
+export const COMMANDS_EXCHANGE = 'chatty.commands'
+
+/** One kind of message: its name, where it is routed, and the schema of its data. */
+export interface MessageDefinition<
+  Type extends string = string,
+  Schema extends z.ZodType = z.ZodType,
+> {
+  type: Type
+  version: number
+  exchange: typeof EVENTS_EXCHANGE | typeof COMMANDS_EXCHANGE
+  routingKey: string
+  schema: Schema
+}
+
+export type MessageData<D extends MessageDefinition> = z.infer<D['schema']>
+
+function event<const Type extends string, Schema extends z.ZodType>(
+  type: Type,
+  routingKey: string,
+  schema: Schema,
+): MessageDefinition<Type, Schema> {
+  return { type, version: 1, exchange: EVENTS_EXCHANGE, routingKey, schema }
+}
+
+function command<const Type extends string, Schema extends z.ZodType>(
+  type: Type,
+  routingKey: string,
+  schema: Schema,
+): MessageDefinition<Type, Schema> {
+  return { type, version: 1, exchange: COMMANDS_EXCHANGE, routingKey, schema }
+}
+
+const id = z.uuid()
+const at = z.iso.datetime({ offset: true })
+const role = z.enum(['user', 'moderator', 'admin'])
+const visibility = z.enum(['public', 'followers', 'private'])
+
+export const UserRegistered = event(
+  'UserRegistered',
+  'user.registered',
+  z.object({
+    userId: id,
+    username: z.string(),
+    email: z.string(),
+    displayName: z.string(),
+    role: role.default('user'),
+    registeredAt: at,
+  }),
+)
+
+export const UserEmailVerified = event(
+  'UserEmailVerified',
+  'user.email_verified',
+  z.object({ userId: id, verifiedAt: at }),
+)
+
+export const UserProfileUpdated = event(
+  'UserProfileUpdated',
+  'user.profile_updated',
+  z.object({
+    userId: id,
+    displayName: z.string(),
+    bio: z.string(),
+    avatarUrl: z.string().nullable(),
+  }),
+)
+
+export const UserRoleChanged = event(
+  'UserRoleChanged',
+  'user.role_changed',
+  z.object({ userId: id, role, changedBy: id.nullable() }),
+)
+
+export const UserBanned = event(
+  'UserBanned',
+  'user.banned',
+  z.object({
+    userId: id,
+    reason: z.string(),
+    bannedBy: id,
+    bannedAt: at,
+    until: at.nullable().optional(),
+  }),
+)
+
+export const UserUnbanned = event(
+  'UserUnbanned',
+  'user.unbanned',
+  z.object({ userId: id, unbannedBy: id, unbannedAt: at }),
+)
+
+export const UserDeleted = event('UserDeleted', 'user.deleted', z.object({ userId: id }))
+
+const postBody = {
+  postId: id,
+  authorId: id,
+  content: z.string(),
+  title: z.string().nullable(),
+  tags: z.array(z.string()),
+  mentions: z.array(z.string()),
+  visibility,
+}
+
+export const PostCreated = event(
+  'PostCreated',
+  'post.created',
+  z.object({ ...postBody, createdAt: at }),
+)
+
+export const PostUpdated = event(
+  'PostUpdated',
+  'post.updated',
+  z.object({ ...postBody, updatedAt: at }),
+)
+
+export const PostDeleted = event(
+  'PostDeleted',
+  'post.deleted',
+  z.object({ postId: id, authorId: id, deletedBy: id, deletedAt: at }),
+)
+
+export const PostTakedownRequested = event(
+  'PostTakedownRequested',
+  'post.takedown_requested',
+  z.object({ postId: id, reason: z.string(), requestedBy: id }),
+)
+
+const follow = z.object({ followerId: id, followeeId: id, at })
+export const Followed = event('Followed', 'follow.created', follow)
+export const Unfollowed = event('Unfollowed', 'follow.deleted', follow)
+
+export const EMAIL_TEMPLATES = ['verify-email', 'password-reset', 'welcome', 'account-banned'] as const
+export type EmailTemplate = (typeof EMAIL_TEMPLATES)[number]
+
+const emailOutcome = {
+  emailId: id,
+  userId: id.nullable().optional(),
+  to: z.string(),
+  template: z.enum(EMAIL_TEMPLATES),
+}
+export const EmailDelivered = event(
+  'EmailDelivered',
+  'email.delivered',
+  z.object({ ...emailOutcome, deliveredAt: at }),
+)
+export const EmailFailed = event(
+  'EmailFailed',
+  'email.failed',
+  z.object({ ...emailOutcome, reason: z.string(), failedAt: at }),
+)
+
+/** Secrets (codes, reset tokens) travel only in this command, never in a broadcast event. */
+export const SendEmail = command(
+  'SendEmail',
+  'email.send',
+  z.object({
+    emailId: id,
+    to: z.email(),
+    userId: id.nullable().optional(),
+    template: z.enum(EMAIL_TEMPLATES),
+    params: z.record(z.string(), z.string()),
+  }),
+)
+
+/** Every message definition, for topology and for looking a type up by name. */
+export const MESSAGES = [
+  UserRegistered,
+  UserEmailVerified,
+  UserProfileUpdated,
+  UserRoleChanged,
+  UserBanned,
+  UserUnbanned,
+  UserDeleted,
+  PostCreated,
+  PostUpdated,
+  PostDeleted,
+  PostTakedownRequested,
+  Followed,
+  Unfollowed,
+  EmailDelivered,
+  EmailFailed,
+  SendEmail,
+] as const
+
+/** What travels on the wire for every event and command. */
+export const envelopeSchema = z.object({
+  id: z.uuid(),
+  type: z.string().min(1),
+  version: z.number().int().positive(),
+  occurredAt: at,
+  producer: z.string().min(1),
+  correlationId: z.string().nullable(),
+  data: z.unknown(),
+})
+
+export type Envelope<Data = unknown> = Omit<z.infer<typeof envelopeSchema>, 'data'> & {
+  data: Data
+}
