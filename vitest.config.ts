@@ -1,22 +1,30 @@
 import { defineConfig } from 'vitest/config'
 
-const resolve = { conditions: ['@chatty/source'] }
+// Workspace packages resolve to their TypeScript sources, so tests need no build first.
+const conditions = ['@chatty/source', 'module', 'node', 'development|production']
+const resolve = { conditions }
+const setupFiles = ['libs/testing/src/setup-logging.ts']
+const ssr = { resolve: { conditions, externalConditions: conditions } }
 
 export default defineConfig({
   test: {
     projects: [
       {
         resolve,
+        ssr,
         test: {
           name: 'unit',
+          setupFiles,
           include: ['{apps,libs,infra}/*/src/**/*.test.ts', 'infra/*/src/**/*.test.ts'],
           exclude: ['**/*.int.test.ts', '**/*.e2e.test.ts', '**/node_modules/**', '**/dist/**'],
         },
       },
       {
         resolve,
+        ssr,
         test: {
           name: 'integration',
+          setupFiles,
           include: ['{apps,libs,infra}/**/src/**/*.int.test.ts'],
           exclude: ['**/node_modules/**', '**/dist/**'],
           testTimeout: 30_000,
@@ -25,6 +33,7 @@ export default defineConfig({
       },
       {
         resolve,
+        ssr,
         test: {
           name: 'e2e',
           include: ['tests/e2e/**/*.e2e.test.ts'],

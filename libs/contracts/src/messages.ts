@@ -132,7 +132,12 @@ const follow = z.object({ followerId: id, followeeId: id, at })
 export const Followed = event('Followed', 'follow.created', follow)
 export const Unfollowed = event('Unfollowed', 'follow.deleted', follow)
 
-export const EMAIL_TEMPLATES = ['verify-email', 'password-reset', 'welcome', 'account-banned'] as const
+export const EMAIL_TEMPLATES = [
+  'verify-email',
+  'password-reset',
+  'welcome',
+  'account-banned',
+] as const
 export type EmailTemplate = (typeof EMAIL_TEMPLATES)[number]
 
 const emailOutcome = {

@@ -1,0 +1,118 @@
+import { createRoute, z } from '@hono/zod-openapi'
+import { describe, expect, it } from 'vitest'
+
+import { createServiceApp } from './app.js'
+import { NotFoundError } from './errors.js'
+import { createRouter } from './router.js'
+
+function buildApp() {
+  const app = createServiceApp({ service: 'demo', prefixes: ['/api/demo'], bodyLimitBytes: 1024 })
+  const router = createRouter()
+  router.openapi(
+    createRoute({
+      method: 'post',
+      path: '/api/demo/things',
+      request: {
+        body: {
+          required: true,
+          content: {
+            'application/json': { schema: z.strictObject({ name: z.string().min(3) }) },
+          },
+        },
+      },
+      responses: { 201: { description: 'created' } },
+    }),
+    (c) => c.json({ name: c.req.valid('json').name }, 201),
+  )
+  router.get('/api/demo/missing', () => {
+    throw new NotFoundError('No such thing.')
+  })
+  router.get('/api/demo/boom', () => {
+    throw new Error('secret internals')
+  })
+  app.route('/', router)
+  return app
+}
+
+const post = (body: string, contentType = 'application/json') =>
+  buildApp().request('/api/demo/things', {
+    method: 'POST',
+    body,
+    headers: { 'content-type': contentType },
+  })
+
+describe('service app shell', () => {
+  it('accepts a valid body', async () => {
+    const res = await post('{"name":"abc"}')
+    expect(res.status).toBe(201)
+    expect(res.headers.get('x-request-id')).toBeTruthy()
+  })
+
+  it('answers 400 malformed-request for broken JSON', async () => {
+    const res = await post('{"name":')
+    expect(res.status).toBe(400)
+    expect(res.headers.get('content-type')).toBe('application/problem+json')
+    expect((await res.json()).code).toBe('malformed-request')
+  })
+
+  it('answers 415 for a body that is not JSON', async () => {
+    const res = await post('name=abc', 'application/x-www-form-urlencoded')
+    expect(res.status).toBe(415)
+    expect((await res.json()).code).toBe('unsupported-media-type')
+  })
+
+  it('answers 422 naming the field, and rejects unknown fields', async () => {
+    const res = await post('{"name":"a","role":"admin"}')
+    expect(res.status).toBe(422)
+    const problem = await res.json()
+    expect(problem.code).toBe('validation-failed')
+    expect(problem.errors.map((e: { path: string }) => e.path).sort()).toEqual(['(body)', 'name'])
+  })
+
+  it('answers 413 for a body over the limit', async () => {
+    const res = await post(JSON.stringify({ name: 'x'.repeat(2000) }))
+    expect(res.status).toBe(413)
+    expect((await res.json()).code).toBe('payload-too-large')
+  })
+
+  it('renders thrown AppErrors and unknown routes as problem+json 404', async () => {
+    const app = buildApp()
+    const missing = await app.request('/api/demo/missing')
+    expect(missing.status).toBe(404)
+    expect((await missing.json()).detail).toBe('No such thing.')
+    const unknown = await app.request('/api/demo/nowhere')
+    expect(unknown.status).toBe(404)
+    expect((await unknown.json()).code).toBe('not-found')
+  })
+
+  it('hides the internals of an unexpected error behind a 500', async () => {
+    const res = await buildApp().request('/api/demo/boom', {
+      headers: { 'x-request-id': 'req-123' },
+    })
+    expect(res.status).toBe(500)
+    const text = await res.text()
+    expect(text).not.toContain('secret internals')
+    expect(text).toContain('req-123')
+  })
+
+  it('passes on a sane request id and replaces an unsafe one', async () => {
+    const app = buildApp()
+    const kept = await app.request('/api/demo/health', { headers: { 'x-request-id': 'abc-1' } })
+    expect(kept.headers.get('x-request-id')).toBe('abc-1')
+    const replaced = await app.request('/api/demo/health', {
+      headers: { 'x-request-id': 'bad id\u0001' },
+    })
+    expect(replaced.headers.get('x-request-id')).not.toContain('bad')
+  })
+
+  it('serves health and the OpenAPI document under the prefix', async () => {
+    const app = buildApp()
+    expect(await (await app.request('/api/demo/health')).json()).toMatchObject({
+      status: 'ok',
+      service: 'demo',
+    })
+    const doc = await (await app.request('/api/demo/openapi.json')).json()
+    expect(doc.openapi).toBe('3.1.0')
+    expect(Object.keys(doc.paths)).toContain('/api/demo/things')
+  })
+})

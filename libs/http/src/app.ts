@@ -1,0 +1,150 @@
+import { createLogger, withLogContext } from '@chatty/logger'
+import { getConnInfo } from '@hono/node-server/conninfo'
+import type { OpenAPIHono } from '@hono/zod-openapi'
+import type { Context } from 'hono'
+import { bodyLimit } from 'hono/body-limit'
+
+import type { AppEnv } from './env.js'
+import {
+  NotFoundError,
+  PayloadTooLargeError,
+  problemResponse,
+  toAppError,
+  UnsupportedMediaTypeError,
+} from './errors.js'
+import { createRouter } from './router.js'
+
+export type DependencyState = 'ok' | 'degraded' | 'down'
+
+export interface ServiceAppOptions {
+  service: string
+  /** Public path prefixes this service answers under, e.g. ['/api/auth', '/api/users']. */
+  prefixes: string[]
+  /** Reports the state of each dependency; used by /health and /ready. */
+  checkDependencies?: () => Promise<Record<string, DependencyState>>
+  trustProxy?: boolean
+  bodyLimitBytes?: number
+  version?: string
+}
+
+const REQUEST_ID = /^[\w.:-]{1,128}$/
+const accessLog = createLogger('http')
+
+function clientIp(c: Context<AppEnv>, trustProxy: boolean): string {
+  if (trustProxy) {
+    const forwarded = c.req.header('x-real-ip') ?? c.req.header('x-forwarded-for')?.split(',')[0]
+    if (forwarded?.trim()) return forwarded.trim()
+  }
+  try {
+    return getConnInfo(c).remote.address ?? 'unknown'
+  } catch {
+    return 'unknown'
+  }
+}
+
+function isJsonMediaType(contentType: string): boolean {
+  return /^application\/([\w.-]+\+)?json$/i.test(contentType.split(';')[0]?.trim() ?? '')
+}
+
+/**
+ * The application shell every service shares: request ids, access log, body limit, JSON-only
+ * bodies, problem+json errors, health/readiness and the OpenAPI document. Routes are mounted on it.
+ */
+export function createServiceApp(options: ServiceAppOptions): OpenAPIHono<AppEnv> {
+  const app = createRouter()
+  const trustProxy = options.trustProxy ?? false
+  const [mainPrefix] = options.prefixes
+  if (mainPrefix === undefined) throw new Error('a service needs at least one path prefix')
+
+  app.use(async (c, next) => {
+    const incoming = c.req.header('x-request-id')
+    const requestId = incoming && REQUEST_ID.test(incoming) ? incoming : crypto.randomUUID()
+    c.set('requestId', requestId)
+    c.set('clientIp', clientIp(c, trustProxy))
+    c.set('user', undefined)
+    const started = performance.now()
+    await withLogContext({ requestId, correlationId: requestId }, async () => {
+      c.set('logger', accessLog)
+      await next()
+      c.header('X-Request-Id', requestId)
+      accessLog.info(
+        {
+          method: c.req.method,
+          path: c.req.path,
+          status: c.res.status,
+          ms: Math.round((performance.now() - started) * 10) / 10,
+        },
+        'request',
+      )
+    })
+  })
+
+  app.use(
+    bodyLimit({
+      maxSize: options.bodyLimitBytes ?? 64 * 1024,
+      onError: () => {
+        throw new PayloadTooLargeError()
+      },
+    }),
+  )
+
+  app.use(async (c, next) => {
+    const contentType = c.req.header('content-type')
+    const hasBody =
+      Number(c.req.header('content-length') ?? 0) > 0 || c.req.header('transfer-encoding')
+    if (hasBody && ['POST', 'PUT', 'PATCH'].includes(c.req.method)) {
+      if (!contentType || !isJsonMediaType(contentType)) throw new UnsupportedMediaTypeError()
+    }
+    await next()
+  })
+
+  app.onError((error, c) => {
+    const appError = toAppError(error)
+    if (appError) {
+      if (appError.status === 503) accessLog.warn({ err: error }, 'dependency unavailable')
+      return problemResponse(appError.toProblem(), appError.headers)
+    }
+    accessLog.error({ err: error, path: c.req.path }, 'unhandled error')
+    return problemResponse({
+      type: '/problems/internal-error',
+      code: 'internal-error',
+      title: 'Internal Server Error',
+      status: 500,
+      detail: `Something went wrong on our side. Request id: ${c.get('requestId') ?? 'unknown'}.`,
+    })
+  })
+
+  app.notFound((c) => {
+    const problem = new NotFoundError(`No route for ${c.req.method} ${c.req.path}.`).toProblem()
+    return problemResponse(problem)
+  })
+
+  const checks = options.checkDependencies ?? (async () => ({}))
+  for (const prefix of options.prefixes) {
+    app.get(`${prefix}/health`, async (c) => {
+      const states = await checks()
+      const degraded = Object.values(states).some((state) => state !== 'ok')
+      return c.json({
+        status: degraded ? 'degraded' : 'ok',
+        service: options.service,
+        dependencies: states,
+      })
+    })
+  }
+  app.get(`${mainPrefix}/ready`, async (c) => {
+    const states = await checks()
+    const down = Object.values(states).some((state) => state === 'down')
+    return c.json({ status: down ? 'down' : 'ok', dependencies: states }, down ? 503 : 200)
+  })
+
+  app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {
+    type: 'http',
+    scheme: 'bearer',
+    bearerFormat: 'JWT',
+  })
+  app.doc31(`${mainPrefix}/openapi.json`, {
+    openapi: '3.1.0',
+    info: { title: `Chatty ${options.service} API`, version: options.version ?? '1.0.0' },
+  })
+  return app
+}

@@ -1,0 +1,133 @@
+import type { Context, MiddlewareHandler } from 'hono'
+import type { Redis } from 'ioredis'
+import {
+  createLocalJWKSet,
+  createRemoteJWKSet,
+  errors as joseErrors,
+  type JSONWebKeySet,
+  jwtVerify,
+  type JWTVerifyGetKey,
+} from 'jose'
+
+import type { AppEnv, AuthUser, Role } from './env.js'
+import { ForbiddenError, UnauthorizedError, UnavailableError } from './errors.js'
+
+export const ACCESS_TOKEN_TYPE = 'at+jwt'
+export const ACCESS_TOKEN_ALGORITHM = 'EdDSA'
+const ROLES: readonly Role[] = ['user', 'moderator', 'admin']
+
+/** Redis keys for revocations that must not wait for token expiry (DESIGN §7). */
+export const revocationKeys = {
+  session: (sessionId: string) => `auth:revoked:sid:${sessionId}`,
+  user: (userId: string) => `auth:blocked:user:${userId}`,
+}
+
+export interface AccessTokenVerifierOptions {
+  /** auth's own key set, or a URL to fetch (and cache) it from. */
+  keys: JSONWebKeySet | URL
+  issuer: string
+  audience: string
+  redis: Redis
+}
+
+export type AccessTokenVerifier = (token: string) => Promise<AuthUser>
+
+/**
+ * Verifies an access token locally (pinned algorithm, issuer, audience and type), then checks
+ * the revocation marks in Redis. Fails closed: without Redis no token is accepted (503).
+ */
+export function createAccessTokenVerifier(
+  options: AccessTokenVerifierOptions,
+): AccessTokenVerifier {
+  const getKey: JWTVerifyGetKey =
+    options.keys instanceof URL
+      ? createRemoteJWKSet(options.keys, { cooldownDuration: 30_000, cacheMaxAge: 3_600_000 })
+      : createLocalJWKSet(options.keys)
+
+  return async (token) => {
+    let payload
+    try {
+      ;({ payload } = await jwtVerify(token, getKey, {
+        issuer: options.issuer,
+        audience: options.audience,
+        algorithms: [ACCESS_TOKEN_ALGORITHM],
+        typ: ACCESS_TOKEN_TYPE,
+        requiredClaims: ['sub', 'sid', 'exp', 'iat'],
+      }))
+    } catch (error) {
+      if (error instanceof joseErrors.JWKSTimeout || error instanceof joseErrors.JWKSInvalid) {
+        throw new UnavailableError('The signing keys cannot be fetched right now.')
+      }
+      if (error instanceof joseErrors.JOSEError || error instanceof TypeError) {
+        throw new UnauthorizedError('The access token is invalid or expired.')
+      }
+      throw error
+    }
+    const { sub, sid, role, iat, ev } = payload as Record<string, unknown>
+    if (typeof sub !== 'string' || typeof sid !== 'string' || typeof iat !== 'number') {
+      throw new UnauthorizedError('The access token is invalid or expired.')
+    }
+    if (!ROLES.includes(role as Role)) {
+      throw new UnauthorizedError('The access token is invalid or expired.')
+    }
+    const [sessionRevoked, blockedSince] = await options.redis
+      .pipeline()
+      .exists(revocationKeys.session(sid))
+      .get(revocationKeys.user(sub))
+      .exec()
+      .then((results) => {
+        if (!results) throw new UnavailableError()
+        for (const [error] of results) if (error) throw error
+        return [results[0]?.[1] === 1, results[1]?.[1] as string | null]
+      })
+    if (sessionRevoked) throw new UnauthorizedError('This session has ended.')
+    if (blockedSince !== null && iat <= Number(blockedSince)) {
+      throw new UnauthorizedError('This access token has been revoked.')
+    }
+    return { id: sub, sessionId: sid, role: role as Role, emailVerified: ev === true }
+  }
+}
+
+function bearerToken(c: Context<AppEnv>): string | undefined {
+  const header = c.req.header('authorization')
+  if (!header) return undefined
+  const match = /^Bearer\s+(\S+)$/i.exec(header)
+  if (!match) throw new UnauthorizedError('The Authorization header must be "Bearer <token>".')
+  return match[1]
+}
+
+/** Requires a valid access token; the user is then `c.get('user')`. */
+export function requireUser(verify: AccessTokenVerifier): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const token = bearerToken(c)
+    if (!token) throw new UnauthorizedError()
+    c.set('user', await verify(token))
+    await next()
+  }
+}
+
+/** Reads the user when a token is sent; anonymous requests pass. A bad token is still a 401. */
+export function optionalUser(verify: AccessTokenVerifier): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const token = bearerToken(c)
+    if (token) c.set('user', await verify(token))
+    await next()
+  }
+}
+
+/** The authenticated user, for handlers behind requireUser. */
+export function currentUser(c: Context<AppEnv>): AuthUser {
+  const user = c.get('user')
+  if (!user) throw new UnauthorizedError()
+  return user
+}
+
+/** Requires one of the roles (after requireUser). */
+export function requireRole(...roles: Role[]): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    if (!roles.includes(currentUser(c).role)) {
+      throw new ForbiddenError('Your role does not allow this.')
+    }
+    await next()
+  }
+}

@@ -1,0 +1,21 @@
+import type { Logger } from '@chatty/logger'
+
+export type Role = 'user' | 'moderator' | 'admin'
+
+/** Who made the request, from a verified access token. */
+export interface AuthUser {
+  id: string
+  sessionId: string
+  role: Role
+  emailVerified: boolean
+}
+
+/** Hono environment shared by every service. */
+export interface AppEnv {
+  Variables: {
+    requestId: string
+    logger: Logger
+    clientIp: string
+    user: AuthUser | undefined
+  }
+}
