@@ -34,10 +34,12 @@ function buildApp() {
   return app
 }
 
-const post = (body: string, contentType = 'application/json') =>
+const body = (res: Response): Promise<any> => res.json()
+
+const post = (payload: string, contentType = 'application/json') =>
   buildApp().request('/api/demo/things', {
     method: 'POST',
-    body,
+    body: payload,
     headers: { 'content-type': contentType },
   })
 
@@ -52,19 +54,19 @@ describe('service app shell', () => {
     const res = await post('{"name":')
     expect(res.status).toBe(400)
     expect(res.headers.get('content-type')).toBe('application/problem+json')
-    expect((await res.json()).code).toBe('malformed-request')
+    expect((await body(res)).code).toBe('malformed-request')
   })
 
   it('answers 415 for a body that is not JSON', async () => {
     const res = await post('name=abc', 'application/x-www-form-urlencoded')
     expect(res.status).toBe(415)
-    expect((await res.json()).code).toBe('unsupported-media-type')
+    expect((await body(res)).code).toBe('unsupported-media-type')
   })
 
   it('answers 422 naming the field, and rejects unknown fields', async () => {
     const res = await post('{"name":"a","role":"admin"}')
     expect(res.status).toBe(422)
-    const problem = await res.json()
+    const problem = await body(res)
     expect(problem.code).toBe('validation-failed')
     expect(problem.errors.map((e: { path: string }) => e.path).sort()).toEqual(['(body)', 'name'])
   })
@@ -72,17 +74,17 @@ describe('service app shell', () => {
   it('answers 413 for a body over the limit', async () => {
     const res = await post(JSON.stringify({ name: 'x'.repeat(2000) }))
     expect(res.status).toBe(413)
-    expect((await res.json()).code).toBe('payload-too-large')
+    expect((await body(res)).code).toBe('payload-too-large')
   })
 
   it('renders thrown AppErrors and unknown routes as problem+json 404', async () => {
     const app = buildApp()
     const missing = await app.request('/api/demo/missing')
     expect(missing.status).toBe(404)
-    expect((await missing.json()).detail).toBe('No such thing.')
+    expect((await body(missing)).detail).toBe('No such thing.')
     const unknown = await app.request('/api/demo/nowhere')
     expect(unknown.status).toBe(404)
-    expect((await unknown.json()).code).toBe('not-found')
+    expect((await body(unknown)).code).toBe('not-found')
   })
 
   it('hides the internals of an unexpected error behind a 500', async () => {
@@ -107,11 +109,11 @@ describe('service app shell', () => {
 
   it('serves health and the OpenAPI document under the prefix', async () => {
     const app = buildApp()
-    expect(await (await app.request('/api/demo/health')).json()).toMatchObject({
+    expect(await body(await app.request('/api/demo/health'))).toMatchObject({
       status: 'ok',
       service: 'demo',
     })
-    const doc = await (await app.request('/api/demo/openapi.json')).json()
+    const doc = await body(await app.request('/api/demo/openapi.json'))
     expect(doc.openapi).toBe('3.1.0')
     expect(Object.keys(doc.paths)).toContain('/api/demo/things')
   })

@@ -63,8 +63,20 @@ export function createAccessTokenVerifier(
       }
       throw error
     }
-    const { sub, sid, role, iat, ev } = payload as Record<string, unknown>
-    if (typeof sub !== 'string' || typeof sid !== 'string' || typeof iat !== 'number') {
+    const {
+      sub,
+      sid,
+      role,
+      iat,
+      ev,
+      preferred_username: username,
+    } = payload as Record<string, unknown>
+    if (
+      typeof sub !== 'string' ||
+      typeof sid !== 'string' ||
+      typeof username !== 'string' ||
+      typeof iat !== 'number'
+    ) {
       throw new UnauthorizedError('The access token is invalid or expired.')
     }
     if (!ROLES.includes(role as Role)) {
@@ -84,7 +96,13 @@ export function createAccessTokenVerifier(
     if (blockedSince !== null && iat <= Number(blockedSince)) {
       throw new UnauthorizedError('This access token has been revoked.')
     }
-    return { id: sub, sessionId: sid, role: role as Role, emailVerified: ev === true }
+    return {
+      id: sub,
+      username,
+      sessionId: sid,
+      role: role as Role,
+      emailVerified: ev === true,
+    }
   }
 }
 

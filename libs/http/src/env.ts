@@ -5,6 +5,7 @@ export type Role = 'user' | 'moderator' | 'admin'
 /** Who made the request, from a verified access token. */
 export interface AuthUser {
   id: string
+  username: string
   sessionId: string
   role: Role
   emailVerified: boolean

@@ -34,3 +34,39 @@ export function startHttpServer(
     server.once('error', reject)
   })
 }
+
+/**
+ * Serves until SIGTERM or SIGINT, then stops in the order DESIGN §5 gives: stop accepting HTTP and
+ * finish in-flight requests, then `stop` (consumers, relay, connections). No process.exit: the
+ * process ends when nothing is left running.
+ */
+export async function serveUntilSignal(
+  app: Pick<Hono, 'fetch'>,
+  options: {
+    port: number
+    host: string
+    logger: { info(obj: object, msg: string): void; error(obj: object, msg: string): void }
+    stop: () => Promise<void>
+  },
+): Promise<RunningServer> {
+  const server = await startHttpServer(app, options)
+  options.logger.info({ port: server.port }, 'listening')
+  const shutdown = new AbortController()
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.once(signal, () => shutdown.abort(signal))
+  }
+  shutdown.signal.addEventListener('abort', () => {
+    options.logger.info({ signal: shutdown.signal.reason }, 'shutting down')
+    server
+      .close()
+      .then(options.stop)
+      .then(
+        () => options.logger.info({}, 'stopped'),
+        (error: unknown) => {
+          options.logger.error({ err: error }, 'shutdown failed')
+          process.exitCode = 1
+        },
+      )
+  })
+  return server
+}

@@ -1,0 +1,26 @@
+import { createServiceApp } from '@chatty/http'
+
+import type { AuthContext } from './context.js'
+import { SERVICE } from './context.js'
+import { keyRoutes } from './routes/keys.js'
+import { meRoutes } from './routes/me.js'
+import { registrationRoutes } from './routes/registration.js'
+import { sessionRoutes } from './routes/sessions.js'
+
+export function createApp(ctx: AuthContext) {
+  const app = createServiceApp({
+    service: SERVICE,
+    prefixes: ['/api/auth', '/api/users'],
+    trustProxy: ctx.config.trustProxy,
+    checkDependencies: async () => ({
+      database: (await ctx.orm.isConnected()) ? 'ok' : 'down',
+      redis: ctx.redis.status === 'ready' ? 'ok' : 'down',
+      broker: ctx.broker.status() === 'connected' ? 'ok' : 'degraded',
+    }),
+  })
+  app.route('/', registrationRoutes(ctx))
+  app.route('/', sessionRoutes(ctx))
+  app.route('/', meRoutes(ctx))
+  app.route('/', keyRoutes(ctx))
+  return app
+}

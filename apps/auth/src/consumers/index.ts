@@ -1,0 +1,8 @@
+import type { AuthContext } from '../context.js'
+import { registerFollowConsumers } from './follows.js'
+import { registerModerationConsumers } from './moderation.js'
+
+export function registerConsumers(ctx: AuthContext): void {
+  registerModerationConsumers(ctx, ctx.consumer)
+  registerFollowConsumers(ctx.consumer)
+}

@@ -1,0 +1,20 @@
+import { serveUntilSignal } from '@chatty/http'
+import { configureLogging, createLogger } from '@chatty/logger'
+
+import { createApp } from './app.js'
+import { loadConfig } from './config.js'
+import { createContext } from './context.js'
+import { bootstrapAdmin } from './domain/accounts.js'
+
+const config = loadConfig(process.env)
+configureLogging({ level: config.logLevel, service: 'auth' })
+const logger = createLogger('auth:main')
+
+const ctx = await createContext(config)
+if (config.admin) {
+  const admin = await bootstrapAdmin(ctx, config.admin)
+  logger.info({ userId: admin.id, username: admin.username }, 'admin account ready')
+}
+const app = createApp(ctx)
+await ctx.start()
+await serveUntilSignal(app, { port: config.port, host: config.host, logger, stop: ctx.close })

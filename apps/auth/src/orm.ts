@@ -1,0 +1,19 @@
+import { messagingEntities } from '@chatty/db'
+
+import { EmailVerification } from './entities/email-verification.entity.js'
+import { RefreshToken } from './entities/refresh-token.entity.js'
+import { Session } from './entities/session.entity.js'
+import { SigningKey } from './entities/signing-key.entity.js'
+import { User } from './entities/user.entity.js'
+import { migrations } from './migrations/index.js'
+
+export const entities = [
+  User,
+  Session,
+  RefreshToken,
+  EmailVerification,
+  SigningKey,
+  ...messagingEntities,
+]
+
+export { migrations }

@@ -1,0 +1,102 @@
+import { createRouter, jsonBody, jsonContent, problems } from '@chatty/http'
+import { createRoute, z } from '@hono/zod-openapi'
+
+import type { AuthContext } from '../context.js'
+import { issueVerificationCode, registerAccount, verifyEmail } from '../domain/accounts.js'
+import { limits } from '../domain/rate-limits.js'
+import { User } from '../entities/user.entity.js'
+import {
+  displayNameField,
+  emailField,
+  meSchema,
+  newPasswordField,
+  toMe,
+  usernameField,
+} from './schemas.js'
+
+const acceptedSchema = z.object({ status: z.literal('accepted') }).openapi('Accepted')
+
+export function registrationRoutes(ctx: AuthContext) {
+  const router = createRouter()
+
+  router.openapi(
+    createRoute({
+      method: 'post',
+      path: '/api/auth/register',
+      summary: 'Create an account; a verification code is emailed',
+      request: {
+        body: jsonBody(
+          z.strictObject({
+            username: usernameField,
+            email: emailField,
+            password: newPasswordField,
+            displayName: displayNameField.optional(),
+          }),
+        ),
+      },
+      responses: {
+        201: jsonContent(meSchema, 'The new account'),
+        ...problems(400, 409, 415, 422, 429, 503),
+      },
+    }),
+    async (c) => {
+      await ctx.rateLimiter.hit(limits.registerPerIp, c.get('clientIp'))
+      const user = await registerAccount(ctx, c.req.valid('json'), c.get('requestId'))
+      return c.json(toMe(user), 201)
+    },
+  )
+
+  router.openapi(
+    createRoute({
+      method: 'post',
+      path: '/api/auth/verify-email',
+      summary: 'Verify the email address with the 6-digit code',
+      request: {
+        body: jsonBody(
+          z.strictObject({
+            email: emailField,
+            code: z.string().regex(/^\d{6}$/, { error: 'The code is 6 digits.' }),
+          }),
+        ),
+      },
+      responses: {
+        200: jsonContent(meSchema, 'The verified account (also when it was verified already)'),
+        ...problems(400, 415, 422, 429, 503),
+      },
+    }),
+    async (c) => {
+      const { email, code } = c.req.valid('json')
+      await ctx.rateLimiter.hit(limits.verifyPerIp, c.get('clientIp'))
+      await ctx.rateLimiter.hit(limits.verifyPerAccount, email)
+      const user = await verifyEmail(ctx, email, code, c.get('requestId'))
+      return c.json(toMe(user), 200)
+    },
+  )
+
+  router.openapi(
+    createRoute({
+      method: 'post',
+      path: '/api/auth/verify-email/resend',
+      summary: 'Send a new verification code (answers the same whether or not the account exists)',
+      request: { body: jsonBody(z.strictObject({ email: emailField })) },
+      responses: {
+        202: jsonContent(acceptedSchema, 'Accepted'),
+        ...problems(400, 415, 422, 429, 503),
+      },
+    }),
+    async (c) => {
+      const { email } = c.req.valid('json')
+      await ctx.rateLimiter.hit(limits.resendPerIp, c.get('clientIp'))
+      await ctx.rateLimiter.hit(limits.resendPerAccount, email)
+      await ctx.orm.em.fork().transactional(async (em) => {
+        const user = await em.findOne(User, { email })
+        if (user && user.status === 'active' && !user.emailVerifiedAt) {
+          issueVerificationCode(ctx, em, user, c.get('requestId'))
+        }
+      })
+      return c.json({ status: 'accepted' as const }, 202)
+    },
+  )
+
+  return router
+}

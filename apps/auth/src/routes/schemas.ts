@@ -1,0 +1,90 @@
+import { z } from '@hono/zod-openapi'
+
+import { PASSWORD_MAX_BYTES, PASSWORD_MIN_BYTES, passwordByteLength } from '../domain/passwords.js'
+import { isReservedUsername, USERNAME_PATTERN } from '../domain/usernames.js'
+import { ROLES, STATUSES, type UserRow } from '../entities/user.entity.js'
+
+export const publicUserSchema = z
+  .object({
+    id: z.uuid(),
+    username: z.string(),
+    displayName: z.string(),
+    bio: z.string(),
+    avatarUrl: z.string().nullable(),
+    createdAt: z.iso.datetime(),
+    followersCount: z.number().int(),
+    followingCount: z.number().int(),
+    postsCount: z.number().int(),
+  })
+  .openapi('PublicUser')
+
+export const meSchema = publicUserSchema
+  .extend({
+    email: z.string(),
+    emailVerified: z.boolean(),
+    role: z.enum(ROLES),
+    status: z.enum(STATUSES),
+  })
+  .openapi('Me')
+
+export const tokensSchema = z
+  .object({
+    accessToken: z.string(),
+    refreshToken: z.string(),
+    tokenType: z.literal('Bearer'),
+    expiresIn: z.number().int().describe('Seconds until the access token expires'),
+    user: meSchema,
+  })
+  .openapi('Tokens')
+
+export type PublicUser = z.infer<typeof publicUserSchema>
+export type Me = z.infer<typeof meSchema>
+
+export function toPublicUser(user: UserRow): PublicUser {
+  return {
+    id: user.id,
+    username: user.username,
+    displayName: user.displayName,
+    bio: user.bio,
+    avatarUrl: user.avatarUrl ?? null,
+    createdAt: user.createdAt.toISOString(),
+    followersCount: user.followersCount,
+    followingCount: user.followingCount,
+    postsCount: user.postsCount,
+  }
+}
+
+export function toMe(user: UserRow): Me {
+  return {
+    ...toPublicUser(user),
+    email: user.email,
+    emailVerified: user.emailVerifiedAt != null,
+    role: user.role,
+    status: user.status,
+  }
+}
+
+export const emailField = z
+  .email({ error: 'Must be a valid email address.' })
+  .max(320)
+  .transform((email) => email.toLowerCase())
+
+export const usernameField = z
+  .string()
+  .regex(USERNAME_PATTERN, { error: 'Use 3–30 letters, digits or underscores.' })
+  .refine((username) => !isReservedUsername(username), { error: 'This username is reserved.' })
+
+export const newPasswordField = z
+  .string()
+  .refine((password) => passwordByteLength(password) >= PASSWORD_MIN_BYTES, {
+    error: `Must be at least ${PASSWORD_MIN_BYTES} bytes long.`,
+  })
+  .refine((password) => passwordByteLength(password) <= PASSWORD_MAX_BYTES, {
+    error: `Must be at most ${PASSWORD_MAX_BYTES} bytes long (UTF-8).`,
+  })
+
+export const displayNameField = z
+  .string()
+  .trim()
+  .min(1, { error: 'Must not be empty.' })
+  .max(50, { error: 'Must be at most 50 characters.' })

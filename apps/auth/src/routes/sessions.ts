@@ -1,0 +1,148 @@
+import {
+  bearerSecurity,
+  createRouter,
+  currentUser,
+  ForbiddenError,
+  jsonBody,
+  jsonContent,
+  problems,
+  requireUser,
+  UnauthorizedError,
+} from '@chatty/http'
+import { createRoute, z } from '@hono/zod-openapi'
+
+import type { AuthContext } from '../context.js'
+import { findByLogin } from '../domain/accounts.js'
+import { limits } from '../domain/rate-limits.js'
+import {
+  type IssuedTokens,
+  openSession,
+  revokeSessions,
+  rotateRefreshToken,
+  sessionOfRefreshToken,
+} from '../domain/sessions.js'
+import { Session } from '../entities/session.entity.js'
+import type { UserRow } from '../entities/user.entity.js'
+import { tokensSchema, toMe } from './schemas.js'
+
+const refreshBody = z.strictObject({ refreshToken: z.string().min(1).max(200) })
+
+function tokensBody(issued: IssuedTokens) {
+  return {
+    accessToken: issued.accessToken,
+    refreshToken: issued.refreshToken,
+    tokenType: 'Bearer' as const,
+    expiresIn: issued.expiresIn,
+    user: toMe(issued.user),
+  }
+}
+
+function isBanned(user: UserRow, now: Date): boolean {
+  return user.status === 'banned' && (!user.bannedUntil || user.bannedUntil > now)
+}
+
+export function sessionRoutes(ctx: AuthContext) {
+  const router = createRouter()
+  const invalidCredentials = () =>
+    new UnauthorizedError('The login or the password is wrong.', 'invalid-credentials')
+
+  router.openapi(
+    createRoute({
+      method: 'post',
+      path: '/api/auth/login',
+      summary: 'Log in with username or email and password',
+      request: {
+        body: jsonBody(
+          z.strictObject({
+            login: z.string().trim().min(1).max(320),
+            password: z.string().min(1).max(1024),
+          }),
+        ),
+      },
+      responses: {
+        200: jsonContent(tokensSchema, 'Tokens for a new session'),
+        ...problems(400, 401, 403, 415, 422, 429, 503),
+      },
+    }),
+    async (c) => {
+      const { login, password } = c.req.valid('json')
+      const account = login.toLowerCase()
+      await ctx.rateLimiter.hit(limits.loginPerIp, c.get('clientIp'))
+      await ctx.rateLimiter.check(limits.loginFailuresPerAccount, account)
+      const user = await findByLogin(ctx.orm.em.fork(), login)
+      const passwordMatches = user
+        ? await ctx.passwords.verify(password, user.passwordHash)
+        : (await ctx.passwords.verifyAgainstNothing(password), false)
+      if (!user || !passwordMatches || user.status === 'deleted') {
+        await ctx.rateLimiter.count(limits.loginFailuresPerAccount, account)
+        throw invalidCredentials()
+      }
+      if (isBanned(user, ctx.clock())) {
+        throw new ForbiddenError('This account is banned.', 'account-banned')
+      }
+      await ctx.rateLimiter.reset(limits.loginFailuresPerAccount, account)
+      const issued = await openSession(ctx, user, {
+        ip: c.get('clientIp'),
+        userAgent: c.req.header('user-agent') ?? null,
+      })
+      return c.json(tokensBody(issued), 200)
+    },
+  )
+
+  router.openapi(
+    createRoute({
+      method: 'post',
+      path: '/api/auth/refresh',
+      summary: 'Exchange a refresh token for new tokens (the old refresh token dies)',
+      request: { body: jsonBody(refreshBody) },
+      responses: {
+        200: jsonContent(tokensSchema, 'New tokens'),
+        ...problems(400, 401, 415, 422, 503),
+      },
+    }),
+    async (c) => {
+      const issued = await rotateRefreshToken(ctx, c.req.valid('json').refreshToken)
+      return c.json(tokensBody(issued), 200)
+    },
+  )
+
+  router.openapi(
+    createRoute({
+      method: 'post',
+      path: '/api/auth/logout',
+      summary: "End the refresh token's session; its access tokens stop working too",
+      request: { body: jsonBody(refreshBody) },
+      responses: { 204: { description: 'Logged out' }, ...problems(400, 415, 422, 503) },
+    }),
+    async (c) => {
+      const sessionId = await sessionOfRefreshToken(ctx, c.req.valid('json').refreshToken)
+      if (sessionId) await revokeSessions(ctx, [sessionId], 'logout')
+      return c.body(null, 204)
+    },
+  )
+
+  router.openapi(
+    createRoute({
+      method: 'post',
+      path: '/api/auth/logout-all',
+      summary: 'End every session of the caller',
+      security: bearerSecurity,
+      middleware: [requireUser(ctx.verifyAccessToken)] as const,
+      responses: { 204: { description: 'All sessions ended' }, ...problems(401, 503) },
+    }),
+    async (c) => {
+      const user = currentUser(c)
+      const sessions = await ctx.orm.em
+        .fork()
+        .find(Session, { userId: user.id, revokedAt: null }, { fields: ['id'] })
+      await revokeSessions(
+        ctx,
+        sessions.map((session) => session.id),
+        'logout-all',
+      )
+      return c.body(null, 204)
+    },
+  )
+
+  return router
+}
