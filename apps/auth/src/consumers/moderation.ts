@@ -1,7 +1,15 @@
-import { UserBanned, UserDeleted, UserRoleChanged, UserUnbanned } from '@chatty/contracts'
+import {
+  SendEmail,
+  UserBanned,
+  UserDeleted,
+  UserRoleChanged,
+  UserUnbanned,
+  uuidv7,
+} from '@chatty/contracts'
+import { enqueue } from '@chatty/messaging'
 import type { Consumer } from '@chatty/messaging'
 
-import type { AuthContext } from '../context.js'
+import { type AuthContext, SERVICE } from '../context.js'
 import { blockUser } from '../domain/sessions.js'
 import { User, type UserRow } from '../entities/user.entity.js'
 
@@ -11,7 +19,7 @@ function isStale(user: UserRow, at: Date): boolean {
 }
 
 export function registerModerationConsumers(ctx: AuthContext, consumer: Consumer): void {
-  consumer.on(UserBanned, async (event, { em }) => {
+  consumer.on(UserBanned, async (event, { em, envelope }) => {
     const user = await em.findOne(User, { id: event.userId })
     const at = new Date(event.bannedAt)
     if (!user || user.status === 'deleted' || isStale(user, at)) return
@@ -24,6 +32,23 @@ export function registerModerationConsumers(ctx: AuthContext, consumer: Consumer
       updatedAt: ctx.clock(),
     })
     await blockUser(ctx, em, user.id, 'banned')
+    enqueue(
+      em,
+      SendEmail,
+      {
+        emailId: uuidv7(),
+        to: user.email,
+        userId: user.id,
+        template: 'account-banned',
+        params: {
+          username: user.username,
+          displayName: user.displayName,
+          reason: event.reason,
+          until: event.until ?? '',
+        },
+      },
+      { producer: SERVICE, correlationId: envelope.correlationId },
+    )
   })
 
   consumer.on(UserUnbanned, async (event, { em }) => {

@@ -1,22 +1,11 @@
+import { type PublicUser, publicUserSchema as sharedPublicUser } from '@chatty/contracts'
 import { z } from '@hono/zod-openapi'
 
 import { PASSWORD_MAX_BYTES, PASSWORD_MIN_BYTES, passwordByteLength } from '../domain/passwords.js'
 import { isReservedUsername, USERNAME_PATTERN } from '../domain/usernames.js'
 import { ROLES, STATUSES, type UserRow } from '../entities/user.entity.js'
 
-export const publicUserSchema = z
-  .object({
-    id: z.uuid(),
-    username: z.string(),
-    displayName: z.string(),
-    bio: z.string(),
-    avatarUrl: z.string().nullable(),
-    createdAt: z.iso.datetime(),
-    followersCount: z.number().int(),
-    followingCount: z.number().int(),
-    postsCount: z.number().int(),
-  })
-  .openapi('PublicUser')
+export const publicUserSchema = sharedPublicUser.openapi('PublicUser')
 
 export const meSchema = publicUserSchema
   .extend({
@@ -37,7 +26,6 @@ export const tokensSchema = z
   })
   .openapi('Tokens')
 
-export type PublicUser = z.infer<typeof publicUserSchema>
 export type Me = z.infer<typeof meSchema>
 
 export function toPublicUser(user: UserRow): PublicUser {

@@ -1,0 +1,8 @@
+import { SendEmail } from '@chatty/contracts'
+
+import type { EmailContext } from '../context.js'
+import { deliverEmail } from './send-email.js'
+
+export function registerConsumers(ctx: EmailContext): void {
+  ctx.consumer.on(SendEmail, (data, message) => deliverEmail(ctx, data, message))
+}

@@ -1,0 +1,145 @@
+import {
+  EmailDelivered,
+  EmailFailed,
+  type Envelope,
+  type MessageData,
+  type SendEmail,
+} from '@chatty/contracts'
+import { enqueue, type MessageContext } from '@chatty/messaging'
+
+import { type EmailContext, PRODUCER } from '../context.js'
+import { renderEmail, TemplateParamsError } from '../domain/templates.js'
+import { Email, type EmailStatus } from '../entities/email.entity.js'
+import { SmtpError } from '../mailer.js'
+
+type SendEmailData = MessageData<typeof SendEmail>
+
+/**
+ * Sends the email of one SendEmail command and records the outcome.
+ *
+ * Delivery is at least once. The mail goes out inside the consumer's transaction and is marked
+ * delivered (with its inbox row and the EmailDelivered event) only when that transaction commits.
+ * If the process dies, or the commit fails, after the SMTP server accepted the mail, the command is
+ * redelivered and the mail is sent a second time, with the same Message-ID. The alternative, marking
+ * it sent before sending, would lose the email on such a crash, and a lost verification code is
+ * worse than a duplicate one.
+ *
+ * A failed send throws, so the consumer retries the command through its wait queues. When no retry
+ * is left, or retrying cannot help (a template param missing, the SMTP server refusing the message
+ * for good), the email is recorded failed and EmailFailed is queued in a transaction of its own
+ * before the throw sends the command on (to the dead-letter queue on the last attempt).
+ */
+export async function deliverEmail(
+  ctx: EmailContext,
+  data: SendEmailData,
+  { em, envelope, logger }: MessageContext,
+): Promise<void> {
+  // Serialises the commands of one email (a producer may resend it under a new message id)
+  // without locking its row, which the records below update on their own connections.
+  await em.execute('select pg_advisory_xact_lock(hashtextextended(?, 0))', [
+    `email:${data.emailId}`,
+  ])
+  const attempt = await recordAttempt(ctx, data)
+  if (attempt.status === 'delivered') {
+    logger.info({ emailId: data.emailId }, 'email already delivered; skipping')
+    return
+  }
+
+  let sent: { messageId: string }
+  try {
+    const content = renderEmail(data.template, data.params, { publicUrl: ctx.config.publicUrl })
+    sent = await ctx.mailer.send({ emailId: data.emailId, to: data.to, ...content })
+  } catch (error) {
+    const permanent =
+      error instanceof TemplateParamsError || (error instanceof SmtpError && error.permanent)
+    const final = permanent || attempt.attempts >= ctx.maxAttempts
+    const reason = error instanceof Error ? error.message : String(error)
+    await recordFailure(ctx, data, envelope, reason, final)
+    logger.warn(
+      { emailId: data.emailId, template: data.template, attempt: attempt.attempts, final, reason },
+      final ? 'email failed for good' : 'email not sent; will retry',
+    )
+    throw error
+  }
+
+  const deliveredAt = ctx.clock()
+  await em.nativeUpdate(
+    Email,
+    { id: data.emailId },
+    { status: 'delivered', deliveredAt, smtpMessageId: sent.messageId },
+  )
+  enqueue(
+    em,
+    EmailDelivered,
+    {
+      emailId: data.emailId,
+      userId: data.userId ?? null,
+      to: data.to,
+      template: data.template,
+      deliveredAt: deliveredAt.toISOString(),
+    },
+    { producer: PRODUCER, correlationId: envelope.correlationId, occurredAt: deliveredAt },
+  )
+  logger.info(
+    { emailId: data.emailId, template: data.template, attempt: attempt.attempts },
+    'email delivered',
+  )
+}
+
+/**
+ * Counts this attempt in a committed write of its own, so the count survives the rollback of a
+ * failed attempt. The count is also how the last attempt is recognised: the consumer does not
+ * tell its handlers which delivery of a message they are running.
+ */
+async function recordAttempt(
+  ctx: EmailContext,
+  data: SendEmailData,
+): Promise<{ status: EmailStatus; attempts: number }> {
+  const rows = await independentEm(ctx).execute<{ status: EmailStatus; attempts: number }[]>(
+    `insert into "emails" ("id", "to", "user_id", "template", "status", "attempts", "created_at")
+     values (?, ?, ?, ?, 'pending', 1, ?)
+     on conflict ("id") do update
+       set "attempts" = "emails"."attempts" + (case when "emails"."status" = 'delivered' then 0 else 1 end)
+     returning "status", "attempts"`,
+    [data.emailId, data.to, data.userId ?? null, data.template, ctx.clock()],
+  )
+  const [row] = rows
+  if (!row) throw new Error(`could not record an attempt for email ${data.emailId}`)
+  return row
+}
+
+async function recordFailure(
+  ctx: EmailContext,
+  data: SendEmailData,
+  envelope: Envelope,
+  reason: string,
+  final: boolean,
+): Promise<void> {
+  const failedAt = ctx.clock()
+  await independentEm(ctx).transactional(async (tx) => {
+    const email = await tx.findOneOrFail(Email, { id: data.emailId })
+    email.lastError = reason.slice(0, 2_000)
+    // EmailFailed goes out once per email, even if the command keeps arriving after that.
+    if (!final || email.status !== 'pending') return
+    email.status = 'failed'
+    email.failedAt = failedAt
+    enqueue(
+      tx,
+      EmailFailed,
+      {
+        emailId: data.emailId,
+        userId: data.userId ?? null,
+        to: data.to,
+        template: data.template,
+        reason: email.lastError,
+        failedAt: failedAt.toISOString(),
+      },
+      { producer: PRODUCER, correlationId: envelope.correlationId, occurredAt: failedAt },
+    )
+  })
+}
+
+/** An EntityManager outside the message's transaction: what it writes commits on its own. */
+function independentEm(ctx: EmailContext) {
+  return ctx.orm.em.fork({ disableContextResolution: true })
+}

@@ -1,0 +1,314 @@
+import {
+  type Envelope,
+  envelopeSchema,
+  type MessageData,
+  type MessageDefinition,
+} from '@chatty/contracts'
+import { InboxMessage } from '@chatty/db'
+import { createLogger, type Logger, withLogContext } from '@chatty/logger'
+import type { EntityManager, MikroORM } from '@mikro-orm/postgresql'
+import type { Channel, ChannelModel, ConsumeMessage, Options } from 'amqplib'
+
+import type { Broker } from './broker.js'
+import { declareRetryQueues, findSubscription } from './topology.js'
+
+export interface MessageContext {
+  /** A fork inside the transaction that also records the message in the inbox. */
+  em: EntityManager
+  envelope: Envelope
+  logger: Logger
+  /** 1 for the first delivery, then one more for every retry. */
+  attempt: number
+  /** True when a failure now sends the message to the dead-letter queue. */
+  lastAttempt: boolean
+}
+
+/** Thrown by a handler for a message that can never succeed: it is dead-lettered without retries. */
+export class PermanentFailure extends Error {
+  override name = 'PermanentFailure'
+}
+
+export type MessageHandler<D extends MessageDefinition> = (
+  data: MessageData<D>,
+  context: MessageContext,
+) => Promise<void>
+
+export interface ConsumerOptions {
+  broker: Broker
+  orm: MikroORM
+  /** The consuming service; its queue and bindings come from the broker's topology. */
+  service: string
+  logger?: Logger
+  prefetch?: number
+  /** Wait before each retry of a failed handler; after the last one the message goes to the DLQ. */
+  retryDelaysMs?: readonly number[]
+  /**
+   * Recognises failures of a dependency (database or Redis down). Such a message waits in the
+   * longest retry queue without using up an attempt, so an outage never dead-letters messages.
+   */
+  isTransient?: (error: unknown) => boolean
+}
+
+export interface Consumer {
+  on<D extends MessageDefinition>(definition: D, handler: MessageHandler<D>): Consumer
+  /** Starts consuming now if connected, and again after every reconnect. */
+  start(): void
+  /** Cancels consuming, waits for in-flight messages to finish and be acked. Idempotent. */
+  close(): Promise<void>
+}
+
+export const RETRY_COUNT_HEADER = 'x-retry-count'
+export const DEAD_LETTER_REASON_HEADER = 'x-dead-letter-reason'
+export const LAST_ERROR_HEADER = 'x-last-error'
+
+type Parsed =
+  | { ok: true; envelope: Envelope; handler: MessageHandler<MessageDefinition>; data: unknown }
+  | { ok: false; reason: string; detail: string }
+
+/**
+ * Consumes one service's queue with manual acks. Each message runs its handler in one
+ * transaction together with its inbox row, so a redelivered duplicate has no second effect; the
+ * ack follows the commit. Invalid or unknown messages go straight to the dead-letter queue; a
+ * failing handler is retried through delay queues, then dead-lettered.
+ */
+export function createConsumer(options: ConsumerOptions): Consumer {
+  const { broker, orm, service, prefetch = 16, retryDelaysMs = [1_000, 10_000, 60_000] } = options
+  const isTransient = options.isTransient ?? (() => false)
+  const logger = options.logger ?? createLogger(`messaging:consumer:${service}`)
+  const subscription = findSubscription(broker.topology, service)
+  const queue = broker.names.queue(subscription.queue)
+  const handlers = new Map<
+    string,
+    { definition: MessageDefinition; handler: MessageHandler<never> }
+  >()
+  const inFlight = new Set<Promise<void>>()
+  let current: { connection: ChannelModel; channel: Channel; consumerTag: string } | null = null
+  let setupFor: ChannelModel | null = null
+  let unsubscribe: (() => void) | undefined
+  let closing: Promise<void> | undefined
+
+  async function setup(connection: ChannelModel): Promise<void> {
+    if (setupFor === connection || closing) return
+    setupFor = connection
+    const channel = await connection.createChannel()
+    channel.on('error', (error: Error) => logger.warn({ err: error }, 'consumer channel error'))
+    // A channel closed under a live connection would stop consumption silently; reconnecting
+    // everything restores it.
+    channel.on('close', () => {
+      if (!closing && current?.channel === channel) void connection.close().catch(() => undefined)
+    })
+    await channel.prefetch(prefetch)
+    await declareRetryQueues(channel, broker.names, queue, retryDelaysMs)
+    const { consumerTag } = await channel.consume(
+      queue,
+      (message) => {
+        if (!message) return logger.warn({ queue }, 'consumer cancelled by the broker')
+        const done = handle(channel, message).finally(() => inFlight.delete(done))
+        inFlight.add(done)
+      },
+      { noAck: false },
+    )
+    if (closing) {
+      await channel.close().catch(() => undefined)
+      return
+    }
+    current = { connection, channel, consumerTag }
+    logger.info({ queue }, 'consuming')
+  }
+
+  function parse(message: ConsumeMessage): Parsed {
+    let body: unknown
+    try {
+      body = JSON.parse(message.content.toString('utf8'))
+    } catch {
+      return { ok: false, reason: 'invalid-json', detail: 'the body is not JSON' }
+    }
+    const envelope = envelopeSchema.safeParse(body)
+    if (!envelope.success) {
+      return { ok: false, reason: 'invalid-envelope', detail: envelope.error.message }
+    }
+    const entry = handlers.get(envelope.data.type)
+    if (!entry) return { ok: false, reason: 'unknown-type', detail: envelope.data.type }
+    const data = entry.definition.schema.safeParse(envelope.data.data)
+    if (!data.success) return { ok: false, reason: 'invalid-data', detail: data.error.message }
+    const handler = entry.handler as MessageHandler<MessageDefinition>
+    return { ok: true, envelope: envelope.data, handler, data: data.data }
+  }
+
+  async function handle(channel: Channel, message: ConsumeMessage): Promise<void> {
+    const parsed = parse(message)
+    const messageId = parsed.ok ? parsed.envelope.id : message.properties.messageId
+    const correlationId = parsed.ok ? (parsed.envelope.correlationId ?? undefined) : undefined
+    await withLogContext({ messageId, correlationId }, async () => {
+      try {
+        if (parsed.ok) {
+          const retries = retryCount(message)
+          await runHandler(parsed.envelope, parsed.handler, parsed.data, retries).catch(
+            (error: unknown) => retryLater(message, error),
+          )
+        } else {
+          logger.error(
+            { reason: parsed.reason, detail: parsed.detail },
+            'dead-lettering invalid message',
+          )
+          await republish(message, broker.names.deadLetterQueue(queue), {
+            [DEAD_LETTER_REASON_HEADER]: parsed.reason,
+            [LAST_ERROR_HEADER]: truncate(parsed.detail),
+          })
+        }
+      } catch (error) {
+        // Without its copy in a retry or dead-letter queue the original must stay with the broker.
+        logger.error({ err: error }, 'could not move the message on; requeueing it')
+        ignoreClosed(() => channel.nack(message, false, true))
+        return
+      }
+      ignoreClosed(() => channel.ack(message))
+    })
+  }
+
+  async function runHandler(
+    envelope: Envelope,
+    handler: MessageHandler<MessageDefinition>,
+    data: unknown,
+    retries: number,
+  ): Promise<void> {
+    await orm.em.fork().transactional(async (em) => {
+      const recorded = await em
+        .createQueryBuilder(InboxMessage)
+        .insert({
+          consumer: service,
+          messageId: envelope.id,
+          type: envelope.type,
+          processedAt: new Date(),
+        })
+        .onConflict()
+        .ignore()
+        .execute('run')
+      if (recorded.affectedRows === 0) {
+        logger.info({ type: envelope.type }, 'duplicate message skipped')
+        return
+      }
+      await handler(data, {
+        em,
+        envelope,
+        logger,
+        attempt: retries + 1,
+        lastAttempt: retryDelaysMs[retries] === undefined,
+      })
+    })
+  }
+
+  async function retryLater(message: ConsumeMessage, error: unknown): Promise<void> {
+    const attempt = retryCount(message)
+    const delayMs = retryDelaysMs[attempt]
+    const lastError = truncate(error instanceof Error ? error.message : String(error))
+    const longestDelayMs = retryDelaysMs.at(-1)
+    if (isTransient(error) && longestDelayMs !== undefined) {
+      logger.warn({ err: error, delayMs: longestDelayMs }, 'dependency down; retrying later')
+      await republish(message, broker.names.retryQueue(queue, longestDelayMs), {
+        [RETRY_COUNT_HEADER]: attempt,
+        [LAST_ERROR_HEADER]: lastError,
+      })
+      return
+    }
+    if (error instanceof PermanentFailure) {
+      logger.error({ err: error }, 'message can never succeed; dead-lettering')
+      await republish(message, broker.names.deadLetterQueue(queue), {
+        [DEAD_LETTER_REASON_HEADER]: 'permanent-failure',
+        [LAST_ERROR_HEADER]: lastError,
+        [RETRY_COUNT_HEADER]: attempt,
+      })
+      return
+    }
+    if (delayMs === undefined) {
+      logger.error({ err: error, attempts: attempt + 1 }, 'handler failed for good; dead-lettering')
+      await republish(message, broker.names.deadLetterQueue(queue), {
+        [DEAD_LETTER_REASON_HEADER]: 'handler-failed',
+        [LAST_ERROR_HEADER]: lastError,
+        [RETRY_COUNT_HEADER]: attempt,
+      })
+      return
+    }
+    logger.warn({ err: error, attempt: attempt + 1, delayMs }, 'handler failed; retrying later')
+    await republish(message, broker.names.retryQueue(queue, delayMs), {
+      [RETRY_COUNT_HEADER]: attempt + 1,
+      [LAST_ERROR_HEADER]: lastError,
+    })
+  }
+
+  function republish(
+    message: ConsumeMessage,
+    target: string,
+    headers: Record<string, string | number>,
+  ): Promise<void> {
+    const { properties } = message
+    const publishOptions: Options.Publish = {
+      messageId: properties.messageId,
+      type: properties.type,
+      contentType: properties.contentType,
+      timestamp: properties.timestamp,
+      appId: properties.appId,
+      persistent: true,
+      headers: { ...withoutDeathHeaders(properties.headers), ...headers },
+    }
+    return broker.publish('', target, message.content, publishOptions)
+  }
+
+  return {
+    on(definition, handler) {
+      if (!subscription.messages.includes(definition)) {
+        throw new Error(`${service} does not subscribe to ${definition.type}; see the topology`)
+      }
+      handlers.set(definition.type, { definition, handler: handler as MessageHandler<never> })
+      return this
+    },
+    start() {
+      const missing = subscription.messages.filter((message) => !handlers.has(message.type))
+      if (missing.length > 0) {
+        throw new Error(`${service} has no handler for ${missing.map((m) => m.type).join(', ')}`)
+      }
+      if (unsubscribe || closing) return
+      unsubscribe = broker.onConnected(setup)
+      const connection = broker.connection()
+      if (connection) {
+        setup(connection).catch((error: unknown) =>
+          logger.error({ err: error }, 'consumer setup failed'),
+        )
+      }
+    },
+    close() {
+      closing ??= (async () => {
+        unsubscribe?.()
+        const active = current
+        current = null
+        if (active) await active.channel.cancel(active.consumerTag).catch(() => undefined)
+        await Promise.allSettled([...inFlight])
+        await active?.channel.close().catch(() => undefined)
+      })()
+      return closing
+    },
+  }
+}
+
+function retryCount(message: ConsumeMessage): number {
+  return Number(message.properties.headers?.[RETRY_COUNT_HEADER] ?? 0)
+}
+
+/** The broker's own dead-letter bookkeeping is not ours to copy into a new message. */
+function withoutDeathHeaders(headers: Record<string, unknown> = {}): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(headers).filter(([name]) => !/^x-(death|first-death-|last-death-)/.test(name)),
+  )
+}
+
+function truncate(text: string): string {
+  return text.length > 1_000 ? `${text.slice(0, 1_000)}…` : text
+}
+
+function ignoreClosed(action: () => void): void {
+  try {
+    action()
+  } catch {
+    // The channel is gone; the broker requeues whatever it had not seen acked.
+  }
+}

@@ -1,0 +1,48 @@
+import { connect, createServer, type Socket } from 'node:net'
+
+/** A TCP forwarder whose link can be cut and restored, to take a broker away from one client. */
+export interface TcpProxy {
+  port: number
+  /** Drops every open connection and refuses new ones until `restore()`. */
+  cut(): void
+  restore(): void
+  close(): Promise<void>
+}
+
+export async function createTcpProxy(target: { host: string; port: number }): Promise<TcpProxy> {
+  const sockets = new Set<Socket>()
+  let open = true
+  const track = (socket: Socket) => {
+    sockets.add(socket)
+    socket.on('close', () => sockets.delete(socket))
+  }
+  const server = createServer((client) => {
+    track(client)
+    if (!open) return client.destroy()
+    const upstream = connect(target.port, target.host)
+    track(upstream)
+    client.pipe(upstream).pipe(client)
+    client.on('error', () => upstream.destroy())
+    upstream.on('error', () => client.destroy())
+    client.on('close', () => upstream.destroy())
+    upstream.on('close', () => client.destroy())
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const address = server.address()
+  if (!address || typeof address === 'string') throw new Error('proxy has no port')
+  const cut = () => {
+    open = false
+    for (const socket of sockets) socket.destroy()
+  }
+  return {
+    port: address.port,
+    cut,
+    restore: () => {
+      open = true
+    },
+    close: () => {
+      cut()
+      return new Promise((resolve) => server.close(() => resolve()))
+    },
+  }
+}

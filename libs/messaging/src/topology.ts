@@ -1,0 +1,148 @@
+import {
+  EmailDelivered,
+  EmailFailed,
+  Followed,
+  type MessageDefinition,
+  PostCreated,
+  PostDeleted,
+  PostTakedownRequested,
+  PostUpdated,
+  SendEmail,
+  Unfollowed,
+  UserBanned,
+  UserDeleted,
+  UserEmailVerified,
+  UserProfileUpdated,
+  UserRegistered,
+  UserRoleChanged,
+  UserUnbanned,
+} from '@chatty/contracts'
+import type { Channel } from 'amqplib'
+
+import type { MessagingNames } from './names.js'
+
+/** One consuming service: the queue it reads and the messages bound to it. */
+export interface Subscription {
+  service: string
+  queue: string
+  messages: readonly MessageDefinition[]
+}
+
+export type Topology = readonly Subscription[]
+
+/**
+ * Who consumes what (DESIGN.md §4). Producers declare these queues as well as consumers, so a
+ * message published before its consumer ever started still has a queue to wait in.
+ */
+export const CHATTY_TOPOLOGY: Topology = [
+  {
+    service: 'auth',
+    queue: 'auth.events',
+    messages: [UserRoleChanged, UserBanned, UserUnbanned, UserDeleted, Followed, Unfollowed],
+  },
+  {
+    service: 'posts',
+    queue: 'posts.events',
+    messages: [
+      UserRegistered,
+      UserProfileUpdated,
+      UserBanned,
+      UserUnbanned,
+      UserDeleted,
+      PostTakedownRequested,
+      Followed,
+      Unfollowed,
+    ],
+  },
+  {
+    service: 'subscription',
+    queue: 'subscription.events',
+    messages: [
+      UserRegistered,
+      UserProfileUpdated,
+      UserBanned,
+      UserUnbanned,
+      UserDeleted,
+      PostCreated,
+      PostUpdated,
+      PostDeleted,
+      // Its own follow events: the feed backfill and removal run here, retried on failure.
+      Followed,
+      Unfollowed,
+    ],
+  },
+  {
+    service: 'admin',
+    queue: 'admin.events',
+    messages: [
+      UserRegistered,
+      UserEmailVerified,
+      UserProfileUpdated,
+      UserRoleChanged,
+      UserDeleted,
+      PostCreated,
+      PostDeleted,
+      EmailDelivered,
+      EmailFailed,
+    ],
+  },
+  { service: 'email', queue: 'email.send', messages: [SendEmail] },
+]
+
+/** Redeliveries (consumer crashes, requeues) after which a quorum queue dead-letters a message. */
+export const DELIVERY_LIMIT = 10
+
+export function findSubscription(topology: Topology, service: string): Subscription {
+  const subscription = topology.find((entry) => entry.service === service)
+  if (!subscription) throw new Error(`No subscription for service "${service}" in the topology`)
+  return subscription
+}
+
+/** Exchanges, every main queue with its dead-letter queue, and their bindings. Idempotent. */
+export async function declareTopology(
+  channel: Channel,
+  names: MessagingNames,
+  topology: Topology,
+): Promise<void> {
+  await channel.assertExchange(names.eventsExchange, 'topic', { durable: true })
+  await channel.assertExchange(names.commandsExchange, 'direct', { durable: true })
+  for (const { queue: name, messages } of topology) {
+    const queue = names.queue(name)
+    const deadLetterQueue = names.deadLetterQueue(queue)
+    await channel.assertQueue(deadLetterQueue, {
+      durable: true,
+      arguments: { 'x-queue-type': 'quorum' },
+    })
+    await channel.assertQueue(queue, {
+      durable: true,
+      arguments: {
+        'x-queue-type': 'quorum',
+        'x-delivery-limit': DELIVERY_LIMIT,
+        'x-dead-letter-exchange': '',
+        'x-dead-letter-routing-key': deadLetterQueue,
+      },
+    })
+    for (const message of messages) {
+      await channel.bindQueue(queue, names.exchangeFor(message), message.routingKey)
+    }
+  }
+}
+
+/** Wait queues that hold a failed message for `delayMs`, then dead-letter it back to `queue`. */
+export async function declareRetryQueues(
+  channel: Channel,
+  names: MessagingNames,
+  queue: string,
+  delaysMs: readonly number[],
+): Promise<void> {
+  for (const delayMs of delaysMs) {
+    await channel.assertQueue(names.retryQueue(queue, delayMs), {
+      durable: true,
+      arguments: {
+        'x-message-ttl': delayMs,
+        'x-dead-letter-exchange': '',
+        'x-dead-letter-routing-key': queue,
+      },
+    })
+  }
+}
