@@ -1,5 +1,10 @@
 import { createOrm, migrate, type MikroORM } from '@chatty/db'
-import { type AccessTokenVerifier, createAccessTokenVerifier, RateLimiter } from '@chatty/http'
+import {
+  type AccessTokenVerifier,
+  createAccessTokenVerifier,
+  isDependencyDown,
+  RateLimiter,
+} from '@chatty/http'
 import { createLogger } from '@chatty/logger'
 import {
   type Broker,
@@ -81,6 +86,7 @@ export async function createContext(
     service: SERVICE,
     logger,
     retryDelaysMs: overrides.messaging?.retryDelaysMs,
+    isTransient: isDependencyDown,
   })
   const signer = await loadTokenSigner(orm.em.fork(), config.jwt.privateJwk, config.jwt, clock())
   const passwords = createPasswordHasher({

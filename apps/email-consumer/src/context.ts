@@ -1,4 +1,5 @@
 import { createOrm, migrate, type MikroORM } from '@chatty/db'
+import { isDependencyDown } from '@chatty/http'
 import { createLogger, type Logger } from '@chatty/logger'
 import {
   type Broker,
@@ -12,7 +13,7 @@ import {
 
 import type { EmailConsumerConfig } from './config.js'
 import { registerConsumers } from './consumers/index.js'
-import { createMailer, type Mailer } from './mailer.js'
+import { createMailer, type Mailer, SmtpError } from './mailer.js'
 import { entities, migrations } from './orm.js'
 
 /** The consuming service in the messaging topology (queue `email.send`). */
@@ -29,8 +30,6 @@ export interface EmailContext {
   mailer: Mailer
   logger: Logger
   clock: () => Date
-  /** Deliveries of one command before it is given up: the first plus one per retry delay. */
-  maxAttempts: number
   /** Starts the relay, the consumer and the broker connection. */
   start(): Promise<void>
   /** Stops consuming (in-flight emails finish), flushes the outbox, then closes everything. */
@@ -78,6 +77,8 @@ export async function createContext(
     logger,
     prefetch: config.concurrency,
     retryDelaysMs: config.retryDelaysMs,
+    // An SMTP outage uses up attempts and ends in a recorded failure; a database outage waits.
+    isTransient: (error) => !(error instanceof SmtpError) && isDependencyDown(error),
   })
   const mailer =
     overrides.mailer ??
@@ -93,7 +94,6 @@ export async function createContext(
     mailer,
     logger,
     clock,
-    maxAttempts: config.retryDelaysMs.length + 1,
     start: async () => {
       registerConsumers(context)
       relay.start()

@@ -149,3 +149,13 @@ export function requireRole(...roles: Role[]): MiddlewareHandler<AppEnv> {
     await next()
   }
 }
+
+/** Writes need a verified email (REQUIRE_VERIFIED_EMAIL); after requireUser. */
+export function requireVerifiedEmail(required: boolean): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    if (required && !currentUser(c).emailVerified) {
+      throw new ForbiddenError('Verify your email address first.', 'email-not-verified')
+    }
+    await next()
+  }
+}

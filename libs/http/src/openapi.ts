@@ -34,3 +34,11 @@ export function jsonContent<T extends z.ZodType>(schema: T, description: string)
 }
 
 export const bearerSecurity = [{ bearer: [] }]
+
+/**
+ * Names a shared response schema in the OpenAPI document. Schemas from @chatty/contracts may be
+ * built before @hono/zod-openapi adds `.openapi()` to zod, so the object is rebuilt here.
+ */
+export function named<T extends z.ZodRawShape>(schema: z.ZodObject<T>, name: string) {
+  return z.object(schema.shape).openapi(name)
+}

@@ -6,8 +6,8 @@ import {
   UserUnbanned,
   uuidv7,
 } from '@chatty/contracts'
-import { enqueue } from '@chatty/messaging'
 import type { Consumer } from '@chatty/messaging'
+import { enqueue } from '@chatty/messaging'
 
 import { type AuthContext, SERVICE } from '../context.js'
 import { blockUser } from '../domain/sessions.js'

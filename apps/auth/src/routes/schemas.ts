@@ -1,11 +1,12 @@
 import { type PublicUser, publicUserSchema as sharedPublicUser } from '@chatty/contracts'
+import { named } from '@chatty/http'
 import { z } from '@hono/zod-openapi'
 
 import { PASSWORD_MAX_BYTES, PASSWORD_MIN_BYTES, passwordByteLength } from '../domain/passwords.js'
 import { isReservedUsername, USERNAME_PATTERN } from '../domain/usernames.js'
 import { ROLES, STATUSES, type UserRow } from '../entities/user.entity.js'
 
-export const publicUserSchema = sharedPublicUser.openapi('PublicUser')
+export const publicUserSchema = named(sharedPublicUser, 'PublicUser')
 
 export const meSchema = publicUserSchema
   .extend({

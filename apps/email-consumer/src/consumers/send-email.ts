@@ -5,7 +5,7 @@ import {
   type MessageData,
   type SendEmail,
 } from '@chatty/contracts'
-import { enqueue, type MessageContext } from '@chatty/messaging'
+import { enqueue, type MessageContext, PermanentFailure } from '@chatty/messaging'
 
 import { type EmailContext, PRODUCER } from '../context.js'
 import { renderEmail, TemplateParamsError } from '../domain/templates.js'
@@ -26,13 +26,13 @@ type SendEmailData = MessageData<typeof SendEmail>
  *
  * A failed send throws, so the consumer retries the command through its wait queues. When no retry
  * is left, or retrying cannot help (a template param missing, the SMTP server refusing the message
- * for good), the email is recorded failed and EmailFailed is queued in a transaction of its own
- * before the throw sends the command on (to the dead-letter queue on the last attempt).
+ * for good, which is dead-lettered at once as a PermanentFailure), the email is recorded failed
+ * and EmailFailed is queued in a transaction of its own before the throw.
  */
 export async function deliverEmail(
   ctx: EmailContext,
   data: SendEmailData,
-  { em, envelope, logger }: MessageContext,
+  { em, envelope, logger, lastAttempt }: MessageContext,
 ): Promise<void> {
   // Serialises the commands of one email (a producer may resend it under a new message id)
   // without locking its row, which the records below update on their own connections.
@@ -52,14 +52,14 @@ export async function deliverEmail(
   } catch (error) {
     const permanent =
       error instanceof TemplateParamsError || (error instanceof SmtpError && error.permanent)
-    const final = permanent || attempt.attempts >= ctx.maxAttempts
+    const final = permanent || lastAttempt
     const reason = error instanceof Error ? error.message : String(error)
     await recordFailure(ctx, data, envelope, reason, final)
     logger.warn(
       { emailId: data.emailId, template: data.template, attempt: attempt.attempts, final, reason },
       final ? 'email failed for good' : 'email not sent; will retry',
     )
-    throw error
+    throw permanent ? new PermanentFailure(reason, { cause: error }) : error
   }
 
   const deliveredAt = ctx.clock()
@@ -87,9 +87,8 @@ export async function deliverEmail(
 }
 
 /**
- * Counts this attempt in a committed write of its own, so the count survives the rollback of a
- * failed attempt. The count is also how the last attempt is recognised: the consumer does not
- * tell its handlers which delivery of a message they are running.
+ * Counts this attempt in a committed write of its own, so the count (shown to admins) survives
+ * the rollback of a failed attempt.
  */
 async function recordAttempt(
   ctx: EmailContext,
