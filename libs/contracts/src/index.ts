@@ -1,2 +1,3 @@
+export * from './dto.js'
 export * from './ids.js'
 export * from './messages.js'

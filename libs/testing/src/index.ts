@@ -1,1 +1,5 @@
 export * from './eventually.js'
+export * from './message-tap.js'
+export * from './publish.js'
+export * from './smtp-sink.js'
+export * from './tokens.js'

@@ -1,0 +1,24 @@
+import { createServiceApp } from '@chatty/http'
+
+import type { AdminContext } from './context.js'
+import { SERVICE } from './context.js'
+import { auditLogRoutes } from './routes/audit-log.js'
+import { postRoutes } from './routes/posts.js'
+import { userRoutes } from './routes/users.js'
+
+export function createApp(ctx: AdminContext) {
+  const app = createServiceApp({
+    service: SERVICE,
+    prefixes: ['/api/admin'],
+    trustProxy: ctx.config.trustProxy,
+    checkDependencies: async () => ({
+      database: (await ctx.orm.isConnected()) ? 'ok' : 'down',
+      redis: ctx.redis.status === 'ready' ? 'ok' : 'down',
+      broker: ctx.broker.status() === 'connected' ? 'ok' : 'degraded',
+    }),
+  })
+  app.route('/', userRoutes(ctx))
+  app.route('/', postRoutes(ctx))
+  app.route('/', auditLogRoutes(ctx))
+  return app
+}

@@ -1,0 +1,171 @@
+import { PostTakedownRequested, UserBanned, UserUnbanned } from '@chatty/contracts'
+import type { EntityManager } from '@chatty/db'
+import { ForbiddenError, NotFoundError, RuleViolationError } from '@chatty/http'
+import { enqueue } from '@chatty/messaging'
+import { LockMode } from '@mikro-orm/core'
+
+import { type AdminContext, SERVICE } from '../context.js'
+import { Post } from '../entities/post.entity.js'
+import { User, type UserRow } from '../entities/user.entity.js'
+import { recordAudit } from './audit.js'
+import { type Actor, moderationRefusal } from './authority.js'
+
+export interface BanInput {
+  reason: string
+  /** Unset: until an unban. */
+  durationHours?: number | undefined
+}
+
+const HOUR_MS = 3_600_000
+
+/** The target, locked for the rest of the transaction, once the actor may act on it. */
+async function lockTarget(
+  em: EntityManager,
+  actor: Actor,
+  userId: string,
+  verb: 'ban' | 'unban',
+): Promise<UserRow> {
+  if (actor.id === userId) {
+    throw new RuleViolationError(`cannot-${verb}-self`, `You cannot ${verb} yourself.`)
+  }
+  const user = await em.findOne(User, { id: userId }, { lockMode: LockMode.PESSIMISTIC_WRITE })
+  if (!user) throw new NotFoundError('No such user.')
+  if (moderationRefusal(actor, user)) {
+    throw new ForbiddenError(
+      actor.role === 'admin'
+        ? `Admins cannot be ${verb}ned.`
+        : `Moderators can only ${verb} plain users.`,
+    )
+  }
+  return user
+}
+
+/**
+ * Bans a user: the projection, the audit row and UserBanned commit together; auth then refuses
+ * logins and revokes tokens, the other services hide the user's content.
+ */
+export async function banUser(
+  ctx: AdminContext,
+  actor: Actor,
+  userId: string,
+  input: BanInput,
+  correlationId: string | null,
+): Promise<UserRow> {
+  return ctx.orm.em.fork().transactional(async (em) => {
+    const user = await lockTarget(em, actor, userId, 'ban')
+    if (user.status === 'deleted') {
+      throw new RuleViolationError('user-deleted', 'This account is deleted.')
+    }
+    const now = ctx.clock()
+    const until = input.durationHours
+      ? new Date(now.getTime() + input.durationHours * HOUR_MS)
+      : null
+    const previousStatus = user.status
+    Object.assign(user, {
+      status: 'banned',
+      bannedAt: now,
+      banReason: input.reason,
+      bannedUntil: until,
+      updatedAt: now,
+    })
+    recordAudit(em, {
+      actorId: actor.id,
+      action: 'user.ban',
+      targetType: 'user',
+      targetId: user.id,
+      detail: {
+        reason: input.reason,
+        durationHours: input.durationHours ?? null,
+        until: until?.toISOString() ?? null,
+        previousStatus,
+      },
+      at: now,
+    })
+    enqueue(
+      em,
+      UserBanned,
+      {
+        userId: user.id,
+        reason: input.reason,
+        bannedBy: actor.id,
+        bannedAt: now.toISOString(),
+        until: until?.toISOString() ?? null,
+      },
+      { producer: SERVICE, correlationId, occurredAt: now },
+    )
+    return user
+  })
+}
+
+/** Lifts a ban; a user who is not banned is answered as is, with no event and no audit row. */
+export async function unbanUser(
+  ctx: AdminContext,
+  actor: Actor,
+  userId: string,
+  correlationId: string | null,
+): Promise<UserRow> {
+  return ctx.orm.em.fork().transactional(async (em) => {
+    const user = await lockTarget(em, actor, userId, 'unban')
+    if (user.status !== 'banned') return user
+    const now = ctx.clock()
+    const lifted = {
+      reason: user.banReason,
+      bannedAt: user.bannedAt?.toISOString() ?? null,
+      until: user.bannedUntil?.toISOString() ?? null,
+    }
+    Object.assign(user, {
+      status: 'active',
+      bannedAt: null,
+      banReason: null,
+      bannedUntil: null,
+      updatedAt: now,
+    })
+    recordAudit(em, {
+      actorId: actor.id,
+      action: 'user.unban',
+      targetType: 'user',
+      targetId: user.id,
+      detail: { lifted },
+      at: now,
+    })
+    enqueue(
+      em,
+      UserUnbanned,
+      { userId: user.id, unbannedBy: actor.id, unbannedAt: now.toISOString() },
+      { producer: SERVICE, correlationId, occurredAt: now },
+    )
+    return user
+  })
+}
+
+/**
+ * Asks posts to take a post down. The projection only learns of the deletion from PostDeleted,
+ * so a second request before that is accepted again (posts deletes once).
+ */
+export async function requestPostTakedown(
+  ctx: AdminContext,
+  actor: Actor,
+  postId: string,
+  reason: string | undefined,
+  correlationId: string | null,
+): Promise<void> {
+  await ctx.orm.em.fork().transactional(async (em) => {
+    const post = await em.findOne(Post, { id: postId, deletedAt: null })
+    if (!post) throw new NotFoundError('No such post.')
+    const now = ctx.clock()
+    recordAudit(em, {
+      actorId: actor.id,
+      action: 'post.takedown',
+      targetType: 'post',
+      targetId: post.id,
+      detail: { reason: reason ?? null, authorId: post.authorId },
+      at: now,
+    })
+    enqueue(
+      em,
+      PostTakedownRequested,
+      { postId: post.id, reason: reason ?? '', requestedBy: actor.id },
+      { producer: SERVICE, correlationId, occurredAt: now },
+    )
+  })
+}

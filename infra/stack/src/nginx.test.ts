@@ -1,0 +1,121 @@
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+
+import { describe, expect, it } from 'vitest'
+
+import { generatedGatewayFiles } from './generated-files.js'
+import {
+  generateNginxTemplate,
+  localTemplateValues,
+  renderMainConfig,
+  renderTemplate,
+  templateVariables,
+} from './nginx.js'
+import { repositoryRoot } from './paths.js'
+import { type ServiceDefinition, SERVICES } from './services.js'
+
+const root = repositoryRoot()
+const gateway = {
+  host: '127.0.0.1',
+  port: 8080,
+  rateLimit: 100,
+  burst: 200,
+  maxBodySize: '1m',
+  docsRoot: '/srv/docs',
+  accessLog: '/dev/stdout',
+}
+const upstreams = SERVICES.map((service) => ({ service, port: service.port }))
+
+describe('the committed gateway files', () => {
+  it('match the service registry (else: npm run build && npm run generate -w @chatty/stack)', async () => {
+    for (const file of await generatedGatewayFiles(root, SERVICES)) {
+      expect(readFileSync(join(root, file.path), 'utf8'), file.path).toBe(file.content)
+    }
+  })
+})
+
+describe('nginx template', () => {
+  const template = generateNginxTemplate(SERVICES)
+
+  it('uses exactly the placeholders it declares', () => {
+    const used = new Set([...template.matchAll(/\$\{([A-Z0-9_]+)\}/g)].map((match) => match[1]))
+    expect([...used].sort()).toEqual(templateVariables(SERVICES).sort())
+  })
+
+  it('writes nginx variables in lower case and without braces, so envsubst leaves them alone', () => {
+    const unbraced = [...template.matchAll(/\$([A-Za-z_][A-Za-z0-9_]*)/g)].map((match) => match[1])
+    expect(unbraced.length).toBeGreaterThan(0)
+    for (const name of unbraced) expect(name).toMatch(/^[a-z0-9_]+$/)
+  })
+
+  it('renders with local values: listen address, upstreams and one location pair per prefix', () => {
+    const config = renderTemplate(template, localTemplateValues(gateway, upstreams))
+    expect(config).not.toContain('${')
+    expect(config).toContain('listen 127.0.0.1:8080 default_server;')
+    expect(config).toContain('server 127.0.0.1:3001;')
+    expect(config).toContain('rate=100r/s')
+    expect(config).toContain('burst=200 nodelay')
+    expect(config).toContain('alias /srv/docs/index.html;')
+    expect(config).toContain('access_log /dev/stdout chatty_access;')
+    for (const prefix of SERVICES.flatMap((service) => service.prefixes)) {
+      expect(config).toContain(`location = ${prefix} {`)
+      expect(config).toContain(`location ${prefix}/ {`)
+    }
+  })
+
+  it('answers its own errors with problem+json bodies', () => {
+    const bodies = [...template.matchAll(/return (\d{3}) '(\{.*\})';/g)]
+    expect(bodies.map((match) => Number(match[1])).sort()).toEqual([
+      400, 404, 413, 429, 502, 503, 504,
+    ])
+    for (const [, status, body] of bodies) {
+      const problem = JSON.parse(body as string) as Record<string, unknown>
+      expect(problem).toMatchObject({ status: Number(status), type: `/problems/${problem.code}` })
+    }
+    expect(template).toContain(
+      `return 404 '{"type":"/problems/not-found","code":"not-found","title":"Not Found","status":404}';`,
+    )
+  })
+
+  it('includes only the services of the registry it is given', () => {
+    const posts: ServiceDefinition = {
+      name: 'posts',
+      port: 3002,
+      prefixes: ['/api/posts'],
+      healthPath: '/api/posts/health',
+      database: 'posts',
+      databaseVariable: 'POSTS_DATABASE_URL',
+    }
+    expect(generateNginxTemplate(SERVICES)).not.toContain('chatty_posts')
+    const withPosts = generateNginxTemplate([...SERVICES, posts])
+    expect(withPosts).toContain('upstream chatty_posts {')
+    expect(withPosts).toContain('server ${POSTS_UPSTREAM};')
+    expect(templateVariables([...SERVICES, posts])).toContain('POSTS_UPSTREAM')
+  })
+
+  it('refuses to render with a placeholder left empty', () => {
+    expect(() => renderTemplate('listen ${GATEWAY_LISTEN}; ${AUTH_UPSTREAM}', {})).toThrow(
+      /GATEWAY_LISTEN, AUTH_UPSTREAM/,
+    )
+  })
+})
+
+describe('local nginx.conf', () => {
+  it('keeps nginx in the foreground with every path under its prefix', () => {
+    const config = renderMainConfig({
+      prefix: '/tmp/x/nginx',
+      serverConfigPath: '/tmp/x/nginx/chatty.conf',
+      runningAsRoot: false,
+    })
+    expect(config).toContain('daemon off;')
+    expect(config).toContain('pid /tmp/x/nginx/nginx.pid;')
+    expect(config).toContain('client_body_temp_path /tmp/x/nginx/client_body_temp;')
+    expect(config).toContain('include /tmp/x/nginx/chatty.conf;')
+    expect(config).not.toContain('user ')
+  })
+
+  it('keeps the workers as root when started by root, so they can use the prefix', () => {
+    const config = renderMainConfig({ prefix: '/p', serverConfigPath: '/p/c', runningAsRoot: true })
+    expect(config).toContain('user root;')
+  })
+})

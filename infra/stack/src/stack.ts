@@ -1,0 +1,304 @@
+import { execFile } from 'node:child_process'
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { join, relative } from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { promisify } from 'node:util'
+
+import type { Env } from '@chatty/config'
+
+import { type AccessLogReceiver, startAccessLogReceiver } from './access-log.js'
+import type { LogOutput } from './log-output.js'
+import { type Mailbox, startMailbox } from './mailbox.js'
+import {
+  findNginx,
+  localTemplateValues,
+  NGINX_INSTALL_HINT,
+  renderMainConfig,
+  renderTemplate,
+  TEMPLATE_PATH,
+} from './nginx.js'
+import type { StackPlan } from './plan.js'
+import { checkInfrastructure, formatMissing, isPortFree, type Missing } from './preflight.js'
+import {
+  createProcessGroup,
+  describeExit,
+  type ProcessExit,
+  type ProcessSpec,
+} from './processes.js'
+import { SERVICES } from './services.js'
+import { deleteBrokerObjects, flushRedisDatabase, prepareDatabases } from './state.js'
+
+/** The stack could not start; the message says what to do about it. */
+export class StackError extends Error {
+  override name = 'StackError'
+}
+
+export interface RunningStack {
+  plan: StackPlan
+  gatewayUrl: string
+  mailboxUrl: string | undefined
+  /** Settles when a process dies while the stack runs. */
+  crashed: Promise<ProcessExit>
+  /** Stops every process (SIGTERM, then SIGKILL after the plan's timeout) and the mailbox. */
+  stop(): Promise<void>
+}
+
+export interface StartOptions {
+  output: LogOutput
+  /** For NGINX_BIN and PATH when looking for nginx. */
+  env: Env
+  /** Aborting it (Ctrl-C) during start-up stops what was started and rejects. */
+  signal?: AbortSignal
+}
+
+const execFileAsync = promisify(execFile)
+
+async function nginxSupportsErrorLogFlag(binary: string): Promise<boolean> {
+  // `nginx -v` prints to stderr: "nginx version: nginx/1.22.1". -e appeared in 1.19.5.
+  const { stderr } = await execFileAsync(binary, ['-v'])
+  const match = /nginx\/(\d+)\.(\d+)\.(\d+)/.exec(stderr)
+  if (!match) return false
+  const [major, minor, patch] = match.slice(1).map(Number) as [number, number, number]
+  return major > 1 || (major === 1 && (minor > 19 || (minor === 19 && patch >= 5)))
+}
+
+function localUrl(host: string, port: number): string {
+  return `http://${host === '0.0.0.0' || host === '127.0.0.1' ? 'localhost' : host}:${port}`
+}
+
+async function findMissing(plan: StackPlan, nginx: string | undefined): Promise<Missing[]> {
+  const missing: Missing[] = []
+  if (!nginx) missing.push({ what: 'nginx not found', fix: NGINX_INSTALL_HINT })
+  for (const { process } of plan.services) {
+    const entry = process.args[0] as string
+    if (!existsSync(entry)) {
+      missing.push({
+        what: `${relative(plan.rootDir, entry)} does not exist`,
+        fix: 'build the services first: npm run build (npm start does it for you)',
+      })
+    }
+  }
+  const ports = [
+    { port: plan.gateway.port, host: plan.gateway.host, owner: 'the gateway (nginx)' },
+    ...plan.services.map(({ port, definition }) => ({
+      port,
+      host: '127.0.0.1',
+      owner: definition.name,
+    })),
+    ...(plan.mailbox
+      ? [
+          { port: plan.mailbox.smtpPort, host: plan.mailbox.host, owner: 'the mailbox (SMTP)' },
+          { port: plan.mailbox.httpPort, host: plan.mailbox.host, owner: 'the mailbox (HTTP)' },
+        ]
+      : []),
+  ]
+  for (const { port, host, owner } of ports) {
+    if (!(await isPortFree(port, host))) {
+      missing.push({
+        what: `port ${port} for ${owner} is already in use`,
+        fix: 'stop whatever listens there (another stack still running?) or choose other ports in .env',
+      })
+    }
+  }
+  if (plan.services.length > 0) {
+    missing.push(
+      ...(await checkInfrastructure({
+        postgres: plan.services.map((service) => service.databaseUrl),
+        redis: plan.redisUrl,
+        amqp: plan.amqpUrl,
+      })),
+    )
+  }
+  return missing
+}
+
+function writeNginxConfig(
+  plan: StackPlan,
+  accessLog: string,
+): { prefix: string; mainConfig: string } {
+  const prefix = join(plan.stateDir, 'nginx')
+  rmSync(prefix, { recursive: true, force: true })
+  mkdirSync(prefix, { recursive: true })
+  const serverConfig = join(prefix, 'chatty.conf')
+  // Every registered service gets its upstream, started or not: a missing one answers 502.
+  const upstreams = SERVICES.map((service) => ({
+    service,
+    port:
+      plan.services.find((planned) => planned.definition.name === service.name)?.port ??
+      service.port,
+  }))
+  const template = readFileSync(join(plan.rootDir, TEMPLATE_PATH), 'utf8')
+  writeFileSync(
+    serverConfig,
+    renderTemplate(template, localTemplateValues({ ...plan.gateway, accessLog }, upstreams)),
+  )
+  const mainConfig = join(prefix, 'nginx.conf')
+  writeFileSync(
+    mainConfig,
+    renderMainConfig({
+      prefix,
+      serverConfigPath: serverConfig,
+      runningAsRoot: process.getuid?.() === 0,
+    }),
+  )
+  return { prefix, mainConfig }
+}
+
+async function waitUntilHealthy(name: string, url: string, signal: AbortSignal): Promise<void> {
+  while (!signal.aborted) {
+    try {
+      const response = await fetch(url, { signal: AbortSignal.timeout(1_000) })
+      await response.body?.cancel()
+      if (response.ok) return
+    } catch {
+      // Not listening yet.
+    }
+    await sleep(200, undefined, { signal }).catch(() => undefined)
+  }
+  throw new Error(`${name} is not healthy at ${url}`)
+}
+
+/**
+ * Starts the whole stack the plan describes and resolves once every part answers its health
+ * check. On any failure it stops what it started and throws a StackError.
+ */
+export async function startStack(plan: StackPlan, options: StartOptions): Promise<RunningStack> {
+  const { output } = options
+  const log = (text: string) => output.line('stack', text)
+  const nginx = findNginx(options.env)
+
+  const missing = await findMissing(plan, nginx)
+  if (missing.length > 0) throw new StackError(formatMissing(missing))
+
+  const group = createProcessGroup(output)
+  let mailbox: Mailbox | undefined
+  let accessLog: AccessLogReceiver | undefined
+  let stopping: Promise<void> | undefined
+  const stop = () => {
+    stopping ??= (async () => {
+      await Promise.all([group.stop(plan.stopTimeoutMs), mailbox?.close()])
+      await accessLog?.close()
+    })()
+    return stopping
+  }
+
+  const firstExit = new Promise<ProcessExit>((resolve) => group.onUnexpectedExit(resolve))
+  const ready = new AbortController()
+  const interrupted = new Promise<{ kind: 'interrupted' }>((resolve) => {
+    if (options.signal?.aborted) resolve({ kind: 'interrupted' })
+    options.signal?.addEventListener('abort', () => resolve({ kind: 'interrupted' }), {
+      once: true,
+    })
+  })
+  const throwIfInterrupted = () => {
+    if (options.signal?.aborted) throw new StackError('Start-up interrupted')
+  }
+  try {
+    if (plan.services.length > 0) {
+      log(plan.fresh ? 'recreating the databases' : 'creating missing databases')
+      await prepareDatabases(
+        plan.services.map((service) => service.databaseUrl),
+        plan.fresh,
+      )
+    }
+    if (plan.fresh) {
+      await flushRedisDatabase(plan.redisUrl)
+      await deleteBrokerObjects(plan.amqpUrl, plan.messagingPrefix)
+    }
+    throwIfInterrupted()
+    if (plan.mailbox) {
+      mailbox = await startMailbox({
+        ...plan.mailbox,
+        log: (line) => output.line('mailbox', line),
+      })
+    }
+
+    accessLog = await startAccessLogReceiver((line) => output.line('nginx', line))
+    const { prefix, mainConfig } = writeNginxConfig(plan, accessLog.destination)
+    const nginxBinary = nginx as string
+    const errorLogFlag = (await nginxSupportsErrorLogFlag(nginxBinary)) ? ['-e', 'stderr'] : []
+    const nginxSpec: ProcessSpec = {
+      name: 'nginx',
+      command: nginxBinary,
+      args: ['-p', prefix, '-c', mainConfig, ...errorLogFlag],
+      env: { PATH: options.env.PATH },
+      cwd: prefix,
+    }
+    throwIfInterrupted()
+    for (const service of plan.services) group.start(service.process)
+    group.start(nginxSpec)
+
+    const gatewayHost = plan.gateway.host === '0.0.0.0' ? '127.0.0.1' : plan.gateway.host
+    const targets = [
+      ...plan.services.map((service) => ({
+        name: service.definition.name,
+        url: service.healthUrl,
+      })),
+      { name: 'nginx', url: `http://${gatewayHost}:${plan.gateway.port}/api/docs` },
+    ]
+    const unhealthy = new Set(targets.map((target) => target.name))
+    const checks = targets.map(({ name, url }) =>
+      waitUntilHealthy(name, url, ready.signal).then(() => unhealthy.delete(name)),
+    )
+    const outcome = await Promise.race([
+      Promise.all(checks).then(() => ({ kind: 'ready' as const })),
+      firstExit.then((exit) => ({ kind: 'exited' as const, exit })),
+      interrupted,
+      sleep(plan.readyTimeoutMs, undefined, { signal: ready.signal })
+        .then(() => ({ kind: 'timeout' as const }))
+        .catch(() => ({ kind: 'timeout' as const })),
+    ])
+    ready.abort()
+    await Promise.allSettled(checks)
+    if (outcome.kind === 'exited') {
+      throw new StackError(`${outcome.exit.name} ${describeExit(outcome.exit)} during start-up`)
+    }
+    if (outcome.kind === 'interrupted') throw new StackError('Start-up interrupted')
+    if (outcome.kind === 'timeout') {
+      const pending = targets.filter((target) => unhealthy.has(target.name))
+      throw new StackError(
+        `Not healthy within ${plan.readyTimeoutMs} ms: ${pending
+          .map((target) => `${target.name} (${target.url})`)
+          .join(', ')}`,
+      )
+    }
+  } catch (error) {
+    ready.abort()
+    await stop()
+    throw error
+  }
+
+  return {
+    plan,
+    gatewayUrl: localUrl(plan.gateway.host, plan.gateway.port),
+    mailboxUrl: plan.mailbox ? localUrl(plan.mailbox.host, plan.mailbox.httpPort) : undefined,
+    crashed: firstExit,
+    stop,
+  }
+}
+
+/** What runs where, for people. */
+export function describeStack(stack: RunningStack): string[] {
+  const { plan } = stack
+  const amqp = new URL(plan.amqpUrl)
+  const rows: [string, string][] = [
+    ['gateway', stack.gatewayUrl],
+    ['API docs', `${stack.gatewayUrl}/api/docs`],
+    [
+      'mailbox',
+      stack.mailboxUrl
+        ? `${stack.mailboxUrl} (SMTP 127.0.0.1:${plan.mailbox?.smtpPort})`
+        : `external: ${plan.services[0]?.process.env.SMTP_URL ?? 'SMTP_URL'}`,
+    ],
+    [
+      'RabbitMQ',
+      `amqp://${amqp.host} (management UI, when enabled: http://${amqp.hostname}:15672)`,
+    ],
+    ...plan.services.map((service): [string, string] => [
+      service.definition.name,
+      service.healthUrl,
+    ]),
+  ]
+  const width = Math.max(...rows.map(([label]) => label.length))
+  return rows.map(([label, value]) => `  ${label.padEnd(width)}  ${value}`)
+}

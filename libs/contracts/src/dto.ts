@@ -1,0 +1,53 @@
+import { z } from 'zod'
+
+/** Response shapes more than one service renders (API.md "Shapes"). */
+
+export const visibilitySchema = z.enum(['public', 'followers', 'private'])
+export type Visibility = z.infer<typeof visibilitySchema>
+
+export const publicUserSchema = z.object({
+  id: z.uuid(),
+  username: z.string(),
+  displayName: z.string(),
+  bio: z.string(),
+  avatarUrl: z.string().nullable(),
+  createdAt: z.iso.datetime(),
+  followersCount: z.number().int(),
+  followingCount: z.number().int(),
+  postsCount: z.number().int(),
+})
+export type PublicUser = z.infer<typeof publicUserSchema>
+
+export const authorSummarySchema = z.object({
+  id: z.uuid(),
+  username: z.string(),
+  displayName: z.string(),
+  avatarUrl: z.string().nullable(),
+})
+export type AuthorSummary = z.infer<typeof authorSummarySchema>
+
+export const postSchema = z.object({
+  id: z.uuid(),
+  author: authorSummarySchema,
+  title: z.string().nullable(),
+  content: z.string(),
+  tags: z.array(z.string()),
+  mentions: z.array(z.string()),
+  visibility: visibilitySchema,
+  likeCount: z.number().int(),
+  commentCount: z.number().int(),
+  repostCount: z.number().int(),
+  likedByMe: z.boolean(),
+  repostedByMe: z.boolean(),
+  createdAt: z.iso.datetime(),
+  updatedAt: z.iso.datetime(),
+})
+export type Post = z.infer<typeof postSchema>
+
+export const feedItemSchema = z.object({
+  type: z.enum(['post', 'repost']),
+  post: postSchema,
+  repostedBy: authorSummarySchema.nullable(),
+  at: z.iso.datetime(),
+})
+export type FeedItem = z.infer<typeof feedItemSchema>
