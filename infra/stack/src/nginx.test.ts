@@ -78,19 +78,19 @@ describe('nginx template', () => {
   })
 
   it('includes only the services of the registry it is given', () => {
-    const posts: ServiceDefinition = {
-      name: 'posts',
-      port: 3002,
-      prefixes: ['/api/posts'],
-      healthPath: '/api/posts/health',
-      database: 'posts',
-      databaseVariable: 'POSTS_DATABASE_URL',
+    const notifications: ServiceDefinition = {
+      name: 'notifications',
+      port: 3006,
+      prefixes: ['/api/notifications'],
+      healthPath: '/api/notifications/health',
+      database: 'notifications',
+      databaseVariable: 'NOTIFICATIONS_DATABASE_URL',
     }
-    expect(generateNginxTemplate(SERVICES)).not.toContain('chatty_posts')
-    const withPosts = generateNginxTemplate([...SERVICES, posts])
-    expect(withPosts).toContain('upstream chatty_posts {')
-    expect(withPosts).toContain('server ${POSTS_UPSTREAM};')
-    expect(templateVariables([...SERVICES, posts])).toContain('POSTS_UPSTREAM')
+    expect(generateNginxTemplate(SERVICES)).not.toContain('chatty_notifications')
+    const withMore = generateNginxTemplate([...SERVICES, notifications])
+    expect(withMore).toContain('upstream chatty_notifications {')
+    expect(withMore).toContain('server ${NOTIFICATIONS_UPSTREAM};')
+    expect(templateVariables([...SERVICES, notifications])).toContain('NOTIFICATIONS_UPSTREAM')
   })
 
   it('refuses to render with a placeholder left empty', () => {

@@ -97,9 +97,11 @@ describe('planStack, e2e profile', () => {
   it('runs on its own ports, databases, Redis database and broker prefix', () => {
     expect(plan.gateway.port).toBe(18080)
     expect(plan.mailbox).toEqual({ host: '127.0.0.1', smtpPort: 11025, httpPort: 18025 })
-    expect(plan.services.map((service) => service.port)).toEqual([13001, 13005])
+    expect(plan.services.map((service) => service.port)).toEqual([
+      13001, 13002, 13003, 13004, 13005,
+    ])
     expect(auth?.databaseUrl).toBe('postgres://postgres:secret@127.0.0.1:5432/chatty_e2e_auth')
-    expect(plan.services[1]?.databaseUrl).toBe(
+    expect(plan.services.at(-1)?.databaseUrl).toBe(
       'postgres://postgres@127.0.0.1:5432/chatty_e2e_email',
     )
     expect(plan.redisUrl).toBe('redis://127.0.0.1:6379/1')

@@ -6,17 +6,13 @@ import {
   declareRetryQueues,
   declareTopology,
   messagingNames,
+  topologyQueues,
 } from '@chatty/messaging'
 import { connect } from 'amqplib'
 import { Redis } from 'ioredis'
 import { afterAll, describe, expect, it } from 'vitest'
 
-import {
-  deleteBrokerObjects,
-  flushRedisDatabase,
-  prefixedBrokerObjects,
-  prepareDatabases,
-} from './state.js'
+import { deleteBrokerObjects, flushRedisDatabase, prepareDatabases } from './state.js'
 
 const AMQP_URL = 'amqp://guest:guest@127.0.0.1:5672'
 const SERVER = 'postgres://postgres@127.0.0.1:5432'
@@ -84,7 +80,8 @@ describe('fresh state for the e2e run', () => {
 
       await deleteBrokerObjects(AMQP_URL, prefix)
 
-      const { queues, exchanges } = prefixedBrokerObjects(prefix)
+      const queues = topologyQueues(names, CHATTY_TOPOLOGY)
+      const exchanges = [names.eventsExchange, names.commandsExchange]
       expect(queues).toContain(`${prefix}email.send.retry.10s`)
       expect(queues).toContain(`${prefix}auth.events.dlq`)
       for (const queue of queues) {

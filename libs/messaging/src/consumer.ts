@@ -10,7 +10,7 @@ import type { EntityManager, MikroORM } from '@mikro-orm/postgresql'
 import type { Channel, ChannelModel, ConsumeMessage, Options } from 'amqplib'
 
 import type { Broker } from './broker.js'
-import { declareRetryQueues, findSubscription } from './topology.js'
+import { declareRetryQueues, DEFAULT_RETRY_DELAYS_MS, findSubscription } from './topology.js'
 
 export interface MessageContext {
   /** A fork inside the transaction that also records the message in the inbox. */
@@ -72,7 +72,7 @@ type Parsed =
  * failing handler is retried through delay queues, then dead-lettered.
  */
 export function createConsumer(options: ConsumerOptions): Consumer {
-  const { broker, orm, service, prefetch = 16, retryDelaysMs = [1_000, 10_000, 60_000] } = options
+  const { broker, orm, service, prefetch = 16, retryDelaysMs = DEFAULT_RETRY_DELAYS_MS } = options
   const isTransient = options.isTransient ?? (() => false)
   const logger = options.logger ?? createLogger(`messaging:consumer:${service}`)
   const subscription = findSubscription(broker.topology, service)

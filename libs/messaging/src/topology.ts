@@ -17,9 +17,9 @@ import {
   UserRoleChanged,
   UserUnbanned,
 } from '@chatty/contracts'
-import type { Channel } from 'amqplib'
+import { type Channel, connect } from 'amqplib'
 
-import type { MessagingNames } from './names.js'
+import { type MessagingNames, messagingNames } from './names.js'
 
 /** One consuming service: the queue it reads and the messages bound to it. */
 export interface Subscription {
@@ -89,6 +89,9 @@ export const CHATTY_TOPOLOGY: Topology = [
   { service: 'email', queue: 'email.send', messages: [SendEmail] },
 ]
 
+/** How long a failed message waits before each retry, unless a consumer is told otherwise. */
+export const DEFAULT_RETRY_DELAYS_MS: readonly number[] = [1_000, 10_000, 60_000]
+
 /** Redeliveries (consumer crashes, requeues) after which a quorum queue dead-letters a message. */
 export const DELIVERY_LIMIT = 10
 
@@ -144,5 +147,56 @@ export async function declareRetryQueues(
         'x-dead-letter-routing-key': queue,
       },
     })
+  }
+}
+
+/** Every queue the topology and its consumers' retry tiers create under `names`. */
+export function topologyQueues(
+  names: MessagingNames,
+  topology: Topology,
+  retryDelaysMs: readonly number[] = DEFAULT_RETRY_DELAYS_MS,
+): string[] {
+  return topology.flatMap(({ queue: name }) => {
+    const queue = names.queue(name)
+    return [
+      queue,
+      names.deadLetterQueue(queue),
+      ...retryDelaysMs.map((delayMs) => names.retryQueue(queue, delayMs)),
+    ]
+  })
+}
+
+/**
+ * Deletes the exchanges and queues of a prefix: quorum queues outlive their connections, so test
+ * runs and throwaway stacks remove theirs. Messages still in them are lost; never for production.
+ */
+export async function deleteTopology(
+  channel: Channel,
+  names: MessagingNames,
+  topology: Topology,
+  retryDelaysMs: readonly number[] = DEFAULT_RETRY_DELAYS_MS,
+): Promise<void> {
+  if (!names.prefix) throw new Error('refusing to delete the unprefixed production topology')
+  for (const queue of topologyQueues(names, topology, retryDelaysMs)) {
+    await channel.deleteQueue(queue)
+  }
+  await channel.deleteExchange(names.eventsExchange)
+  await channel.deleteExchange(names.commandsExchange)
+}
+
+/** Connects, deletes everything declared under `prefix` (see deleteTopology), disconnects. */
+export async function removePrefixedTopology(
+  url: string,
+  prefix: string,
+  retryDelaysMs?: readonly number[],
+  topology: Topology = CHATTY_TOPOLOGY,
+): Promise<void> {
+  const connection = await connect(url)
+  try {
+    const channel = await connection.createChannel()
+    await deleteTopology(channel, messagingNames(prefix), topology, retryDelaysMs)
+    await channel.close()
+  } finally {
+    await connection.close()
   }
 }

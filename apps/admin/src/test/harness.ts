@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto'
 
 import { type MessageData, type MessageDefinition, UserRegistered, uuidv7 } from '@chatty/contracts'
 import { createTestDatabase } from '@chatty/db/testing'
+import { removePrefixedTopology } from '@chatty/messaging'
 import {
   createTestIssuer,
   eventually,
@@ -143,6 +144,7 @@ export async function startAdmin(): Promise<AdminHarness> {
     close: async () => {
       await events.close()
       await ctx.close()
+      await removePrefixedTopology(AMQP_URL, prefix, [50, 100, 200])
       await database.drop()
     },
   }

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto'
 
 import { createTestDatabase } from '@chatty/db/testing'
+import { removePrefixedTopology } from '@chatty/messaging'
 import { eventually, type MessageTap, tapExchange } from '@chatty/testing'
 
 import { createApp } from '../app.js'
@@ -71,6 +72,7 @@ export async function startAuth(env: Record<string, string> = {}): Promise<AuthH
       await commands.close()
       await events.close()
       await ctx.close()
+      await removePrefixedTopology(AMQP_URL, prefix, [50, 100])
       await database.drop()
     },
   }

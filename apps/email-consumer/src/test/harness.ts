@@ -3,7 +3,7 @@ import { createServer } from 'node:net'
 
 import { type Envelope, type MessageData, SendEmail, uuidv7 } from '@chatty/contracts'
 import { createTestDatabase } from '@chatty/db/testing'
-import { publishOptions } from '@chatty/messaging'
+import { publishOptions, removePrefixedTopology } from '@chatty/messaging'
 import { eventually, type MessageTap, tapExchange } from '@chatty/testing'
 import amqp, { type ChannelModel, type ConfirmChannel, type GetMessage } from 'amqplib'
 
@@ -132,15 +132,7 @@ export async function startEmailConsumer(options: {
       await events.close()
       await ctx.close()
       mailer.close()
-      // Quorum queues outlive their connections; a test run must not leave its names behind.
-      const queues = ctx.broker.topology.flatMap((entry) => {
-        const name = names.queue(entry.queue)
-        return [name, names.deadLetterQueue(name)]
-      })
-      queues.push(...config.retryDelaysMs.map((delayMs) => names.retryQueue(queue, delayMs)))
-      for (const name of queues) await channel.deleteQueue(name)
-      await channel.deleteExchange(names.eventsExchange)
-      await channel.deleteExchange(names.commandsExchange)
+      await removePrefixedTopology(AMQP_URL, prefix, config.retryDelaysMs)
       await connection.close()
       await database.drop()
     },

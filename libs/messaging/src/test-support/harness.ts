@@ -21,7 +21,7 @@ import {
 import { enqueue } from '../envelope.js'
 import { messagingNames } from '../names.js'
 import { createOutboxRelay, type OutboxRelay } from '../outbox-relay.js'
-import type { Topology } from '../topology.js'
+import { deleteTopology, type Topology } from '../topology.js'
 import { Effect } from './effect.entity.js'
 import { entities, migrations } from './orm.js'
 import { createTcpProxy, type TcpProxy } from './tcp-proxy.js'
@@ -161,15 +161,8 @@ export async function createHarness(name: string) {
   async function cleanup(): Promise<void> {
     for (const close of closers.reverse()) await close()
     await withChannel(async (channel) => {
-      for (const { queue: name } of topology) {
-        const queue = names.queue(name)
-        const queues = [queue, names.deadLetterQueue(queue)]
-        queues.push(...retryDelaysMs.map((delay) => names.retryQueue(queue, delay)))
-        for (const each of queues) await channel.deleteQueue(each)
-      }
       for (const queue of extraQueues) await channel.deleteQueue(queue)
-      await channel.deleteExchange(names.eventsExchange)
-      await channel.deleteExchange(names.commandsExchange)
+      await deleteTopology(channel, names, topology, retryDelaysMs)
     })
     await db.drop()
   }

@@ -1,0 +1,20 @@
+import { createServiceApp } from '@chatty/http'
+
+import type { PostsContext } from './context.js'
+import { SERVICE } from './context.js'
+import { postRoutes } from './routes/posts.js'
+
+export function createApp(ctx: PostsContext) {
+  const app = createServiceApp({
+    service: SERVICE,
+    prefixes: ['/api/posts'],
+    trustProxy: ctx.config.trustProxy,
+    checkDependencies: async () => ({
+      database: (await ctx.orm.isConnected()) ? 'ok' : 'down',
+      redis: ctx.redis.status === 'ready' ? 'ok' : 'down',
+      broker: ctx.broker.status() === 'connected' ? 'ok' : 'degraded',
+    }),
+  })
+  app.route('/', postRoutes(ctx))
+  return app
+}

@@ -1,0 +1,5 @@
+import type { RateLimit } from '@chatty/http'
+
+export const limits = {
+  createPerUser: { name: 'posts:create', scope: 'user', limit: 30, windowSeconds: 60 },
+} satisfies Record<string, RateLimit>

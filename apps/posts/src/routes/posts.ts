@@ -1,0 +1,183 @@
+import { visibilitySchema } from '@chatty/contracts'
+import {
+  bearerSecurity,
+  createRouter,
+  currentUser,
+  decodeCursor,
+  encodeCursor,
+  jsonBody,
+  jsonContent,
+  NotFoundError,
+  optionalUser,
+  pageQuery,
+  problems,
+  requireUser,
+  requireVerifiedEmail,
+} from '@chatty/http'
+import { createRoute, z } from '@hono/zod-openapi'
+
+import type { PostsContext } from '../context.js'
+import { findAuthorByUsername } from '../domain/authors.js'
+import { createPost, deletePost, findVisiblePost, findVisiblePosts } from '../domain/posts.js'
+import { limits } from '../domain/rate-limits.js'
+import { postPageSchema, postSchema, toPost } from './schemas.js'
+
+const newPostBody = z.strictObject({
+  content: z
+    .string()
+    .trim()
+    .min(1, { error: 'Must not be empty.' })
+    .max(1000, { error: 'Must be at most 1000 characters.' }),
+  title: z
+    .string()
+    .trim()
+    .max(100, { error: 'Must be at most 100 characters.' })
+    .nullable()
+    .optional()
+    .transform((title) => title || null),
+  visibility: visibilitySchema.default('public'),
+})
+
+/** Accepted in the contract but not served yet: refused, so a client never gets a silently unfiltered list. */
+function notYetSupported(message: string) {
+  return z
+    .string()
+    .optional()
+    .refine((value) => value === undefined, { error: message })
+}
+
+const listQuery = pageQuery.extend({
+  author: z.string().min(1).max(30).optional().describe('Username; 404 when no such author'),
+  tag: z
+    .string()
+    .regex(/^#?[A-Za-z0-9_]{1,50}$/, { error: 'A tag is 1–50 letters, digits or underscores.' })
+    .transform((tag) => tag.replace(/^#/, '').toLowerCase())
+    .optional(),
+  sort: z.enum(['recent'], { error: 'Only "recent" is available for now.' }).default('recent'),
+  q: notYetSupported('Full-text search is not available yet.'),
+  likedBy: notYetSupported('Filtering by likes is not available yet.'),
+})
+
+const cursorSchema = z.object({ t: z.iso.datetime(), id: z.uuid() })
+
+const idParams = z.object({
+  id: z.string().openapi({ param: { name: 'id', in: 'path' }, format: 'uuid' }),
+})
+
+const optionalBearer = [{}, ...bearerSecurity]
+
+export function postRoutes(ctx: PostsContext) {
+  const router = createRouter()
+
+  router.openapi(
+    createRoute({
+      method: 'post',
+      path: '/api/posts',
+      summary: 'Publish a post; #tags and @mentions are read from the content',
+      security: bearerSecurity,
+      middleware: [
+        requireUser(ctx.verifyAccessToken),
+        requireVerifiedEmail(ctx.config.requireVerifiedEmail),
+      ] as const,
+      request: { body: jsonBody(newPostBody) },
+      responses: {
+        201: jsonContent(postSchema, 'The new post'),
+        ...problems(400, 401, 403, 415, 422, 429, 503),
+      },
+    }),
+    async (c) => {
+      const user = currentUser(c)
+      await ctx.rateLimiter.hit(limits.createPerUser, user.id)
+      const post = await createPost(ctx, user, c.req.valid('json'), c.get('requestId'))
+      return c.json(toPost(post), 201)
+    },
+  )
+
+  router.openapi(
+    createRoute({
+      method: 'get',
+      path: '/api/posts',
+      summary: 'Posts the caller may see, newest first, optionally by one author or with one tag',
+      security: optionalBearer,
+      middleware: [optionalUser(ctx.verifyAccessToken)] as const,
+      request: { query: listQuery },
+      responses: {
+        200: jsonContent(postPageSchema, 'A page of posts'),
+        ...problems(400, 401, 404, 422, 503),
+      },
+    }),
+    async (c) => {
+      const query = c.req.valid('query')
+      const viewer = c.get('user')
+      const now = ctx.clock()
+      const em = ctx.orm.em.fork()
+      let authorId: string | undefined
+      if (query.author !== undefined) {
+        const author = await findAuthorByUsername(em, query.author, now)
+        if (!author) throw new NotFoundError('No such user.')
+        authorId = author.id
+      }
+      const after = decodeCursor(query.cursor, cursorSchema)
+      const posts = await findVisiblePosts(
+        em,
+        viewer,
+        {
+          authorId,
+          tag: query.tag,
+          after: after && { createdAt: new Date(after.t), id: after.id },
+        },
+        query.limit + 1,
+        now,
+      )
+      const page = posts.slice(0, query.limit)
+      const last = page.at(-1)
+      const nextCursor =
+        posts.length > query.limit && last
+          ? encodeCursor({ t: last.createdAt.toISOString(), id: last.id })
+          : null
+      return c.json({ items: page.map(toPost), nextCursor }, 200)
+    },
+  )
+
+  router.openapi(
+    createRoute({
+      method: 'get',
+      path: '/api/posts/{id}',
+      summary: 'One post, if the caller may see it',
+      security: optionalBearer,
+      middleware: [optionalUser(ctx.verifyAccessToken)] as const,
+      request: { params: idParams },
+      responses: {
+        200: jsonContent(postSchema, 'The post'),
+        ...problems(401, 404, 503),
+      },
+    }),
+    async (c) => {
+      const { id } = c.req.valid('param')
+      const post = await findVisiblePost(ctx.orm.em.fork(), c.get('user'), id, ctx.clock())
+      if (!post) throw new NotFoundError('No such post.')
+      return c.json(toPost(post), 200)
+    },
+  )
+
+  router.openapi(
+    createRoute({
+      method: 'delete',
+      path: '/api/posts/{id}',
+      summary: 'Delete a post (its author, a moderator or an admin)',
+      security: bearerSecurity,
+      middleware: [requireUser(ctx.verifyAccessToken)] as const,
+      request: { params: idParams },
+      responses: {
+        204: { description: 'Deleted' },
+        ...problems(401, 403, 404, 503),
+      },
+    }),
+    async (c) => {
+      await deletePost(ctx, currentUser(c), c.req.valid('param').id, c.get('requestId'))
+      return c.body(null, 204)
+    },
+  )
+
+  return router
+}

@@ -1,0 +1,30 @@
+import { authorSummarySchema, type Post, postSchema as sharedPostSchema } from '@chatty/contracts'
+import { pageOf } from '@chatty/http'
+
+import type { PostView } from '../domain/posts.js'
+
+// Extended rather than annotated in place: schemas built before @hono/zod-openapi was first
+// imported lack `.openapi()`, and whether contracts loads first depends on the importer.
+export const authorSchema = authorSummarySchema.extend({}).openapi('AuthorSummary')
+export const postSchema = sharedPostSchema.extend({ author: authorSchema }).openapi('Post')
+export const postPageSchema = pageOf(postSchema).openapi('PostPage')
+
+/** The API shape of a post; likes and reposts by the viewer arrive with those features. */
+export function toPost(view: PostView): Post {
+  return {
+    id: view.id,
+    author: view.author,
+    title: view.title,
+    content: view.content,
+    tags: view.tags,
+    mentions: view.mentions,
+    visibility: view.visibility,
+    likeCount: view.likeCount,
+    commentCount: view.commentCount,
+    repostCount: view.repostCount,
+    likedByMe: false,
+    repostedByMe: false,
+    createdAt: view.createdAt.toISOString(),
+    updatedAt: view.updatedAt.toISOString(),
+  }
+}

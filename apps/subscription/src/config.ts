@@ -1,0 +1,72 @@
+import {
+  type Env,
+  loadServiceBaseConfig,
+  readBool,
+  readInt,
+  readString,
+  readUrl,
+  type ServiceBaseConfig,
+} from '@chatty/config'
+
+export interface FeedConfig {
+  /** Entries kept per home feed and per author timeline (Mastodon and Twitter keep 800). */
+  maxEntries: number
+  /** Authors with more followers than this are not pushed; readers merge their timeline. */
+  fanoutMaxFollowers: number
+  /** Followers who have not read their feed for this long are not pushed; theirs is dropped. */
+  inactiveDays: number
+  /** Followers written per Redis pipeline during fan-out. */
+  fanoutBatchSize: number
+  /** How long a rendered post stays cached in Redis. */
+  postCacheTtlSeconds: number
+}
+
+export interface SubscriptionConfig extends ServiceBaseConfig {
+  messagingPrefix: string
+  trustProxy: boolean
+  requireVerifiedEmail: boolean
+  rateLimitMultiplier: number
+  /** Follows one account may make per hour. */
+  followsPerHour: number
+  /** Where auth publishes the public keys that verify access tokens; fetched once and cached. */
+  authJwksUrl: string
+  jwt: { issuer: string; audience: string }
+  feed: FeedConfig
+}
+
+export function loadConfig(env: Env): SubscriptionConfig {
+  const base = loadServiceBaseConfig(env, 'subscription', {
+    port: 3003,
+    databaseVariable: 'SUBSCRIPTION_DATABASE_URL',
+  })
+  return {
+    ...base,
+    messagingPrefix: readString(env, 'MESSAGING_PREFIX', ''),
+    trustProxy: readBool(env, 'TRUST_PROXY', true),
+    requireVerifiedEmail: readBool(env, 'REQUIRE_VERIFIED_EMAIL', true),
+    rateLimitMultiplier: readInt(env, 'RATE_LIMIT_MULTIPLIER', 1, { min: 1, max: 10_000 }),
+    followsPerHour: readInt(env, 'FOLLOWS_PER_HOUR', 1_000, { min: 1, max: 1_000_000 }),
+    authJwksUrl: readUrl(
+      env,
+      'AUTH_JWKS_URL',
+      'http://127.0.0.1:3001/api/auth/.well-known/jwks.json',
+    ),
+    jwt: {
+      issuer: readString(env, 'JWT_ISSUER', 'chatty-auth'),
+      audience: readString(env, 'JWT_AUDIENCE', 'chatty'),
+    },
+    feed: {
+      maxEntries: readInt(env, 'FEED_MAX_ENTRIES', 800, { min: 10, max: 10_000 }),
+      fanoutMaxFollowers: readInt(env, 'FEED_FANOUT_MAX_FOLLOWERS', 10_000, {
+        min: 0,
+        max: 100_000_000,
+      }),
+      inactiveDays: readInt(env, 'FEED_INACTIVE_DAYS', 30, { min: 1, max: 3_650 }),
+      fanoutBatchSize: readInt(env, 'FEED_FANOUT_BATCH_SIZE', 500, { min: 1, max: 10_000 }),
+      postCacheTtlSeconds: readInt(env, 'FEED_POST_CACHE_TTL_SECONDS', 3_600, {
+        min: 1,
+        max: 86_400 * 7,
+      }),
+    },
+  }
+}

@@ -1,0 +1,17 @@
+import { Followed, Unfollowed } from '@chatty/contracts'
+
+import type { SubscriptionContext } from '../context.js'
+import { syncFollowInFeed } from '../domain/fan-out.js'
+
+/**
+ * The feed side of our own follow events. Done here rather than in the request so a Redis
+ * failure is retried by the messaging layer instead of leaving a half-written feed.
+ */
+export function registerFollowConsumers(ctx: SubscriptionContext): void {
+  ctx.consumer.on(Followed, (event, { em }) =>
+    syncFollowInFeed(ctx, em, event.followerId, event.followeeId),
+  )
+  ctx.consumer.on(Unfollowed, (event, { em }) =>
+    syncFollowInFeed(ctx, em, event.followerId, event.followeeId),
+  )
+}

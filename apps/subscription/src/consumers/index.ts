@@ -1,0 +1,10 @@
+import type { SubscriptionContext } from '../context.js'
+import { registerFollowConsumers } from './follows.js'
+import { registerPostConsumers } from './posts.js'
+import { registerUserConsumers } from './users.js'
+
+export function registerConsumers(ctx: SubscriptionContext): void {
+  registerUserConsumers(ctx)
+  registerPostConsumers(ctx)
+  registerFollowConsumers(ctx)
+}

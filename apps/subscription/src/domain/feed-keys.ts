@@ -1,0 +1,14 @@
+/** Every Redis key of the service; all under `sub:` (DESIGN §1). */
+export const feedKeys = {
+  /** Sorted set: score = post time in ms, member = post id. */
+  feed: (userId: string) => `sub:feed:${userId}`,
+  /** Present once a feed holds everything it should, so an empty feed differs from a missing one. */
+  feedBuilt: (userId: string) => `sub:feed:${userId}:built`,
+  /** Sorted set of an author's recent non-private posts; readers merge those of celebrities. */
+  timeline: (authorId: string) => `sub:timeline:${authorId}`,
+  timelineBuilt: (authorId: string) => `sub:timeline:${authorId}:built`,
+  /** A rendered post (JSON) for feed reads. */
+  post: (postId: string) => `sub:post:${postId}`,
+  /** Lives an hour after a feed read, so the last-active time is written at most hourly. */
+  active: (userId: string) => `sub:active:${userId}`,
+}

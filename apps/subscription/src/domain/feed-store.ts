@@ -1,0 +1,282 @@
+import type { AuthorSummary, Visibility } from '@chatty/contracts'
+import type { ChainableCommander, Redis } from 'ioredis'
+
+import type { FeedConfig } from '../config.js'
+import { feedKeys } from './feed-keys.js'
+import { entriesFromRange, type FeedEntry, type FeedPosition } from './feed-page.js'
+
+/** A post as feeds render it, minus what depends on the reader; cached as JSON. */
+export interface CachedPost {
+  id: string
+  author: AuthorSummary
+  title: string | null
+  content: string
+  tags: string[]
+  mentions: string[]
+  visibility: Visibility
+  createdAt: string
+  updatedAt: string
+}
+
+export interface FeedIdsRead {
+  /** The feed has never been built, or Redis lost it: rebuild from PostgreSQL. */
+  feedMissing: boolean
+  /** Celebrities whose timeline must be rebuilt before their posts can be merged. */
+  timelinesMissing: string[]
+  /** The feed first, then one per celebrity timeline, each newest first. */
+  sources: FeedEntry[][]
+  /** True on the first read in an hour: the last-active time should be recorded. */
+  firstReadThisHour: boolean
+}
+
+export interface FeedStore {
+  /** Adds entries to each owner's feed, trimmed to the cap, many feeds per pipeline. */
+  addToFeeds(ownerIds: readonly string[], entries: readonly FeedEntry[]): Promise<void>
+  removeFromFeeds(ownerIds: readonly string[], postIds: readonly string[]): Promise<void>
+  /** Deletes feeds outright; they are rebuilt from PostgreSQL on their owner's next read. */
+  dropFeeds(ownerIds: readonly string[]): Promise<void>
+  /** The oldest entry of a feed, or null when it is empty or missing. */
+  oldestFeedEntry(ownerId: string): Promise<FeedEntry | null>
+  /** Replaces a missing feed by `entries` (and keeps whatever fan-out wrote meanwhile). */
+  storeFeed(ownerId: string, entries: readonly FeedEntry[]): Promise<void>
+  addToTimeline(authorId: string, entries: readonly FeedEntry[]): Promise<void>
+  removeFromTimeline(authorId: string, postIds: readonly string[]): Promise<void>
+  storeTimelines(timelines: ReadonlyMap<string, readonly FeedEntry[]>): Promise<void>
+  /**
+   * One round trip: the page of the feed after `position`, the same page of each celebrity
+   * timeline, whether anything needs rebuilding, and the hourly activity mark.
+   */
+  readIds(
+    ownerId: string,
+    celebrityIds: readonly string[],
+    position: FeedPosition | undefined,
+    limit: number,
+  ): Promise<FeedIdsRead>
+  loadPosts(postIds: readonly string[]): Promise<Map<string, CachedPost>>
+  cachePosts(posts: readonly CachedPost[]): Promise<void>
+  forgetPosts(postIds: readonly string[]): Promise<void>
+}
+
+// Bounds the size of one pipeline when many entries go to many feeds (unban, backfill).
+const MEMBERS_PER_PIPELINE = 50_000
+const IDS_PER_COMMAND = 1_000
+const ACTIVITY_MARK_SECONDS = 3_600
+
+function chunk<T>(items: readonly T[], size: number): T[][] {
+  const chunks: T[][] = []
+  for (let start = 0; start < items.length; start += size) {
+    chunks.push(items.slice(start, start + size))
+  }
+  return chunks
+}
+
+/** Runs a pipeline (or MULTI) and throws the first command error instead of returning it. */
+async function run(pipeline: ChainableCommander): Promise<unknown[]> {
+  const results = await pipeline.exec()
+  if (!results) throw new Error('The Redis transaction was aborted.')
+  return results.map(([error, value]) => {
+    if (error) throw error
+    return value
+  })
+}
+
+function zaddArgs(entries: readonly FeedEntry[]): (string | number)[] {
+  return entries.flatMap((entry) => [entry.at, entry.id])
+}
+
+export function createFeedStore(redis: Redis, config: FeedConfig): FeedStore {
+  const ttlSeconds = config.inactiveDays * 86_400
+  const trimStop = -(config.maxEntries + 1)
+
+  function feedsPerPipeline(membersPerFeed: number): number {
+    return Math.max(
+      1,
+      Math.min(config.fanoutBatchSize, Math.floor(MEMBERS_PER_PIPELINE / membersPerFeed)),
+    )
+  }
+
+  function queueRange(
+    pipeline: ChainableCommander,
+    key: string,
+    position: FeedPosition | undefined,
+    limit: number,
+  ): number {
+    if (!position) {
+      pipeline.zrange(key, '+inf', '-inf', 'BYSCORE', 'REV', 'LIMIT', 0, limit + 1, 'WITHSCORES')
+      return 1
+    }
+    // Entries of the position's own millisecond may still follow it (smaller ids); the rest of
+    // the page is strictly older.
+    pipeline.zrange(key, position.at, String(position.at), 'BYSCORE', 'WITHSCORES')
+    pipeline.zrange(
+      key,
+      `(${position.at}`,
+      '-inf',
+      'BYSCORE',
+      'REV',
+      'LIMIT',
+      0,
+      limit + 1,
+      'WITHSCORES',
+    )
+    return 2
+  }
+
+  function takeRange(results: unknown[], offset: number, commands: number): FeedEntry[] {
+    const entries: FeedEntry[] = []
+    for (let index = offset; index < offset + commands; index++) {
+      entries.push(...entriesFromRange(results[index] as string[]))
+    }
+    return entries
+  }
+
+  return {
+    async addToFeeds(ownerIds, entries) {
+      if (ownerIds.length === 0 || entries.length === 0) return
+      const members = zaddArgs(entries)
+      for (const owners of chunk(ownerIds, feedsPerPipeline(entries.length))) {
+        const pipeline = redis.pipeline()
+        for (const owner of owners) {
+          const key = feedKeys.feed(owner)
+          pipeline.zadd(key, ...members)
+          pipeline.zremrangebyrank(key, 0, trimStop)
+          // A feed written before its owner ever read it must not outlive the inactivity window.
+          pipeline.expire(key, ttlSeconds, 'NX')
+        }
+        await run(pipeline)
+      }
+    },
+
+    async removeFromFeeds(ownerIds, postIds) {
+      if (ownerIds.length === 0 || postIds.length === 0) return
+      const idChunks = chunk(postIds, IDS_PER_COMMAND)
+      for (const owners of chunk(ownerIds, feedsPerPipeline(postIds.length))) {
+        const pipeline = redis.pipeline()
+        for (const owner of owners) {
+          for (const ids of idChunks) pipeline.zrem(feedKeys.feed(owner), ...ids)
+        }
+        await run(pipeline)
+      }
+    },
+
+    async dropFeeds(ownerIds) {
+      for (const owners of chunk(ownerIds, config.fanoutBatchSize)) {
+        const pipeline = redis.pipeline()
+        for (const owner of owners) pipeline.del(feedKeys.feed(owner), feedKeys.feedBuilt(owner))
+        await run(pipeline)
+      }
+    },
+
+    async oldestFeedEntry(ownerId) {
+      const [oldest] = entriesFromRange(
+        await redis.zrange(feedKeys.feed(ownerId), 0, '0', 'WITHSCORES'),
+      )
+      return oldest ?? null
+    },
+
+    async storeFeed(ownerId, entries) {
+      const key = feedKeys.feed(ownerId)
+      const transaction = redis.multi()
+      for (const part of chunk(entries, IDS_PER_COMMAND)) transaction.zadd(key, ...zaddArgs(part))
+      transaction.zremrangebyrank(key, 0, trimStop)
+      transaction.expire(key, ttlSeconds)
+      transaction.set(feedKeys.feedBuilt(ownerId), '1', 'EX', ttlSeconds)
+      await run(transaction)
+    },
+
+    async addToTimeline(authorId, entries) {
+      if (entries.length === 0) return
+      const key = feedKeys.timeline(authorId)
+      const pipeline = redis.pipeline()
+      for (const part of chunk(entries, IDS_PER_COMMAND)) pipeline.zadd(key, ...zaddArgs(part))
+      pipeline.zremrangebyrank(key, 0, trimStop)
+      // Timelines of authors who stop posting expire; a read rebuilds them if still needed.
+      pipeline.expire(key, ttlSeconds)
+      pipeline.expire(feedKeys.timelineBuilt(authorId), ttlSeconds)
+      await run(pipeline)
+    },
+
+    async removeFromTimeline(authorId, postIds) {
+      if (postIds.length === 0) return
+      const pipeline = redis.pipeline()
+      for (const ids of chunk(postIds, IDS_PER_COMMAND)) {
+        pipeline.zrem(feedKeys.timeline(authorId), ...ids)
+      }
+      await run(pipeline)
+    },
+
+    async storeTimelines(timelines) {
+      if (timelines.size === 0) return
+      const transaction = redis.multi()
+      for (const [authorId, entries] of timelines) {
+        const key = feedKeys.timeline(authorId)
+        for (const part of chunk(entries, IDS_PER_COMMAND)) {
+          transaction.zadd(key, ...zaddArgs(part))
+        }
+        transaction.zremrangebyrank(key, 0, trimStop)
+        transaction.expire(key, ttlSeconds)
+        transaction.set(feedKeys.timelineBuilt(authorId), '1', 'EX', ttlSeconds)
+      }
+      await run(transaction)
+    },
+
+    async readIds(ownerId, celebrityIds, position, limit) {
+      const pipeline = redis.pipeline()
+      pipeline.exists(feedKeys.feedBuilt(ownerId))
+      const feedCommands = queueRange(pipeline, feedKeys.feed(ownerId), position, limit)
+      const timelineCommands = celebrityIds.map((celebrityId) => {
+        pipeline.exists(feedKeys.timelineBuilt(celebrityId))
+        return queueRange(pipeline, feedKeys.timeline(celebrityId), position, limit)
+      })
+      pipeline.set(feedKeys.active(ownerId), '1', 'EX', ACTIVITY_MARK_SECONDS, 'NX')
+      pipeline.expire(feedKeys.feed(ownerId), ttlSeconds)
+      pipeline.expire(feedKeys.feedBuilt(ownerId), ttlSeconds)
+      const results = await run(pipeline)
+
+      let offset = 0
+      const feedMissing = results[offset++] === 0
+      const sources = [takeRange(results, offset, feedCommands)]
+      offset += feedCommands
+      const timelinesMissing: string[] = []
+      celebrityIds.forEach((celebrityId, index) => {
+        if (results[offset++] === 0) timelinesMissing.push(celebrityId)
+        const commands = timelineCommands[index] as number
+        sources.push(takeRange(results, offset, commands))
+        offset += commands
+      })
+      return {
+        feedMissing,
+        timelinesMissing,
+        sources,
+        firstReadThisHour: results[offset] === 'OK',
+      }
+    },
+
+    async loadPosts(postIds) {
+      const found = new Map<string, CachedPost>()
+      if (postIds.length === 0) return found
+      const values = await redis.mget(...postIds.map((id) => feedKeys.post(id)))
+      values.forEach((value) => {
+        if (value === null) return
+        const post = JSON.parse(value) as CachedPost
+        found.set(post.id, post)
+      })
+      return found
+    },
+
+    async cachePosts(posts) {
+      if (posts.length === 0) return
+      const pipeline = redis.pipeline()
+      for (const post of posts) {
+        pipeline.set(feedKeys.post(post.id), JSON.stringify(post), 'EX', config.postCacheTtlSeconds)
+      }
+      await run(pipeline)
+    },
+
+    async forgetPosts(postIds) {
+      for (const ids of chunk(postIds, IDS_PER_COMMAND)) {
+        await redis.del(...ids.map((id) => feedKeys.post(id)))
+      }
+    },
+  }
+}

@@ -1,0 +1,47 @@
+import { defineEntity, type InferEntity, p } from '@mikro-orm/core'
+
+export const USER_STATUSES = ['active', 'banned', 'deleted'] as const
+export type UserStatus = (typeof USER_STATUSES)[number]
+
+/** What subscription knows about an account, learnt from auth's and admin's events. */
+export const User = defineEntity({
+  name: 'User',
+  tableName: 'users',
+  properties: {
+    id: p.uuid().primary(),
+    username: p.string().length(30),
+    displayName: p.string().length(50),
+    bio: p.string().length(300).default(''),
+    avatarUrl: p.string().length(500).nullable(),
+    status: p.enum(USER_STATUSES).default('active'),
+    followersCount: p.integer().default(0),
+    followingCount: p.integer().default(0),
+    postsCount: p.integer().default(0),
+    /**
+     * Set the first time a post of theirs skipped fan-out for having too many followers; from
+     * then on readers merge the author's timeline, so posts made while above the threshold never
+     * vanish from feeds when the follower count drops again.
+     */
+    celebrity: p.boolean().default(false),
+    /** The last feed read, recorded at most once an hour; decides who fan-out still writes to. */
+    lastActiveAt: p.datetime().nullable(),
+    /** When the last moderation event was applied; older ones arriving late are ignored. */
+    moderatedAt: p.datetime().nullable(),
+    createdAt: p.datetime(),
+  },
+  uniques: [
+    {
+      name: 'users_username_lower_unique',
+      expression:
+        'create unique index "users_username_lower_unique" on "users" (lower("username"))',
+    },
+  ],
+  indexes: [
+    {
+      name: 'users_celebrity_idx',
+      expression: 'create index "users_celebrity_idx" on "users" ("id") where "celebrity"',
+    },
+  ],
+})
+
+export type UserRow = InferEntity<typeof User>

@@ -1,0 +1,372 @@
+import {
+  PostCreated,
+  PostDeleted,
+  PostUpdated,
+  UserBanned,
+  UserUnbanned,
+  uuidv7,
+} from '@chatty/contracts'
+import { publishEvent } from '@chatty/testing'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+
+import { feedKeys } from './domain/feed-keys.js'
+import {
+  AMQP_URL,
+  startSubscription,
+  type SubscriptionHarness,
+  type TestUser,
+} from './test/harness.js'
+
+let sub: SubscriptionHarness
+
+beforeAll(async () => {
+  sub = await startSubscription()
+})
+
+afterAll(async () => {
+  await sub?.close()
+})
+
+const json = async (res: Response) => (await res.json()) as Record<string, any>
+
+async function feed(user: TestUser, query = '') {
+  const res = await sub.request(`/api/feed${query}`, { token: user.token })
+  expect(res.status).toBe(200)
+  return json(res)
+}
+
+async function feedIds(user: TestUser, query = ''): Promise<string[]> {
+  return (await feed(user, query)).items.map((item: { post: { id: string } }) => item.post.id)
+}
+
+/** Reads every page; answers the post ids in order. */
+async function allFeedIds(user: TestUser, limit: number): Promise<string[]> {
+  const ids: string[] = []
+  let cursor: string | null = null
+  do {
+    const page: Record<string, any> = await feed(
+      user,
+      cursor ? `?limit=${limit}&cursor=${cursor}` : `?limit=${limit}`,
+    )
+    ids.push(...page.items.map((item: { post: { id: string } }) => item.post.id))
+    cursor = page.nextCursor
+  } while (cursor)
+  return ids
+}
+
+let clock = Date.now() - 3_600_000
+/** Distinct, increasing post times, so the expected order is unambiguous. */
+function nextTime(): Date {
+  clock += 1_000
+  return new Date(clock)
+}
+
+function post(author: TestUser, visibility: 'public' | 'followers' | 'private' = 'public') {
+  return sub.createPost(author, { visibility, createdAt: nextTime() })
+}
+
+describe('home feed', () => {
+  it('shows a new post to followers within moments and not to strangers', async () => {
+    const [author, follower, stranger] = [
+      await sub.registerUser('author'),
+      await sub.registerUser('follower'),
+      await sub.registerUser('stranger'),
+    ]
+    await sub.follow(follower, author)
+    // Reading the feed makes both active readers, so fan-out writes to their feeds.
+    expect(await feedIds(follower)).toEqual([])
+    expect(await feedIds(stranger)).toEqual([])
+
+    const postId = await sub.createPost(author, { createdAt: nextTime(), content: 'hello #feed' })
+
+    const page = await feed(follower)
+    expect(page.items).toEqual([
+      {
+        type: 'post',
+        post: {
+          id: postId,
+          author: {
+            id: author.id,
+            username: author.username,
+            displayName: expect.any(String),
+            avatarUrl: null,
+          },
+          title: null,
+          content: 'hello #feed',
+          tags: [],
+          mentions: [],
+          visibility: 'public',
+          likeCount: 0,
+          commentCount: 0,
+          repostCount: 0,
+          likedByMe: false,
+          repostedByMe: false,
+          createdAt: expect.any(String),
+          updatedAt: expect.any(String),
+        },
+        repostedBy: null,
+        at: page.items[0].post.createdAt,
+      },
+    ])
+    expect(page.nextCursor).toBeNull()
+    expect(await sub.feedKeyMembers(follower.id)).toEqual([postId])
+    expect(await feedIds(stranger)).toEqual([])
+    expect(await sub.feedKeyMembers(stranger.id)).toEqual([])
+  })
+
+  it('shows your own posts, private ones included, and never private posts of others', async () => {
+    const [me, friend] = [await sub.registerUser('me'), await sub.registerUser('friend')]
+    await sub.follow(me, friend)
+    await feed(me)
+    const mine = await post(me, 'public')
+    const myPrivate = await post(me, 'private')
+    const friendsOnly = await post(friend, 'followers')
+    const friendPrivate = await post(friend, 'private')
+
+    const ids = await feedIds(me)
+    expect(ids).toEqual([friendsOnly, myPrivate, mine])
+    expect(ids).not.toContain(friendPrivate)
+    expect(await feedIds(friend)).toEqual([friendPrivate, friendsOnly])
+  })
+
+  it('backfills the earlier posts of an account when you follow it', async () => {
+    const [author, reader] = [await sub.registerUser('author'), await sub.registerUser('reader')]
+    const first = await post(author)
+    const second = await post(author)
+    const hidden = await post(author, 'private')
+    expect(await feedIds(reader)).toEqual([])
+
+    expect((await sub.follow(reader, author)).status).toBe(201)
+
+    expect(await feedIds(reader)).toEqual([second, first])
+    expect(await sub.feedKeyMembers(reader.id)).not.toContain(hidden)
+  })
+
+  it('removes a deleted post, and the posts of an account you unfollow', async () => {
+    const [alice, bob, reader] = [
+      await sub.registerUser('alice'),
+      await sub.registerUser('bob'),
+      await sub.registerUser('reader'),
+    ]
+    await sub.follow(reader, alice)
+    await sub.follow(reader, bob)
+    await feed(reader)
+    const alicePost = await post(alice)
+    const bobFirst = await post(bob)
+    const bobSecond = await post(bob)
+    expect(await feedIds(reader)).toEqual([bobSecond, bobFirst, alicePost])
+
+    await sub.deliver(PostDeleted, {
+      postId: bobSecond,
+      authorId: bob.id,
+      deletedBy: bob.id,
+      deletedAt: new Date().toISOString(),
+    })
+    expect(await feedIds(reader)).toEqual([bobFirst, alicePost])
+    expect(await feedIds(bob)).toEqual([bobFirst])
+
+    expect((await sub.unfollow(reader, alice)).status).toBe(200)
+    expect(await feedIds(reader)).toEqual([bobFirst])
+    expect(await sub.feedKeyMembers(reader.id)).toEqual([bobFirst])
+  })
+
+  it('ignores a PostCreated that arrives after its PostDeleted', async () => {
+    const [author, reader] = [await sub.registerUser('author'), await sub.registerUser('reader')]
+    await sub.follow(reader, author)
+    await feed(reader)
+    const postId = uuidv7()
+    await sub.deliver(PostDeleted, {
+      postId,
+      authorId: author.id,
+      deletedBy: author.id,
+      deletedAt: new Date().toISOString(),
+    })
+    await sub.deliver(PostCreated, {
+      postId,
+      authorId: author.id,
+      content: 'too late',
+      title: null,
+      tags: [],
+      mentions: [],
+      visibility: 'public',
+      createdAt: nextTime().toISOString(),
+    })
+    expect(await feedIds(reader)).toEqual([])
+    expect(await feedIds(author)).toEqual([])
+  })
+
+  it('takes a post out of followers’ feeds when it is made private', async () => {
+    const [author, reader] = [await sub.registerUser('author'), await sub.registerUser('reader')]
+    await sub.follow(reader, author)
+    await feed(reader)
+    const createdAt = nextTime()
+    const postId = await sub.createPost(author, { createdAt })
+    expect(await feedIds(reader)).toEqual([postId])
+
+    await sub.deliver(PostUpdated, {
+      postId,
+      authorId: author.id,
+      content: 'on second thought',
+      title: null,
+      tags: [],
+      mentions: [],
+      visibility: 'private',
+      updatedAt: new Date(createdAt.getTime() + 60_000).toISOString(),
+    })
+    expect(await feedIds(reader)).toEqual([])
+    const own = await feed(author)
+    expect(own.items[0].post).toMatchObject({ id: postId, content: 'on second thought' })
+  })
+
+  it('rebuilds a feed deleted from Redis into exactly the same response', async () => {
+    const [alice, bob, reader] = [
+      await sub.registerUser('alice'),
+      await sub.registerUser('bob'),
+      await sub.registerUser('reader'),
+    ]
+    await sub.follow(reader, alice)
+    await sub.follow(reader, bob)
+    await feed(reader)
+    for (const author of [alice, bob, reader, alice, bob]) await post(author)
+    await post(bob, 'private')
+
+    const before = await feed(reader, '?limit=100')
+    expect(before.items).toHaveLength(5)
+    const pagedBefore = await allFeedIds(reader, 2)
+
+    await sub.ctx.redis.del(feedKeys.feed(reader.id), feedKeys.feedBuilt(reader.id))
+    expect(await sub.feedKeyMembers(reader.id)).toEqual([])
+
+    expect(await feed(reader, '?limit=100')).toEqual(before)
+    expect(await sub.feedKeyMembers(reader.id)).toHaveLength(5)
+    expect(await allFeedIds(reader, 2)).toEqual(pagedBefore)
+  })
+
+  it('keeps one entry when the same PostCreated is delivered twice', async () => {
+    const [author, reader] = [await sub.registerUser('author'), await sub.registerUser('reader')]
+    await sub.follow(reader, author)
+    await feed(reader)
+    const data = {
+      postId: uuidv7(),
+      authorId: author.id,
+      content: 'once',
+      title: null,
+      tags: [],
+      mentions: [],
+      visibility: 'public' as const,
+      createdAt: nextTime().toISOString(),
+    }
+    const envelope = await sub.deliver(PostCreated, data)
+    // The same message redelivered, and a copy republished under a new message id.
+    await publishEvent(AMQP_URL, sub.ctx.config.messagingPrefix, PostCreated, data, {
+      id: envelope.id,
+    })
+    await sub.deliver(PostCreated, data)
+
+    expect(await feedIds(reader)).toEqual([data.postId])
+    expect(await sub.feedKeyMembers(reader.id)).toEqual([data.postId])
+    const rows = await sub.ctx.orm.em
+      .fork()
+      .execute('select posts_count from users where id = ?', [author.id])
+    expect(rows[0]?.posts_count).toBe(1)
+  })
+
+  it('keeps pages stable while new posts arrive between them', async () => {
+    const [author, reader] = [await sub.registerUser('author'), await sub.registerUser('reader')]
+    await sub.follow(reader, author)
+    await feed(reader)
+    const posts: string[] = []
+    for (let index = 0; index < 5; index++) posts.push(await post(author))
+    const newestFirst = [...posts].reverse()
+
+    const first = await feed(reader, '?limit=2')
+    expect(first.items.map((item: { post: { id: string } }) => item.post.id)).toEqual(
+      newestFirst.slice(0, 2),
+    )
+
+    const arrived = await post(author)
+
+    const rest: string[] = []
+    let cursor: string | null = first.nextCursor
+    while (cursor) {
+      const page: Record<string, any> = await feed(reader, `?limit=2&cursor=${cursor}`)
+      rest.push(...page.items.map((item: { post: { id: string } }) => item.post.id))
+      cursor = page.nextCursor
+    }
+    expect(rest).toEqual(newestFirst.slice(2))
+    expect((await feedIds(reader, '?limit=1'))[0]).toBe(arrived)
+  })
+
+  it('hides a banned author’s posts from every feed and brings them back after unban', async () => {
+    const [author, reader, other] = [
+      await sub.registerUser('author'),
+      await sub.registerUser('reader'),
+      await sub.registerUser('other'),
+    ]
+    await sub.follow(reader, author)
+    await sub.follow(reader, other)
+    await feed(reader)
+    const first = await post(author)
+    const kept = await post(other)
+    const second = await post(author)
+    expect(await feedIds(reader)).toEqual([second, kept, first])
+
+    const moderator = uuidv7()
+    await sub.deliver(UserBanned, {
+      userId: author.id,
+      reason: 'spam',
+      bannedBy: moderator,
+      bannedAt: new Date().toISOString(),
+    })
+    expect(await feedIds(reader)).toEqual([kept])
+    expect(await sub.feedKeyMembers(reader.id)).toEqual([kept])
+    // A post that arrives during the ban stays out too.
+    const during = await post(author)
+    expect(await feedIds(reader)).toEqual([kept])
+    // And a feed rebuilt during the ban does not bring them back.
+    await sub.ctx.redis.del(feedKeys.feed(reader.id), feedKeys.feedBuilt(reader.id))
+    expect(await feedIds(reader)).toEqual([kept])
+
+    await sub.deliver(UserUnbanned, {
+      userId: author.id,
+      unbannedBy: moderator,
+      unbannedAt: new Date().toISOString(),
+    })
+    expect(await feedIds(reader)).toEqual([during, second, kept, first])
+  })
+
+  it('drops the feed of a follower gone quiet instead of writing to it, and rebuilds it on return', async () => {
+    const [author, sleeper] = [await sub.registerUser('author'), await sub.registerUser('sleeper')]
+    await sub.follow(sleeper, author)
+    await feed(sleeper)
+    const before = await post(author)
+    expect(await sub.feedKeyMembers(sleeper.id)).toEqual([before])
+
+    const longAgo = new Date(Date.now() - 30.5 * 86_400_000)
+    await sub.ctx.orm.em
+      .fork()
+      .execute('update users set last_active_at = ? where id = ?', [longAgo, sleeper.id])
+    await sub.ctx.redis.del(feedKeys.active(sleeper.id))
+    const whileAway = await post(author)
+    expect(
+      await sub.ctx.redis.exists(feedKeys.feed(sleeper.id), feedKeys.feedBuilt(sleeper.id)),
+    ).toBe(0)
+
+    expect(await feedIds(sleeper)).toEqual([whileAway, before])
+    const rows = await sub.ctx.orm.em
+      .fork()
+      .execute('select last_active_at > ? as returned from users where id = ?', [
+        longAgo,
+        sleeper.id,
+      ])
+    expect(rows[0]?.returned).toBe(true)
+  })
+
+  it('answers 401 without a token and 400 for a forged cursor', async () => {
+    const reader = await sub.registerUser('reader')
+    expect((await sub.request('/api/feed')).status).toBe(401)
+    const forged = await sub.request('/api/feed?cursor=eyJhdCI6Inh9', { token: reader.token })
+    expect(forged.status).toBe(400)
+    expect((await json(forged)).code).toBe('invalid-cursor')
+  })
+})

@@ -1,0 +1,15 @@
+import { serveUntilSignal } from '@chatty/http'
+import { configureLogging, createLogger } from '@chatty/logger'
+
+import { createApp } from './app.js'
+import { loadConfig } from './config.js'
+import { createContext } from './context.js'
+
+const config = loadConfig(process.env)
+configureLogging({ level: config.logLevel, service: 'subscription' })
+const logger = createLogger('subscription:main')
+
+const ctx = await createContext(config)
+const app = createApp(ctx)
+await ctx.start()
+await serveUntilSignal(app, { port: config.port, host: config.host, logger, stop: ctx.close })
