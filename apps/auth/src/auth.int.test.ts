@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto'
 
+import { Followed, UserBanned, UserUnbanned } from '@chatty/contracts'
+import { eventually } from '@chatty/testing'
 import { SignJWT } from 'jose'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
@@ -326,6 +328,81 @@ describe('access token verification', () => {
     const jwks = await json(await auth.request('/api/auth/.well-known/jwks.json'))
     expect(jwks.keys.map((key: { kid: string }) => key.kid)).toContain(kid)
     expect(JSON.stringify(jwks)).not.toContain('"d"')
+  })
+})
+
+describe('moderation events', () => {
+  const adminId = '01900000-0000-7000-8000-000000000001'
+
+  it('a ban refuses login, kills live tokens at once and emails the user; unban restores login only', async () => {
+    const user = await registerVerified(auth, 'ban')
+    const before = (await login(auth, user.username, user.password)).body
+    const userId = (before.user as { id: string }).id
+
+    await auth.publish(UserBanned, {
+      userId,
+      reason: 'spam',
+      bannedBy: adminId,
+      bannedAt: new Date().toISOString(),
+    })
+    await eventually(async () => {
+      expect((await auth.request('/api/auth/me', { token: before.accessToken })).status).toBe(401)
+    }, 2_000)
+    const refused = await login(auth, user.username, user.password)
+    expect(refused.res.status).toBe(403)
+    expect(refused.body.code).toBe('account-banned')
+    expect(
+      (await auth.request('/api/auth/refresh', { body: { refreshToken: before.refreshToken } }))
+        .status,
+    ).toBe(401)
+    const mail = await auth.commands.next(
+      (m) => m.body.data.to === user.email && m.body.data.template === 'account-banned',
+    )
+    expect(mail.body.data.params).toMatchObject({ reason: 'spam' })
+
+    await auth.publish(UserUnbanned, {
+      userId,
+      unbannedBy: adminId,
+      unbannedAt: new Date(Date.now() + 1).toISOString(),
+    })
+    const after = await eventually(async () => {
+      const attempt = await login(auth, user.username, user.password)
+      expect(attempt.res.status).toBe(200)
+      return attempt.body
+    }, 2_000)
+    expect((await auth.request('/api/auth/me', { token: after.accessToken })).status).toBe(200)
+    expect((await auth.request('/api/auth/me', { token: before.accessToken })).status).toBe(401)
+  })
+
+  it('ignores a ban that is older than the unban already applied', async () => {
+    const user = await registerVerified(auth, 'late')
+    const { body } = await login(auth, user.username, user.password)
+    const userId = (body.user as { id: string }).id
+    const bannedAt = new Date(Date.now() - 60_000).toISOString()
+    await auth.publish(UserBanned, { userId, reason: 'x', bannedBy: adminId, bannedAt })
+    await auth.publish(UserUnbanned, {
+      userId,
+      unbannedBy: adminId,
+      unbannedAt: new Date().toISOString(),
+    })
+    await auth.publish(UserBanned, { userId, reason: 'x', bannedBy: adminId, bannedAt })
+    await auth.ctx.relay.flush()
+    await eventually(async () => {
+      expect((await login(auth, user.username, user.password)).res.status).toBe(200)
+    }, 3_000)
+  })
+
+  it('counts followers and following from follow events', async () => {
+    const a = await registerVerified(auth, 'fa')
+    const b = await registerVerified(auth, 'fb')
+    const aId = ((await login(auth, a.username, a.password)).body.user as { id: string }).id
+    const bLogin = (await login(auth, b.username, b.password)).body
+    const bId = (bLogin.user as { id: string }).id
+    await auth.publish(Followed, { followerId: aId, followeeId: bId, at: new Date().toISOString() })
+    await eventually(async () => {
+      const me = await json(await auth.request('/api/auth/me', { token: bLogin.accessToken }))
+      expect(me.followersCount).toBe(1)
+    }, 2_000)
   })
 })
 

@@ -93,7 +93,8 @@ export function createAccessTokenVerifier(
         return [results[0]?.[1] === 1, results[1]?.[1] as string | null]
       })
     if (sessionRevoked) throw new UnauthorizedError('This session has ended.')
-    if (blockedSince !== null && iat <= Number(blockedSince)) {
+    // The mark holds the block time in ms; iat is in seconds, with milliseconds as a fraction.
+    if (blockedSince !== null && iat * 1000 <= Number(blockedSince)) {
       throw new UnauthorizedError('This access token has been revoked.')
     }
     return {

@@ -171,7 +171,7 @@ export async function blockUser(
   const now = ctx.clock()
   await ctx.redis.set(
     revocationKeys.user(userId),
-    String(Math.floor(now.getTime() / 1000)),
+    String(now.getTime()),
     'EX',
     ctx.config.jwt.accessTokenTtlSeconds + 60,
   )

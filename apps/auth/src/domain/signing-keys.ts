@@ -39,7 +39,9 @@ async function signerFor(
   return {
     jwks: { keys: publicKeys },
     signAccessToken: (user, now) => {
-      const issuedAt = Math.floor(now.getTime() / 1000)
+      // iat keeps its milliseconds (RFC 7519 allows fractions), so a block written in the same
+      // second as a login still tells tokens from before it and after it apart.
+      const issuedAt = now.getTime() / 1000
       return new SignJWT({
         sid: user.sessionId,
         role: user.role,
@@ -52,7 +54,7 @@ async function signerFor(
         .setSubject(user.id)
         .setJti(crypto.randomUUID())
         .setIssuedAt(issuedAt)
-        .setExpirationTime(issuedAt + options.accessTokenTtlSeconds)
+        .setExpirationTime(Math.floor(issuedAt) + options.accessTokenTtlSeconds)
         .sign(key)
     },
   }

@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto'
 
+import type { MessageData, MessageDefinition } from '@chatty/contracts'
 import { createTestDatabase } from '@chatty/db/testing'
 import { removePrefixedTopology } from '@chatty/messaging'
-import { eventually, type MessageTap, tapExchange } from '@chatty/testing'
+import { eventually, type MessageTap, publishEvent, tapExchange } from '@chatty/testing'
 
 import { createApp } from '../app.js'
 import { type AuthConfig, loadConfig } from '../config.js'
@@ -16,6 +17,8 @@ export interface AuthHarness {
   app: ReturnType<typeof createApp>
   commands: MessageTap
   events: MessageTap
+  /** Delivers an event to auth as its producer's relay would. */
+  publish<D extends MessageDefinition>(definition: D, data: MessageData<D>): Promise<void>
   /** Moves the service clock forward. */
   advance(ms: number): void
   request(
@@ -52,6 +55,9 @@ export async function startAuth(env: Record<string, string> = {}): Promise<AuthH
     app,
     commands,
     events,
+    publish: async (definition, data) => {
+      await publishEvent(AMQP_URL, prefix, definition, data)
+    },
     advance: (ms) => {
       offset += ms
     },
