@@ -2,11 +2,9 @@ import {
   type Env,
   loadServiceBaseConfig,
   LOCAL_DEFAULTS,
-  readBool,
   readInt,
   readOptionalString,
   readSecret,
-  readString,
   readUrl,
   type ServiceBaseConfig,
 } from '@chatty/config'
@@ -19,13 +17,7 @@ export interface AdminBootstrap {
 
 export interface AuthConfig extends ServiceBaseConfig {
   publicUrl: string
-  messagingPrefix: string
-  trustProxy: boolean
-  requireVerifiedEmail: boolean
-  rateLimitMultiplier: number
-  jwt: {
-    issuer: string
-    audience: string
+  jwt: ServiceBaseConfig['jwt'] & {
     accessTokenTtlSeconds: number
     /** A private Ed25519 JWK (JSON). Unset outside production: a key is generated and kept in the database. */
     privateJwk: string | undefined
@@ -57,13 +49,8 @@ export function loadConfig(env: Env): AuthConfig {
   return {
     ...base,
     publicUrl: readUrl(env, 'PUBLIC_URL', LOCAL_DEFAULTS.publicUrl).replace(/\/+$/, ''),
-    messagingPrefix: readString(env, 'MESSAGING_PREFIX', ''),
-    trustProxy: readBool(env, 'TRUST_PROXY', true),
-    requireVerifiedEmail: readBool(env, 'REQUIRE_VERIFIED_EMAIL', true),
-    rateLimitMultiplier: readInt(env, 'RATE_LIMIT_MULTIPLIER', 1, { min: 1, max: 10_000 }),
     jwt: {
-      issuer: readString(env, 'JWT_ISSUER', 'chatty-auth'),
-      audience: readString(env, 'JWT_AUDIENCE', 'chatty'),
+      ...base.jwt,
       accessTokenTtlSeconds: readInt(env, 'ACCESS_TOKEN_TTL_SECONDS', 900, { min: 30, max: 3600 }),
       privateJwk,
     },

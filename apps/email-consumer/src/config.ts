@@ -20,7 +20,6 @@ export interface SmtpConfig {
 
 export interface EmailConsumerConfig extends ServiceBaseConfig {
   publicUrl: string
-  messagingPrefix: string
   mailFrom: string
   smtp: SmtpConfig
   /** Emails sent at once: the consumer prefetch and the SMTP pool size. */
@@ -47,7 +46,6 @@ export function loadConfig(env: Env): EmailConsumerConfig {
   return {
     ...base,
     publicUrl: readUrl(env, 'PUBLIC_URL', LOCAL_DEFAULTS.publicUrl).replace(/\/+$/, ''),
-    messagingPrefix: readString(env, 'MESSAGING_PREFIX', ''),
     mailFrom,
     smtp: {
       url: smtpUrl,

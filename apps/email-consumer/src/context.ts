@@ -4,10 +4,7 @@ import { createLogger, type Logger } from '@chatty/logger'
 import {
   type Broker,
   type Consumer,
-  createBroker,
-  createConsumer,
-  createOutboxRelay,
-  messagingNames,
+  createServiceMessaging,
   type OutboxRelay,
 } from '@chatty/messaging'
 
@@ -62,24 +59,20 @@ export async function createContext(
       pool: { min: 1, max: config.concurrency * 2 + 2 },
     }))
   if (!overrides.orm) await migrate(orm)
-  const names = messagingNames(config.messagingPrefix)
-  const broker = createBroker({ url: config.amqpUrl, names, logger, connectionName: PRODUCER })
-  const relay = createOutboxRelay({
+  const messaging = createServiceMessaging({
+    service: SERVICE,
+    connectionName: PRODUCER,
+    url: config.amqpUrl,
+    prefix: config.messagingPrefix,
     orm,
-    broker,
     logger,
     pollIntervalMs: overrides.messaging?.pollIntervalMs,
-  })
-  const consumer = createConsumer({
-    broker,
-    orm,
-    service: SERVICE,
-    logger,
     prefetch: config.concurrency,
     retryDelaysMs: config.retryDelaysMs,
     // An SMTP outage uses up attempts and ends in a recorded failure; a database outage waits.
     isTransient: (error) => !(error instanceof SmtpError) && isDependencyDown(error),
   })
+  const { broker, relay, consumer } = messaging
   const mailer =
     overrides.mailer ??
     createMailer({ smtp: config.smtp, from: config.mailFrom, maxConnections: config.concurrency })
@@ -96,15 +89,11 @@ export async function createContext(
     clock,
     start: async () => {
       registerConsumers(context)
-      relay.start()
-      consumer.start()
-      broker.start()
+      messaging.start()
     },
     close: () => {
       closing ??= (async () => {
-        await consumer.close()
-        await relay.close()
-        await broker.close()
+        await messaging.close()
         if (!overrides.mailer) mailer.close()
         if (!overrides.orm) await orm.close()
       })()

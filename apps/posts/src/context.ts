@@ -3,19 +3,18 @@ import {
   type AccessTokenVerifier,
   type AccessTokenVerifierOptions,
   createAccessTokenVerifier,
+  createRedis,
+  isDependencyDown,
   RateLimiter,
 } from '@chatty/http'
 import { createLogger } from '@chatty/logger'
 import {
   type Broker,
   type Consumer,
-  createBroker,
-  createConsumer,
-  createOutboxRelay,
-  messagingNames,
+  createServiceMessaging,
   type OutboxRelay,
 } from '@chatty/messaging'
-import { Redis } from 'ioredis'
+import type { Redis } from 'ioredis'
 
 import type { PostsConfig } from './config.js'
 import { registerConsumers } from './consumers/index.js'
@@ -47,16 +46,6 @@ export interface PostsOverrides {
   messaging?: { retryDelaysMs?: number[]; pollIntervalMs?: number; prefetch?: number }
 }
 
-/** Redis fails fast when down, so requests answer 503 instead of hanging in an offline queue. */
-export function createRedis(url: string): Redis {
-  return new Redis(url, {
-    maxRetriesPerRequest: 1,
-    enableOfflineQueue: false,
-    lazyConnect: false,
-    retryStrategy: (attempt) => Math.min(attempt * 200, 2_000),
-  })
-}
-
 export async function createContext(
   config: PostsConfig,
   overrides: PostsOverrides = {},
@@ -66,26 +55,18 @@ export async function createContext(
   const orm = overrides.orm ?? (await createOrm({ url: config.databaseUrl, entities, migrations }))
   if (!overrides.orm) await migrate(orm)
   const redis = overrides.redis ?? createRedis(config.redisUrl)
-  const broker = createBroker({
+  const messaging = createServiceMessaging({
+    service: SERVICE,
     url: config.amqpUrl,
-    names: messagingNames(config.messagingPrefix),
-    logger,
-    connectionName: SERVICE,
-  })
-  const relay = createOutboxRelay({
+    prefix: config.messagingPrefix,
     orm,
-    broker,
     logger,
     pollIntervalMs: overrides.messaging?.pollIntervalMs,
-  })
-  const consumer = createConsumer({
-    broker,
-    orm,
-    service: SERVICE,
-    logger,
     prefetch: overrides.messaging?.prefetch,
     retryDelaysMs: overrides.messaging?.retryDelaysMs,
+    isTransient: isDependencyDown,
   })
+  const { broker, relay, consumer } = messaging
   let closing: Promise<void> | undefined
 
   const context: PostsContext = {
@@ -105,15 +86,11 @@ export async function createContext(
     clock,
     start: async () => {
       registerConsumers(context)
-      relay.start()
-      consumer.start()
-      broker.start()
+      messaging.start()
     },
     close: () => {
       closing ??= (async () => {
-        await consumer.close()
-        await relay.close()
-        await broker.close()
+        await messaging.close()
         if (!overrides.redis) redis.disconnect()
         if (!overrides.orm) await orm.close()
       })()

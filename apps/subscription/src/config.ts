@@ -1,12 +1,4 @@
-import {
-  type Env,
-  loadServiceBaseConfig,
-  readBool,
-  readInt,
-  readString,
-  readUrl,
-  type ServiceBaseConfig,
-} from '@chatty/config'
+import { type Env, loadServiceBaseConfig, readInt, type ServiceBaseConfig } from '@chatty/config'
 
 export interface FeedConfig {
   /** Entries kept per home feed and per author timeline (Mastodon and Twitter keep 800). */
@@ -22,15 +14,8 @@ export interface FeedConfig {
 }
 
 export interface SubscriptionConfig extends ServiceBaseConfig {
-  messagingPrefix: string
-  trustProxy: boolean
-  requireVerifiedEmail: boolean
-  rateLimitMultiplier: number
   /** Follows one account may make per hour. */
   followsPerHour: number
-  /** Where auth publishes the public keys that verify access tokens; fetched once and cached. */
-  authJwksUrl: string
-  jwt: { issuer: string; audience: string }
   feed: FeedConfig
 }
 
@@ -41,20 +26,7 @@ export function loadConfig(env: Env): SubscriptionConfig {
   })
   return {
     ...base,
-    messagingPrefix: readString(env, 'MESSAGING_PREFIX', ''),
-    trustProxy: readBool(env, 'TRUST_PROXY', true),
-    requireVerifiedEmail: readBool(env, 'REQUIRE_VERIFIED_EMAIL', true),
-    rateLimitMultiplier: readInt(env, 'RATE_LIMIT_MULTIPLIER', 1, { min: 1, max: 10_000 }),
     followsPerHour: readInt(env, 'FOLLOWS_PER_HOUR', 1_000, { min: 1, max: 1_000_000 }),
-    authJwksUrl: readUrl(
-      env,
-      'AUTH_JWKS_URL',
-      'http://127.0.0.1:3001/api/auth/.well-known/jwks.json',
-    ),
-    jwt: {
-      issuer: readString(env, 'JWT_ISSUER', 'chatty-auth'),
-      audience: readString(env, 'JWT_AUDIENCE', 'chatty'),
-    },
     feed: {
       maxEntries: readInt(env, 'FEED_MAX_ENTRIES', 800, { min: 10, max: 10_000 }),
       fanoutMaxFollowers: readInt(env, 'FEED_FANOUT_MAX_FOLLOWERS', 10_000, {

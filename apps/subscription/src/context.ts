@@ -3,19 +3,18 @@ import {
   type AccessTokenVerifier,
   type AccessTokenVerifierOptions,
   createAccessTokenVerifier,
+  createRedis,
+  isDependencyDown,
   RateLimiter,
 } from '@chatty/http'
 import { createLogger, type Logger } from '@chatty/logger'
 import {
   type Broker,
   type Consumer,
-  createBroker,
-  createConsumer,
-  createOutboxRelay,
-  messagingNames,
+  createServiceMessaging,
   type OutboxRelay,
 } from '@chatty/messaging'
-import { Redis } from 'ioredis'
+import type { Redis } from 'ioredis'
 
 import type { SubscriptionConfig } from './config.js'
 import { registerConsumers } from './consumers/index.js'
@@ -50,16 +49,6 @@ export interface SubscriptionOverrides {
   messaging?: { retryDelaysMs?: number[]; pollIntervalMs?: number }
 }
 
-/** Redis fails fast when down, so requests answer 503 instead of hanging in an offline queue. */
-export function createRedis(url: string): Redis {
-  return new Redis(url, {
-    maxRetriesPerRequest: 1,
-    enableOfflineQueue: false,
-    lazyConnect: false,
-    retryStrategy: (attempt) => Math.min(attempt * 200, 2_000),
-  })
-}
-
 export async function createContext(
   config: SubscriptionConfig,
   overrides: SubscriptionOverrides = {},
@@ -69,25 +58,17 @@ export async function createContext(
   const orm = overrides.orm ?? (await createOrm({ url: config.databaseUrl, entities, migrations }))
   if (!overrides.orm) await migrate(orm)
   const redis = overrides.redis ?? createRedis(config.redisUrl)
-  const broker = createBroker({
+  const messaging = createServiceMessaging({
+    service: SERVICE,
     url: config.amqpUrl,
-    names: messagingNames(config.messagingPrefix),
-    logger,
-    connectionName: SERVICE,
-  })
-  const relay = createOutboxRelay({
+    prefix: config.messagingPrefix,
     orm,
-    broker,
     logger,
     pollIntervalMs: overrides.messaging?.pollIntervalMs,
-  })
-  const consumer = createConsumer({
-    broker,
-    orm,
-    service: SERVICE,
-    logger,
     retryDelaysMs: overrides.messaging?.retryDelaysMs,
+    isTransient: isDependencyDown,
   })
+  const { broker, relay, consumer } = messaging
   let closing: Promise<void> | undefined
 
   const context: SubscriptionContext = {
@@ -109,15 +90,11 @@ export async function createContext(
     clock,
     start: async () => {
       registerConsumers(context)
-      relay.start()
-      consumer.start()
-      broker.start()
+      messaging.start()
     },
     close: () => {
       closing ??= (async () => {
-        await consumer.close()
-        await relay.close()
-        await broker.close()
+        await messaging.close()
         if (!overrides.redis) redis.disconnect()
         if (!overrides.orm) await orm.close()
       })()

@@ -116,6 +116,7 @@ export const LOCAL_DEFAULTS = {
   amqpUrl: 'amqp://guest:guest@127.0.0.1:5672',
   databaseUrl: (service: string) => `postgres://postgres@127.0.0.1:5432/chatty_${service}`,
   publicUrl: 'http://localhost:8080',
+  authJwksUrl: 'http://127.0.0.1:3001/api/auth/.well-known/jwks.json',
 } as const
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
@@ -139,6 +140,16 @@ export interface ServiceBaseConfig {
   databaseUrl: string
   redisUrl: string
   amqpUrl: string
+  /** Name prefix of exchanges and queues, so several stacks can share a broker. */
+  messagingPrefix: string
+  /** Take the client address from X-Real-IP / X-Forwarded-For (set by nginx). */
+  trustProxy: boolean
+  requireVerifiedEmail: boolean
+  /** Scales per-IP rate limits (test stacks where every client is one address). */
+  rateLimitMultiplier: number
+  /** Where auth publishes the keys that verify access tokens; fetched once and cached. */
+  authJwksUrl: string
+  jwt: { issuer: string; audience: string }
 }
 
 export function loadServiceBaseConfig(
@@ -155,5 +166,14 @@ export function loadServiceBaseConfig(
     databaseUrl: readUrl(env, defaults.databaseVariable, LOCAL_DEFAULTS.databaseUrl(service)),
     redisUrl: readUrl(env, 'REDIS_URL', LOCAL_DEFAULTS.redisUrl),
     amqpUrl: readUrl(env, 'AMQP_URL', LOCAL_DEFAULTS.amqpUrl),
+    messagingPrefix: readString(env, 'MESSAGING_PREFIX', ''),
+    trustProxy: readBool(env, 'TRUST_PROXY', true),
+    requireVerifiedEmail: readBool(env, 'REQUIRE_VERIFIED_EMAIL', true),
+    rateLimitMultiplier: readInt(env, 'RATE_LIMIT_MULTIPLIER', 1, { min: 1, max: 10_000 }),
+    authJwksUrl: readUrl(env, 'AUTH_JWKS_URL', LOCAL_DEFAULTS.authJwksUrl),
+    jwt: {
+      issuer: readString(env, 'JWT_ISSUER', 'chatty-auth'),
+      audience: readString(env, 'JWT_AUDIENCE', 'chatty'),
+    },
   }
 }
