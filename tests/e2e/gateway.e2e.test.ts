@@ -48,6 +48,30 @@ describe('service documents', () => {
     expect(health).toMatchObject({ status: 'ok', service: 'auth' })
   })
 
+  it.each([
+    ['posts', 'posts'],
+    ['subscriptions', 'subscription'],
+    ['admin', 'admin'],
+  ])('reports liveness at /api/%s/health for the %s service', async (prefix, service) => {
+    const health = expectJson<{ status: string; service: string }>(
+      await request(`/api/${prefix}/health`),
+      200,
+    )
+    expect(health).toMatchObject({ status: 'ok', service })
+  })
+
+  it.each(['posts', 'subscriptions', 'admin'])(
+    'publishes an OpenAPI 3.1 document at /api/%s/openapi.json',
+    async (prefix) => {
+      const document = expectJson<{ openapi: string; paths: Record<string, unknown> }>(
+        await request(`/api/${prefix}/openapi.json`),
+        200,
+      )
+      expect(document.openapi).toMatch(/^3\.1\./)
+      expect(Object.keys(document.paths).length).toBeGreaterThan(0)
+    },
+  )
+
   it('publishes an OpenAPI 3.1 document for auth that describes its routes', async () => {
     const document = expectJson<{
       openapi: string
@@ -62,11 +86,13 @@ describe('service documents', () => {
     }
   })
 
-  it('serves an HTML API reference at /api/docs that links the auth document', async () => {
+  it("serves an HTML API reference at /api/docs that links every service's document", async () => {
     const response = await request('/api/docs')
     expect(response.status).toBe(200)
     expect(response.headers.get('content-type')).toMatch(/^text\/html/)
     expect(response.text).toMatch(/<html/i)
-    expect(response.text).toContain('/api/auth/openapi.json')
+    for (const prefix of ['auth', 'posts', 'subscriptions', 'admin']) {
+      expect(response.text).toContain(`/api/${prefix}/openapi.json`)
+    }
   })
 })

@@ -1,7 +1,16 @@
-import { type Env, loadServiceBaseConfig, type ServiceBaseConfig } from '@chatty/config'
+import { type Env, loadServiceBaseConfig, readInt, type ServiceBaseConfig } from '@chatty/config'
 
-export type AdminConfig = ServiceBaseConfig
+export interface AdminConfig extends ServiceBaseConfig {
+  /** How often temporary bans whose end has passed are lifted. */
+  banExpiryIntervalMs: number
+}
 
 export function loadConfig(env: Env): AdminConfig {
-  return loadServiceBaseConfig(env, 'admin', { port: 3004, databaseVariable: 'ADMIN_DATABASE_URL' })
+  return {
+    ...loadServiceBaseConfig(env, 'admin', { port: 3004, databaseVariable: 'ADMIN_DATABASE_URL' }),
+    banExpiryIntervalMs: readInt(env, 'BAN_EXPIRY_INTERVAL_MS', 30_000, {
+      min: 10,
+      max: 3_600_000,
+    }),
+  }
 }

@@ -17,6 +17,7 @@ import type { JSONWebKeySet } from 'jose'
 
 import type { AdminConfig } from './config.js'
 import { registerConsumers } from './consumers/index.js'
+import { runBanExpiry } from './domain/ban-expiry.js'
 import { entities, migrations } from './orm.js'
 
 export const SERVICE = 'admin'
@@ -30,7 +31,7 @@ export interface AdminContext {
   consumer: Consumer
   verifyAccessToken: AccessTokenVerifier
   clock: () => Date
-  /** Starts the relay and the consumer (after the HTTP app is built). */
+  /** Starts the relay, the consumer and the ban expiry job (after the HTTP app is built). */
   start(): Promise<void>
   close(): Promise<void>
 }
@@ -64,6 +65,8 @@ export async function createContext(
     isTransient: isDependencyDown,
   })
   const { broker, relay, consumer } = messaging
+  const stopping = new AbortController()
+  let expiring: Promise<void> | undefined
   let closing: Promise<void> | undefined
 
   const context: AdminContext = {
@@ -83,9 +86,18 @@ export async function createContext(
     start: async () => {
       registerConsumers(context)
       messaging.start()
+      expiring ??= runBanExpiry({
+        orm,
+        clock,
+        intervalMs: config.banExpiryIntervalMs,
+        signal: stopping.signal,
+      })
     },
     close: () => {
       closing ??= (async () => {
+        stopping.abort()
+        // A pass in flight commits its UserUnbanned rows before the relay's last flush.
+        await expiring
         await messaging.close()
         if (!overrides.redis) redis.disconnect()
         if (!overrides.orm) await orm.close()

@@ -229,6 +229,17 @@ describe('login and tokens', () => {
     expect(Number(res.headers.get('retry-after'))).toBeGreaterThan(0)
   })
 
+  it('counts failures per account, whether the username or the email is typed', async () => {
+    const user = await registerVerified(auth, 'both')
+    for (let attempt = 0; attempt < 3; attempt++) {
+      expect((await login(auth, user.username, 'nope nope nope')).res.status).toBe(401)
+    }
+    for (let attempt = 0; attempt < 2; attempt++) {
+      expect((await login(auth, user.email, 'nope nope nope')).res.status).toBe(401)
+    }
+    expect((await login(auth, user.email, user.password)).res.status).toBe(429)
+  })
+
   it('rotates refresh tokens and treats reuse of a rotated one as theft', async () => {
     const user = await registerVerified(auth, 'rot')
     const first = (await login(auth, user.username, user.password)).body

@@ -142,7 +142,10 @@ export interface ServiceBaseConfig {
   amqpUrl: string
   /** Name prefix of exchanges and queues, so several stacks can share a broker. */
   messagingPrefix: string
-  /** Take the client address from X-Real-IP / X-Forwarded-For (set by nginx). */
+  /**
+   * Take the client address from X-Real-IP / X-Forwarded-For. Only behind nginx, which sets them:
+   * a client reaching the service directly could otherwise pick its own address.
+   */
   trustProxy: boolean
   requireVerifiedEmail: boolean
   /** Scales per-IP rate limits (test stacks where every client is one address). */
@@ -167,7 +170,7 @@ export function loadServiceBaseConfig(
     redisUrl: readUrl(env, 'REDIS_URL', LOCAL_DEFAULTS.redisUrl),
     amqpUrl: readUrl(env, 'AMQP_URL', LOCAL_DEFAULTS.amqpUrl),
     messagingPrefix: readString(env, 'MESSAGING_PREFIX', ''),
-    trustProxy: readBool(env, 'TRUST_PROXY', true),
+    trustProxy: readBool(env, 'TRUST_PROXY', false),
     requireVerifiedEmail: readBool(env, 'REQUIRE_VERIFIED_EMAIL', true),
     rateLimitMultiplier: readInt(env, 'RATE_LIMIT_MULTIPLIER', 1, { min: 1, max: 10_000 }),
     authJwksUrl: readUrl(env, 'AUTH_JWKS_URL', LOCAL_DEFAULTS.authJwksUrl),

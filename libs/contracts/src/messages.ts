@@ -89,7 +89,8 @@ export const UserBanned = event(
 export const UserUnbanned = event(
   'UserUnbanned',
   'user.unbanned',
-  z.object({ userId: id, unbannedBy: id, unbannedAt: at }),
+  // unbannedBy is null when a temporary ban expired on its own.
+  z.object({ userId: id, unbannedBy: id.nullable(), unbannedAt: at }),
 )
 
 export const UserDeleted = event('UserDeleted', 'user.deleted', z.object({ userId: id }))

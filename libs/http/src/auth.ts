@@ -32,6 +32,32 @@ export interface AccessTokenVerifierOptions {
 
 export type AccessTokenVerifier = (token: string) => Promise<AuthUser>
 
+/** auth's key set could not be fetched: the token may be fine, so the answer is 503, not 401. */
+class KeysUnavailable extends Error {
+  override name = 'KeysUnavailable'
+}
+
+/**
+ * auth's JWKS, fetched once and cached. A failure to fetch it (auth down, a network error, a
+ * non-200 answer) is not the token's fault and is reported as KeysUnavailable.
+ */
+function remoteKeys(url: URL): JWTVerifyGetKey {
+  const keys = createRemoteJWKSet(url, { cooldownDuration: 30_000, cacheMaxAge: 3_600_000 })
+  return async (header, token) => {
+    try {
+      return await keys(header, token)
+    } catch (error) {
+      const fetchFailed =
+        error instanceof joseErrors.JWKSTimeout ||
+        error instanceof joseErrors.JWKSInvalid ||
+        (error instanceof TypeError && /fetch failed/i.test(error.message)) ||
+        (error instanceof joseErrors.JOSEError && /Expected 200 OK/i.test(error.message))
+      if (fetchFailed) throw new KeysUnavailable('cannot fetch the JWKS', { cause: error })
+      throw error
+    }
+  }
+}
+
 /**
  * Verifies an access token locally (pinned algorithm, issuer, audience and type), then checks
  * the revocation marks in Redis. Fails closed: without Redis no token is accepted (503).
@@ -40,9 +66,7 @@ export function createAccessTokenVerifier(
   options: AccessTokenVerifierOptions,
 ): AccessTokenVerifier {
   const getKey: JWTVerifyGetKey =
-    options.keys instanceof URL
-      ? createRemoteJWKSet(options.keys, { cooldownDuration: 30_000, cacheMaxAge: 3_600_000 })
-      : createLocalJWKSet(options.keys)
+    options.keys instanceof URL ? remoteKeys(options.keys) : createLocalJWKSet(options.keys)
 
   return async (token) => {
     let payload
@@ -55,7 +79,7 @@ export function createAccessTokenVerifier(
         requiredClaims: ['sub', 'sid', 'exp', 'iat'],
       }))
     } catch (error) {
-      if (error instanceof joseErrors.JWKSTimeout || error instanceof joseErrors.JWKSInvalid) {
+      if (error instanceof KeysUnavailable) {
         throw new UnavailableError('The signing keys cannot be fetched right now.')
       }
       if (error instanceof joseErrors.JOSEError || error instanceof TypeError) {

@@ -29,7 +29,7 @@ export interface Problem {
   errors?: { path: string; message: string }[]
 }
 
-export interface Me {
+export interface PublicUser {
   id: string
   username: string
   displayName: string
@@ -39,10 +39,64 @@ export interface Me {
   followersCount: number
   followingCount: number
   postsCount: number
+}
+
+export interface Me extends PublicUser {
   email: string
   emailVerified: boolean
   role: 'user' | 'moderator' | 'admin'
   status: 'active' | 'banned' | 'deleted'
+}
+
+export interface AuthorSummary {
+  id: string
+  username: string
+  displayName: string
+  avatarUrl: string | null
+}
+
+export type Visibility = 'public' | 'followers' | 'private'
+
+export interface Post {
+  id: string
+  author: AuthorSummary
+  title: string | null
+  content: string
+  tags: string[]
+  mentions: string[]
+  visibility: Visibility
+  likeCount: number
+  commentCount: number
+  repostCount: number
+  likedByMe: boolean
+  repostedByMe: boolean
+  createdAt: string
+  updatedAt: string
+}
+
+export interface FeedItem {
+  type: 'post' | 'repost'
+  post: Post
+  repostedBy: AuthorSummary | null
+  at: string
+}
+
+export interface AdminUser {
+  id: string
+  username: string
+  email: string
+  displayName: string
+  role: 'user' | 'moderator' | 'admin'
+  status: 'active' | 'banned' | 'deleted'
+  emailVerified: boolean
+  createdAt: string
+  bannedAt: string | null
+  banReason: string | null
+}
+
+export interface Page<T> {
+  items: T[]
+  nextCursor: string | null
 }
 
 export interface Tokens {
@@ -81,6 +135,31 @@ export async function request(path: string, options: RequestOptions = {}): Promi
 /** POSTs a JSON body. */
 export function post(path: string, json: unknown, options: RequestOptions = {}) {
   return request(path, { ...options, method: 'POST', json })
+}
+
+/** DELETEs, with a JSON body when one is given. */
+export function del(path: string, options: RequestOptions = {}) {
+  return request(path, { ...options, method: 'DELETE' })
+}
+
+/** Appends the defined entries of `query` to `path` as a query string. */
+export function withQuery(
+  path: string,
+  query: Record<string, string | number | undefined>,
+): string {
+  const params = new URLSearchParams()
+  for (const [name, value] of Object.entries(query)) {
+    if (value !== undefined) params.set(name, String(value))
+  }
+  const search = params.toString()
+  return search ? `${path}?${search}` : path
+}
+
+/** Asserts the status of a response whose body does not matter (204, 202). */
+export function expectStatus(response: ApiResponse, status: number): void {
+  expect({ status: response.status, body: response.body ?? response.text }).toMatchObject({
+    status,
+  })
 }
 
 /** Asserts a JSON success response with the given status and returns its body. */

@@ -8,7 +8,8 @@ import {
 } from '../entities/audit-entry.entity.js'
 
 export interface AuditRecord {
-  actorId: string
+  /** null: the system acted (a temporary ban ended). */
+  actorId: string | null
   action: AuditAction
   targetType: AuditTargetType
   targetId: string

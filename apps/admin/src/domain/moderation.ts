@@ -107,35 +107,49 @@ export async function unbanUser(
   return ctx.orm.em.fork().transactional(async (em) => {
     const user = await lockTarget(em, actor, userId, 'unban')
     if (user.status !== 'banned') return user
-    const now = ctx.clock()
-    const lifted = {
-      reason: user.banReason,
-      bannedAt: user.bannedAt?.toISOString() ?? null,
-      until: user.bannedUntil?.toISOString() ?? null,
-    }
-    Object.assign(user, {
-      status: 'active',
-      bannedAt: null,
-      banReason: null,
-      bannedUntil: null,
-      updatedAt: now,
-    })
-    recordAudit(em, {
-      actorId: actor.id,
-      action: 'user.unban',
-      targetType: 'user',
-      targetId: user.id,
-      detail: { lifted },
-      at: now,
-    })
-    enqueue(
-      em,
-      UserUnbanned,
-      { userId: user.id, unbannedBy: actor.id, unbannedAt: now.toISOString() },
-      { producer: SERVICE, correlationId, occurredAt: now },
-    )
+    liftBan(em, user, { actorId: actor.id, at: ctx.clock(), correlationId })
     return user
   })
+}
+
+export interface BanLift {
+  /** null: the system, because a temporary ban ended. */
+  actorId: string | null
+  at: Date
+  correlationId: string | null
+}
+
+/**
+ * Makes a banned user (locked by the caller) active again, with its audit row and UserUnbanned
+ * in the caller's transaction.
+ */
+export function liftBan(em: EntityManager, user: UserRow, lift: BanLift): void {
+  const lifted = {
+    reason: user.banReason,
+    bannedAt: user.bannedAt?.toISOString() ?? null,
+    until: user.bannedUntil?.toISOString() ?? null,
+  }
+  Object.assign(user, {
+    status: 'active',
+    bannedAt: null,
+    banReason: null,
+    bannedUntil: null,
+    updatedAt: lift.at,
+  })
+  recordAudit(em, {
+    actorId: lift.actorId,
+    action: 'user.unban',
+    targetType: 'user',
+    targetId: user.id,
+    detail: lift.actorId === null ? { lifted, expired: true } : { lifted },
+    at: lift.at,
+  })
+  enqueue(
+    em,
+    UserUnbanned,
+    { userId: user.id, unbannedBy: lift.actorId, unbannedAt: lift.at.toISOString() },
+    { producer: SERVICE, correlationId: lift.correlationId, occurredAt: lift.at },
+  )
 }
 
 /**

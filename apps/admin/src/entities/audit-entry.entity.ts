@@ -5,13 +5,17 @@ export type AuditAction = (typeof AUDIT_ACTIONS)[number]
 export const AUDIT_TARGET_TYPES = ['user', 'post'] as const
 export type AuditTargetType = (typeof AUDIT_TARGET_TYPES)[number]
 
-/** One row per admin action, written in the transaction of the action itself. */
+/**
+ * One row per admin action, written in the transaction of the action itself; the ban expiry job
+ * writes rows without an actor.
+ */
 export const AuditEntry = defineEntity({
   name: 'AuditEntry',
   tableName: 'audit_log',
   properties: {
     id: p.uuid().primary(),
-    actorId: p.uuid(),
+    /** null: the system acted (a temporary ban ended). */
+    actorId: p.uuid().nullable(),
     action: p.enum(AUDIT_ACTIONS),
     targetType: p.enum(AUDIT_TARGET_TYPES),
     targetId: p.uuid(),

@@ -66,7 +66,7 @@ export function auditLogRoutes(ctx: AdminContext) {
         {
           items: page.map((entry) => ({
             id: entry.id,
-            actorId: entry.actorId,
+            actorId: entry.actorId ?? null,
             action: entry.action,
             targetType: entry.targetType,
             targetId: entry.targetId,

@@ -21,7 +21,7 @@ export const adminUserSchema = z
     bannedUntil: z.iso
       .datetime()
       .nullable()
-      .describe('End of a temporary ban; auth lets the user log in again after it'),
+      .describe('End of a temporary ban; admin lifts the ban shortly after it'),
   })
   .openapi('AdminUser')
 
@@ -41,7 +41,10 @@ export const adminUserDetailSchema = adminUserSchema
 export const auditEntrySchema = z
   .object({
     id: z.uuid(),
-    actorId: z.uuid(),
+    actorId: z
+      .uuid()
+      .nullable()
+      .describe('Who acted; null when the system did (a temporary ban that ended)'),
     action: z.enum(AUDIT_ACTIONS),
     targetType: z.enum(AUDIT_TARGET_TYPES),
     targetId: z.uuid(),

@@ -1,6 +1,6 @@
 import { uuidv7 } from '@chatty/contracts'
 import type { EntityManager } from '@chatty/db'
-import { revocationKeys, UnauthorizedError } from '@chatty/http'
+import { ForbiddenError, revocationKeys, UnauthorizedError } from '@chatty/http'
 import { LockMode } from '@mikro-orm/core'
 
 import type { AuthContext } from '../context.js'
@@ -53,28 +53,44 @@ function signFor(ctx: AuthContext, user: UserRow, sessionId: string, now: Date) 
   )
 }
 
-/** Starts a session for a user who just proved their password. */
+/** A ban refuses login until it is lifted or its `until` has passed. */
+export function isBanned(user: UserRow, now: Date): boolean {
+  return user.status === 'banned' && (!user.bannedUntil || user.bannedUntil > now)
+}
+
+/**
+ * Starts a session for a user who just proved their password. The account is re-read under a
+ * share lock: a ban committing meanwhile either waits for this session (and then revokes it) or
+ * is seen here, so no token outlives a ban that raced the login.
+ */
 export async function openSession(
   ctx: AuthContext,
-  user: UserRow,
+  userId: string,
   client: ClientInfo,
 ): Promise<IssuedTokens> {
   const now = ctx.clock()
-  const em = ctx.orm.em.fork()
   const sessionId = uuidv7()
-  em.create(Session, {
-    id: sessionId,
-    userId: user.id,
-    ip: client.ip,
-    userAgent: client.userAgent?.slice(0, 300) ?? null,
-    createdAt: now,
-    lastUsedAt: now,
-    expiresAt: new Date(now.getTime() + ctx.config.refreshTokenTtlDays * 86_400_000),
-    revokedAt: null,
-    revokedReason: null,
+  const { user, refreshToken } = await ctx.orm.em.fork().transactional(async (em) => {
+    const current = await em.findOne(User, { id: userId }, { lockMode: LockMode.PESSIMISTIC_READ })
+    if (!current || current.status === 'deleted') {
+      throw new UnauthorizedError('The login or the password is wrong.', 'invalid-credentials')
+    }
+    if (isBanned(current, now)) {
+      throw new ForbiddenError('This account is banned.', 'account-banned')
+    }
+    em.create(Session, {
+      id: sessionId,
+      userId,
+      ip: client.ip,
+      userAgent: client.userAgent?.slice(0, 300) ?? null,
+      createdAt: now,
+      lastUsedAt: now,
+      expiresAt: new Date(now.getTime() + ctx.config.refreshTokenTtlDays * 86_400_000),
+      revokedAt: null,
+      revokedReason: null,
+    })
+    return { user: current, refreshToken: addRefreshToken(em, ctx, sessionId, now) }
   })
-  const refreshToken = addRefreshToken(em, ctx, sessionId, now)
-  await em.flush()
   return {
     accessToken: await signFor(ctx, user, sessionId, now),
     refreshToken,
@@ -105,7 +121,9 @@ export async function rotateRefreshToken(
       return { kind: 'invalid' as const }
     }
     const user = await em.findOne(User, { id: session.userId })
-    if (!user || user.status !== 'active') return { kind: 'invalid' as const }
+    if (!user || user.status === 'deleted' || isBanned(user, now)) {
+      return { kind: 'invalid' as const }
+    }
     token.rotatedAt = now
     session.lastUsedAt = now
     const refreshToken = addRefreshToken(em, ctx, session.id, now)

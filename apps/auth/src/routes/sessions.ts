@@ -2,7 +2,6 @@ import {
   bearerSecurity,
   createRouter,
   currentUser,
-  ForbiddenError,
   jsonBody,
   jsonContent,
   problems,
@@ -22,7 +21,6 @@ import {
   sessionOfRefreshToken,
 } from '../domain/sessions.js'
 import { Session } from '../entities/session.entity.js'
-import type { UserRow } from '../entities/user.entity.js'
 import { tokensSchema, toMe } from './schemas.js'
 
 const refreshBody = z.strictObject({ refreshToken: z.string().min(1).max(200) })
@@ -35,10 +33,6 @@ function tokensBody(issued: IssuedTokens) {
     expiresIn: issued.expiresIn,
     user: toMe(issued.user),
   }
-}
-
-function isBanned(user: UserRow, now: Date): boolean {
-  return user.status === 'banned' && (!user.bannedUntil || user.bannedUntil > now)
 }
 
 export function sessionRoutes(ctx: AuthContext) {
@@ -66,10 +60,11 @@ export function sessionRoutes(ctx: AuthContext) {
     }),
     async (c) => {
       const { login, password } = c.req.valid('json')
-      const account = login.toLowerCase()
       await ctx.rateLimiter.hit(limits.loginPerIp, c.get('clientIp'))
-      await ctx.rateLimiter.check(limits.loginFailuresPerAccount, account)
       const user = await findByLogin(ctx.orm.em.fork(), login)
+      // Failures count per account, whichever of its names is typed; unknown names count by name.
+      const account = user?.id ?? login.trim().toLowerCase()
+      await ctx.rateLimiter.check(limits.loginFailuresPerAccount, account)
       const passwordMatches = user
         ? await ctx.passwords.verify(password, user.passwordHash)
         : (await ctx.passwords.verifyAgainstNothing(password), false)
@@ -77,11 +72,8 @@ export function sessionRoutes(ctx: AuthContext) {
         await ctx.rateLimiter.count(limits.loginFailuresPerAccount, account)
         throw invalidCredentials()
       }
-      if (isBanned(user, ctx.clock())) {
-        throw new ForbiddenError('This account is banned.', 'account-banned')
-      }
       await ctx.rateLimiter.reset(limits.loginFailuresPerAccount, account)
-      const issued = await openSession(ctx, user, {
+      const issued = await openSession(ctx, user.id, {
         ip: c.get('clientIp'),
         userAgent: c.req.header('user-agent') ?? null,
       })

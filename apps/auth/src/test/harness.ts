@@ -37,6 +37,7 @@ export async function startAuth(env: Record<string, string> = {}): Promise<AuthH
     AMQP_URL,
     MESSAGING_PREFIX: prefix,
     BCRYPT_COST: '4',
+    TRUST_PROXY: 'true',
     PUBLIC_URL: 'http://chatty.test',
     ...env,
   })
