@@ -10,6 +10,8 @@ import { publishEvent } from '@chatty/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
 import { feedKeys } from './domain/feed-keys.js'
+import type { FeedStore } from './domain/feed-store.js'
+import { readHomeFeed } from './domain/home-feed.js'
 import {
   AMQP_URL,
   startSubscription,
@@ -240,6 +242,40 @@ describe('home feed', () => {
     expect(await feed(reader, '?limit=100')).toEqual(before)
     expect(await sub.feedKeyMembers(reader.id)).toHaveLength(5)
     expect(await allFeedIds(reader, 2)).toEqual(pagedBefore)
+  })
+
+  it('does not bring back posts of an account unfollowed while the feed was being rebuilt', async () => {
+    const [author, other, reader] = [
+      await sub.registerUser('author'),
+      await sub.registerUser('other'),
+      await sub.registerUser('reader'),
+    ]
+    await sub.follow(reader, author)
+    await sub.follow(reader, other)
+    await feed(reader)
+    const gone = await post(author)
+    const kept = await post(other)
+    expect(await feedIds(reader)).toEqual([kept, gone])
+    await sub.ctx.redis.del(feedKeys.feed(reader.id), feedKeys.feedBuilt(reader.id))
+
+    // The unfollow lands after the rebuild has read PostgreSQL and before it writes Redis.
+    let interleaved = false
+    const feeds: FeedStore = {
+      ...sub.ctx.feeds,
+      storeFeed: async (...args: Parameters<FeedStore['storeFeed']>) => {
+        if (!interleaved) {
+          interleaved = true
+          expect((await sub.unfollow(reader, author)).status).toBe(200)
+        }
+        return sub.ctx.feeds.storeFeed(...args)
+      },
+    }
+    const page = await readHomeFeed({ ...sub.ctx, feeds }, reader.id, undefined, 20)
+
+    expect(interleaved).toBe(true)
+    expect(page.items.map((item) => item.post.id)).toEqual([kept])
+    expect(await sub.feedKeyMembers(reader.id)).toEqual([kept])
+    expect(await feedIds(reader)).toEqual([kept])
   })
 
   it('keeps one entry when the same PostCreated is delivered twice', async () => {

@@ -37,7 +37,7 @@ export async function waitUntilKnown(username: string): Promise<void> {
   }, eventTimeoutMs)
 }
 
-/** Registers and verifies a fresh account, logs it in and waits until every service knows it. */
+/** Registers and verifies a fresh account, logs it in and waits until posts and subscription know it. */
 export async function registerMember(): Promise<Member> {
   const user = await registerVerifiedUser()
   const { accessToken } = await login(user)

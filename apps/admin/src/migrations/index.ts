@@ -1,5 +1,6 @@
 import type { MigrationClassList } from '@chatty/db'
 
 import { Migration20261121034547 } from './Migration20261121034547.js'
+import { Migration20261121050515 } from './Migration20261121050515.js'
 
-export const migrations: MigrationClassList = [Migration20261121034547]
+export const migrations: MigrationClassList = [Migration20261121034547, Migration20261121050515]

@@ -57,18 +57,26 @@ export interface AdminHarness {
   close(): Promise<void>
 }
 
+export interface AdminHarnessOptions {
+  clock?: () => Date
+  /** Extra environment, e.g. BAN_EXPIRY_INTERVAL_MS. */
+  env?: Record<string, string>
+}
+
 /** admin in-process on its own database and its own exchange names, with tokens minted here. */
-export async function startAdmin(): Promise<AdminHarness> {
+export async function startAdmin(options: AdminHarnessOptions = {}): Promise<AdminHarness> {
   const prefix = `t${randomBytes(4).toString('hex')}.`
   const database = await createTestDatabase({ name: 'admin', entities, migrations })
   const config: AdminConfig = loadConfig({
     ADMIN_DATABASE_URL: database.url,
     AMQP_URL,
     MESSAGING_PREFIX: prefix,
+    ...options.env,
   })
   const issuer = await createTestIssuer()
   const ctx = await createContext(config, {
     orm: database.orm,
+    clock: options.clock,
     tokenKeys: issuer.jwks,
     messaging: { pollIntervalMs: 50, retryDelaysMs: [50, 100, 200] },
   })

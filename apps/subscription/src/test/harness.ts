@@ -55,8 +55,11 @@ export interface SubscriptionHarness {
   ): Promise<Envelope<MessageData<D>>>
   /** Waits until the message with this id has been consumed (its inbox row is committed). */
   consumed(messageId: string): Promise<void>
-  /** A user known to the service through UserRegistered, with an access token. */
-  registerUser(label?: string): Promise<TestUser>
+  /**
+   * A user known to the service through UserRegistered, with an access token. `id` lets a test
+   * deliver events about the account before its registration.
+   */
+  registerUser(label?: string, options?: { id?: string; registeredAt?: Date }): Promise<TestUser>
   /** Delivers a PostCreated by `author`; answers the post id. */
   createPost(
     author: TestUser,
@@ -176,8 +179,8 @@ export async function startSubscription(
     issuer,
     deliver,
     consumed,
-    registerUser: async (label = 'u') => {
-      const id = uuidv7()
+    registerUser: async (label = 'u', options = {}) => {
+      const id = options.id ?? uuidv7()
       const username = `${label}_${randomBytes(4).toString('hex')}`
       userIds.push(id)
       await deliver(UserRegistered, {
@@ -186,7 +189,7 @@ export async function startSubscription(
         email: `${username}@example.test`,
         displayName: `${label} ${username.slice(-4)}`,
         role: 'user',
-        registeredAt: new Date().toISOString(),
+        registeredAt: (options.registeredAt ?? new Date()).toISOString(),
       })
       return { id, username, token: await issuer.sign({ id, username }) }
     },
