@@ -278,6 +278,29 @@ describe('home feed', () => {
     expect(await feedIds(reader)).toEqual([kept])
   })
 
+  it('serves the page from PostgreSQL, without storing it, while removals keep landing during rebuilds', async () => {
+    const [author, reader] = [await sub.registerUser('author'), await sub.registerUser('reader')]
+    await sub.follow(reader, author)
+    const postId = await post(author)
+    await sub.ctx.redis.del(feedKeys.feed(reader.id), feedKeys.feedBuilt(reader.id))
+
+    let attempts = 0
+    const feeds: FeedStore = {
+      ...sub.ctx.feeds,
+      storeFeed: async (...args: Parameters<FeedStore['storeFeed']>) => {
+        attempts++
+        await sub.ctx.feeds.invalidateRebuilds([reader.id])
+        return sub.ctx.feeds.storeFeed(...args)
+      },
+    }
+    const page = await readHomeFeed({ ...sub.ctx, feeds }, reader.id, undefined, 20)
+
+    expect(page.items.map((item) => item.post.id)).toEqual([postId])
+    expect(attempts).toBe(3)
+    expect(await sub.ctx.redis.exists(feedKeys.feedBuilt(reader.id))).toBe(0)
+    expect(await feedIds(reader)).toEqual([postId])
+  })
+
   it('keeps one entry when the same PostCreated is delivered twice', async () => {
     const [author, reader] = [await sub.registerUser('author'), await sub.registerUser('reader')]
     await sub.follow(reader, author)

@@ -171,15 +171,17 @@ describe('temporary bans', () => {
     expect((await feedPosts(reader)).map((post) => post.id)).toEqual([postId])
 
     const bannedAt = new Date()
-    await ban(author.id, bannedAt, new Date(bannedAt.getTime() + 1_500))
+    await ban(author.id, bannedAt, new Date(bannedAt.getTime() + 3_000))
     expect(await feedPosts(reader)).toEqual([])
     expect(await feedPosts(second)).toEqual([])
     expect((await followRequest(other, author.username)).status).toBe(404)
 
     await eventually(async () => {
       expect((await followRequest(other, author.username)).status).toBe(201)
-    }, 5_000)
-    const followers = await json(await sub.request(`/api/subscriptions/${other.username}/followers`))
+    }, 8_000)
+    const followers = await json(
+      await sub.request(`/api/subscriptions/${other.username}/followers`),
+    )
     expect(followers.items.map((user: { id: string }) => user.id)).toEqual([author.id])
     // A feed rebuilt after the ban ran out shows the author again.
     await sub.ctx.redis.del(feedKeys.feed(reader.id), feedKeys.feedBuilt(reader.id))

@@ -5,7 +5,7 @@ import type { QueryResult } from '@mikro-orm/core'
 import type { SubscriptionContext } from '../context.js'
 import { fanOutPost, hideFromFollowers, showToFollowers, withdrawPost } from '../domain/fan-out.js'
 import { toDate } from '../domain/sql.js'
-import { lockUser } from '../domain/users.js'
+import { ensureUser } from '../domain/users.js'
 
 async function movePostsCount(em: EntityManager, authorId: string, by: 1 | -1): Promise<void> {
   await em.execute('update users set posts_count = greatest(posts_count + ?, 0) where id = ?', [
@@ -14,10 +14,35 @@ async function movePostsCount(em: EntityManager, authorId: string, by: 1 | -1): 
   ])
 }
 
+/**
+ * When a post was created, from its id: posts makes ids UUIDv7 from the creation time, to the
+ * millisecond. Needed when a PostUpdated arrives first and has to create the post.
+ */
+function creationTimeOf(postId: string): Date | null {
+  const hex = postId.replaceAll('-', '')
+  if (hex[12] !== '7') return null
+  return new Date(Number.parseInt(hex.slice(0, 12), 16))
+}
+
+interface LockedPost {
+  visibility: Visibility
+  created_at: string
+  updated_at: string
+  deleted_at: string | null
+}
+
+async function lockPost(em: EntityManager, postId: string): Promise<LockedPost | null> {
+  const [post] = await em.execute<LockedPost[]>(
+    'select visibility, created_at, updated_at, deleted_at from posts where id = ? for update',
+    [postId],
+  )
+  return post ?? null
+}
+
 export function registerPostConsumers(ctx: SubscriptionContext): void {
   ctx.consumer.on(PostCreated, async (event, { em }) => {
-    const author = await lockUser(em, event.authorId)
     const createdAt = new Date(event.createdAt)
+    const author = await ensureUser(em, event.authorId, createdAt)
     const inserted = await em.execute<QueryResult>(
       `insert into posts (id, author_id, title, content, tags, mentions, visibility, created_at, updated_at)
        values (?, ?, ?, ?, array[?]::text[], array[?]::text[], ?, ?, ?)
@@ -35,7 +60,8 @@ export function registerPostConsumers(ctx: SubscriptionContext): void {
       ],
       'run',
     )
-    // Already known: a tombstone left by an earlier PostDeleted, or a post fanned out before.
+    // Already known: a tombstone left by an earlier PostDeleted, or a post fanned out before (by
+    // a duplicate, or by a PostUpdated that overtook this event and carried newer content).
     if (inserted.affectedRows === 0) return
     await movePostsCount(em, event.authorId, 1)
     await fanOutPost(ctx, em, author, {
@@ -47,20 +73,37 @@ export function registerPostConsumers(ctx: SubscriptionContext): void {
   })
 
   ctx.consumer.on(PostUpdated, async (event, { em }) => {
-    const author = await lockUser(em, event.authorId)
-    const [post] = await em.execute<
-      {
-        visibility: Visibility
-        created_at: string
-        updated_at: string
-        deleted_at: string | null
-      }[]
-    >('select visibility, created_at, updated_at, deleted_at from posts where id = ? for update', [
-      event.postId,
-    ])
-    // The PostCreated is still on its way; a retry will find it.
-    if (!post) throw new Error(`Post ${event.postId} is not known yet`)
     const updatedAt = new Date(event.updatedAt)
+    const author = await ensureUser(em, event.authorId, updatedAt)
+    const post = await lockPost(em, event.postId)
+    if (!post) {
+      // The PostCreated is still on its way: this event creates the post with its newer
+      // content, and the PostCreated is ignored when it comes.
+      const createdAt = creationTimeOf(event.postId) ?? updatedAt
+      await em.execute(
+        `insert into posts (id, author_id, title, content, tags, mentions, visibility, created_at, updated_at)
+         values (?, ?, ?, ?, array[?]::text[], array[?]::text[], ?, ?, ?)`,
+        [
+          event.postId,
+          event.authorId,
+          event.title,
+          event.content,
+          event.tags,
+          event.mentions,
+          event.visibility,
+          createdAt,
+          updatedAt,
+        ],
+      )
+      await movePostsCount(em, event.authorId, 1)
+      await fanOutPost(ctx, em, author, {
+        id: event.postId,
+        authorId: event.authorId,
+        visibility: event.visibility,
+        createdAt,
+      })
+      return
+    }
     if (post.deleted_at || toDate(post.updated_at) >= updatedAt) return
     await em.execute(
       `update posts set title = ?, content = ?, tags = array[?]::text[], mentions = array[?]::text[],
@@ -81,7 +124,7 @@ export function registerPostConsumers(ctx: SubscriptionContext): void {
     const isShared = event.visibility !== 'private'
     if (wasShared && !isShared) {
       await hideFromFollowers(ctx, em, event.authorId, event.postId)
-    } else if (!wasShared && isShared && author) {
+    } else if (!wasShared && isShared) {
       await showToFollowers(ctx, em, author, {
         id: event.postId,
         authorId: event.authorId,
@@ -92,8 +135,8 @@ export function registerPostConsumers(ctx: SubscriptionContext): void {
   })
 
   ctx.consumer.on(PostDeleted, async (event, { em }) => {
-    await lockUser(em, event.authorId)
     const deletedAt = new Date(event.deletedAt)
+    await ensureUser(em, event.authorId, deletedAt)
     const tombstone = await em.execute<QueryResult>(
       `insert into posts (id, author_id, content, visibility, created_at, updated_at, deleted_at)
        values (?, ?, '', 'public', ?, ?, ?)

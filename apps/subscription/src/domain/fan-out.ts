@@ -4,7 +4,7 @@ import type { EntityManager } from '@chatty/db'
 import type { SubscriptionContext } from '../context.js'
 import type { FeedEntry } from './feed-page.js'
 import { fanOutTargets, followerIds, postIdsOfAuthorSince, recentPostsOf } from './feed-queries.js'
-import { lockUser, type UserRecord } from './users.js'
+import { isInGoodStanding, lockUser, type UserRecord } from './users.js'
 
 /**
  * Feed effects of events. Each runs inside the consumer's transaction after the author's row is
@@ -56,21 +56,20 @@ async function pushToFollowers(
 /**
  * PostCreated: into the author's own feed, and unless the post is private into the author's
  * timeline and the feeds of their followers (but not when the author is a celebrity: readers
- * merge the timeline). Nothing reaches a feed while the author is banned. `author` is null while
- * the account is not yet known here.
+ * merge the timeline). Nothing reaches a feed while the author is banned.
  */
 export async function fanOutPost(
   ctx: FeedWriter,
   em: EntityManager,
-  author: UserRecord | null,
+  author: UserRecord,
   post: FeedPost,
 ): Promise<void> {
   const entry: FeedEntry = { id: post.id, at: post.createdAt.getTime() }
   const shared = post.visibility !== 'private'
   if (shared) await ctx.feeds.addToTimeline(post.authorId, [entry])
-  if (author && author.status !== 'active') return
+  if (!isInGoodStanding(author, ctx.clock())) return
   await ctx.feeds.addToFeeds([post.authorId], [entry])
-  if (author && shared) await pushToFollowers(ctx, em, author, [entry])
+  if (shared) await pushToFollowers(ctx, em, author, [entry])
 }
 
 /** PostDeleted: out of every feed that may hold it, the timeline and the post cache. */
@@ -106,7 +105,7 @@ export async function showToFollowers(
 ): Promise<void> {
   const entry: FeedEntry = { id: post.id, at: post.createdAt.getTime() }
   await ctx.feeds.addToTimeline(author.id, [entry])
-  if (author.status === 'active') await pushToFollowers(ctx, em, author, [entry])
+  if (isInGoodStanding(author, ctx.clock())) await pushToFollowers(ctx, em, author, [entry])
 }
 
 /**
@@ -126,7 +125,7 @@ export async function syncFollowInFeed(
     [followerId, followeeId],
   )
   if (follows) {
-    if (!followee || followee.status !== 'active') return
+    if (!followee || !isInGoodStanding(followee, ctx.clock())) return
     if (!(await pushesToFollowers(ctx, em, followee))) return
     const entries = await recentPostsOf(em, followeeId, {
       includePrivate: false,
@@ -136,7 +135,11 @@ export async function syncFollowInFeed(
     return
   }
   const oldest = await ctx.feeds.oldestFeedEntry(followerId)
-  if (!oldest) return
+  if (!oldest) {
+    // Nothing to remove, but a rebuild of this feed may have read the follow already.
+    await ctx.feeds.invalidateRebuilds([followerId])
+    return
+  }
   const postIds = await postIdsOfAuthorSince(em, followeeId, new Date(oldest.at))
   await ctx.feeds.removeFromFeeds([followerId], postIds)
 }

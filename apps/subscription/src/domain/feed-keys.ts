@@ -4,6 +4,11 @@ export const feedKeys = {
   feed: (userId: string) => `sub:feed:${userId}`,
   /** Present once a feed holds everything it should, so an empty feed differs from a missing one. */
   feedBuilt: (userId: string) => `sub:feed:${userId}:built`,
+  /**
+   * Counts removals from a feed; a rebuild writes only if it is unchanged since before it read
+   * PostgreSQL, so a removal made meanwhile is never undone.
+   */
+  feedGeneration: (userId: string) => `sub:feed:${userId}:gen`,
   /** Sorted set of an author's recent non-private posts; readers merge those of celebrities. */
   timeline: (authorId: string) => `sub:timeline:${authorId}`,
   timelineBuilt: (authorId: string) => `sub:timeline:${authorId}:built`,

@@ -4,6 +4,7 @@ import type { EntityManager } from '@chatty/db'
 import type { FeedEntry } from './feed-page.js'
 import type { CachedPost } from './feed-store.js'
 import { toDate } from './sql.js'
+import { shownUserSql } from './users.js'
 
 interface EntryRow {
   id: string
@@ -16,6 +17,23 @@ function toEntry(row: EntryRow): FeedEntry {
 }
 
 /**
+ * Waits until every consumer transaction that holds the row of the feed's owner or of an account
+ * they follow has committed. Consumers change what a feed holds only under the author's row
+ * lock, and write Redis before their commit: a rebuild that read PostgreSQL without waiting could
+ * miss a removal whose Redis part was done already, and write the removed posts back.
+ */
+export async function waitForFeedWriters(em: EntityManager, ownerId: string): Promise<void> {
+  // Locks taken in id order, as every transaction that locks two users does: no deadlock.
+  await em.execute(
+    `select u.id from users u
+      where u.id = ? or u.id in (select followee_id from follows where follower_id = ?)
+      order by u.id
+      for share`,
+    [ownerId, ownerId],
+  )
+}
+
+/**
  * A home feed as PostgreSQL knows it: the owner's own posts and the visible posts of the
  * accounts they follow, newest first, without deleted posts or posts of banned authors.
  */
@@ -23,18 +41,19 @@ export async function feedFromDatabase(
   em: EntityManager,
   ownerId: string,
   limit: number,
+  now: Date,
 ): Promise<FeedEntry[]> {
   const rows = await em.execute<EntryRow[]>(
     `select p.id, p.author_id, p.created_at
        from posts p
-       join users a on a.id = p.author_id and a.status = 'active'
+       join users a on a.id = p.author_id and ${shownUserSql('a')}
       where p.deleted_at is null
         and (p.author_id = ?
              or (p.visibility <> 'private'
                  and p.author_id in (select followee_id from follows where follower_id = ?)))
       order by p.created_at desc, p.id desc
       limit ?`,
-    [ownerId, ownerId, limit],
+    [now, ownerId, ownerId, limit],
   )
   return rows.map(toEntry)
 }
@@ -100,12 +119,13 @@ export async function postIdsOfAuthorSince(
 export async function celebritiesFollowedBy(
   em: EntityManager,
   readerId: string,
+  now: Date,
 ): Promise<string[]> {
   const rows = await em.execute<{ id: string }[]>(
     `select u.id from users u
-      where u.celebrity and u.status = 'active'
+      where u.celebrity and ${shownUserSql('u')}
         and exists (select 1 from follows f where f.follower_id = ? and f.followee_id = u.id)`,
-    [readerId],
+    [now, readerId],
   )
   return rows.map((row) => row.id)
 }
@@ -167,19 +187,23 @@ interface PostRow {
   avatar_url: string | null
 }
 
-/** Renders posts in one query; deleted posts and posts of banned authors are left out. */
+/**
+ * Renders posts in one query; deleted posts and posts of banned or not yet registered authors
+ * are left out.
+ */
 export async function postsFromDatabase(
   em: EntityManager,
   postIds: readonly string[],
+  now: Date,
 ): Promise<CachedPost[]> {
   if (postIds.length === 0) return []
   const rows = await em.execute<PostRow[]>(
     `select p.id, p.author_id, p.title, p.content, p.tags, p.mentions, p.visibility,
             p.created_at, p.updated_at, u.username, u.display_name, u.avatar_url
        from posts p
-       join users u on u.id = p.author_id and u.status = 'active'
+       join users u on u.id = p.author_id and ${shownUserSql('u')}
       where p.id in (?) and p.deleted_at is null`,
-    [postIds],
+    [now, postIds],
   )
   return rows.map((row) => ({
     id: row.id,

@@ -27,18 +27,28 @@ export interface FeedIdsRead {
   sources: FeedEntry[][]
   /** True on the first read in an hour: the last-active time should be recorded. */
   firstReadThisHour: boolean
+  /** The feed's generation, for `storeFeed` after a rebuild. */
+  feedGeneration: string
 }
 
 export interface FeedStore {
   /** Adds entries to each owner's feed, trimmed to the cap, many feeds per pipeline. */
   addToFeeds(ownerIds: readonly string[], entries: readonly FeedEntry[]): Promise<void>
+  /** Removes entries, and makes rebuilds of these feeds in flight start over. */
   removeFromFeeds(ownerIds: readonly string[], postIds: readonly string[]): Promise<void>
   /** Deletes feeds outright; they are rebuilt from PostgreSQL on their owner's next read. */
   dropFeeds(ownerIds: readonly string[]): Promise<void>
+  /** Makes rebuilds of these feeds in flight start over, as a removal does. */
+  invalidateRebuilds(ownerIds: readonly string[]): Promise<void>
+  /** The current generation of a feed (see `feedKeys.feedGeneration`). */
+  feedGeneration(ownerId: string): Promise<string>
   /** The oldest entry of a feed, or null when it is empty or missing. */
   oldestFeedEntry(ownerId: string): Promise<FeedEntry | null>
-  /** Replaces a missing feed by `entries` (and keeps whatever fan-out wrote meanwhile). */
-  storeFeed(ownerId: string, entries: readonly FeedEntry[]): Promise<void>
+  /**
+   * Replaces a missing feed by `entries` (and keeps whatever fan-out wrote meanwhile), unless its
+   * generation is no longer `generation`: then nothing is written and the answer is false.
+   */
+  storeFeed(ownerId: string, entries: readonly FeedEntry[], generation: string): Promise<boolean>
   addToTimeline(authorId: string, entries: readonly FeedEntry[]): Promise<void>
   removeFromTimeline(authorId: string, postIds: readonly string[]): Promise<void>
   storeTimelines(timelines: ReadonlyMap<string, readonly FeedEntry[]>): Promise<void>
@@ -79,6 +89,21 @@ async function run(pipeline: ChainableCommander): Promise<unknown[]> {
     return value
   })
 }
+
+/**
+ * KEYS: feed, built marker, generation. ARGV: expected generation, ttl, trim stop, then score and
+ * member pairs. Atomic, so no removal can slip between the check and the write.
+ */
+const STORE_FEED_SCRIPT = `
+if (redis.call('GET', KEYS[3]) or '') ~= ARGV[1] then return 0 end
+for first = 4, #ARGV, ${2 * IDS_PER_COMMAND} do
+  redis.call('ZADD', KEYS[1], unpack(ARGV, first, math.min(first + ${2 * IDS_PER_COMMAND - 1}, #ARGV)))
+end
+redis.call('ZREMRANGEBYRANK', KEYS[1], 0, ARGV[3])
+redis.call('EXPIRE', KEYS[1], ARGV[2])
+redis.call('SET', KEYS[2], '1', 'EX', ARGV[2])
+return 1
+`
 
 function zaddArgs(entries: readonly FeedEntry[]): (string | number)[] {
   return entries.flatMap((entry) => [entry.at, entry.id])
@@ -130,6 +155,12 @@ export function createFeedStore(redis: Redis, config: FeedConfig): FeedStore {
     return entries
   }
 
+  function queueInvalidation(pipeline: ChainableCommander, owner: string): void {
+    const key = feedKeys.feedGeneration(owner)
+    pipeline.incr(key)
+    pipeline.expire(key, ttlSeconds)
+  }
+
   return {
     async addToFeeds(ownerIds, entries) {
       if (ownerIds.length === 0 || entries.length === 0) return
@@ -154,6 +185,7 @@ export function createFeedStore(redis: Redis, config: FeedConfig): FeedStore {
         const pipeline = redis.pipeline()
         for (const owner of owners) {
           for (const ids of idChunks) pipeline.zrem(feedKeys.feed(owner), ...ids)
+          queueInvalidation(pipeline, owner)
         }
         await run(pipeline)
       }
@@ -162,9 +194,24 @@ export function createFeedStore(redis: Redis, config: FeedConfig): FeedStore {
     async dropFeeds(ownerIds) {
       for (const owners of chunk(ownerIds, config.fanoutBatchSize)) {
         const pipeline = redis.pipeline()
-        for (const owner of owners) pipeline.del(feedKeys.feed(owner), feedKeys.feedBuilt(owner))
+        for (const owner of owners) {
+          pipeline.del(feedKeys.feed(owner), feedKeys.feedBuilt(owner))
+          queueInvalidation(pipeline, owner)
+        }
         await run(pipeline)
       }
+    },
+
+    async invalidateRebuilds(ownerIds) {
+      for (const owners of chunk(ownerIds, config.fanoutBatchSize)) {
+        const pipeline = redis.pipeline()
+        for (const owner of owners) queueInvalidation(pipeline, owner)
+        await run(pipeline)
+      }
+    },
+
+    async feedGeneration(ownerId) {
+      return (await redis.get(feedKeys.feedGeneration(ownerId))) ?? ''
     },
 
     async oldestFeedEntry(ownerId) {
@@ -174,14 +221,19 @@ export function createFeedStore(redis: Redis, config: FeedConfig): FeedStore {
       return oldest ?? null
     },
 
-    async storeFeed(ownerId, entries) {
-      const key = feedKeys.feed(ownerId)
-      const transaction = redis.multi()
-      for (const part of chunk(entries, IDS_PER_COMMAND)) transaction.zadd(key, ...zaddArgs(part))
-      transaction.zremrangebyrank(key, 0, trimStop)
-      transaction.expire(key, ttlSeconds)
-      transaction.set(feedKeys.feedBuilt(ownerId), '1', 'EX', ttlSeconds)
-      await run(transaction)
+    async storeFeed(ownerId, entries, generation) {
+      const stored = await redis.eval(
+        STORE_FEED_SCRIPT,
+        3,
+        feedKeys.feed(ownerId),
+        feedKeys.feedBuilt(ownerId),
+        feedKeys.feedGeneration(ownerId),
+        generation,
+        ttlSeconds,
+        trimStop,
+        ...zaddArgs(entries),
+      )
+      return stored === 1
     },
 
     async addToTimeline(authorId, entries) {
@@ -223,6 +275,7 @@ export function createFeedStore(redis: Redis, config: FeedConfig): FeedStore {
     async readIds(ownerId, celebrityIds, position, limit) {
       const pipeline = redis.pipeline()
       pipeline.exists(feedKeys.feedBuilt(ownerId))
+      pipeline.get(feedKeys.feedGeneration(ownerId))
       const feedCommands = queueRange(pipeline, feedKeys.feed(ownerId), position, limit)
       const timelineCommands = celebrityIds.map((celebrityId) => {
         pipeline.exists(feedKeys.timelineBuilt(celebrityId))
@@ -235,6 +288,7 @@ export function createFeedStore(redis: Redis, config: FeedConfig): FeedStore {
 
       let offset = 0
       const feedMissing = results[offset++] === 0
+      const feedGeneration = (results[offset++] as string | null) ?? ''
       const sources = [takeRange(results, offset, feedCommands)]
       offset += feedCommands
       const timelinesMissing: string[] = []
@@ -249,6 +303,7 @@ export function createFeedStore(redis: Redis, config: FeedConfig): FeedStore {
         timelinesMissing,
         sources,
         firstReadThisHour: results[offset] === 'OK',
+        feedGeneration,
       }
     },
 

@@ -10,6 +10,8 @@ import { toDate } from './sql.js'
 import {
   findByUsername,
   findVisibleByUsername,
+  isRegistered,
+  shownUserSql,
   toPublicUser,
   toUserRecord,
   USER_COLUMNS,
@@ -60,7 +62,7 @@ export async function follow(
   username: string,
   correlationId: string | null,
 ): Promise<boolean> {
-  const followee = await findVisibleByUsername(ctx.orm.em.fork(), username)
+  const followee = await findVisibleByUsername(ctx.orm.em.fork(), username, ctx.clock())
   if (followee.id === followerId) {
     throw new RuleViolationError('cannot-follow-self', 'You cannot follow yourself.')
   }
@@ -74,6 +76,12 @@ export async function follow(
       'run',
     )
     if (inserted.affectedRows === 0) return false
+    // The follower's UserRegistered may not have arrived yet: their row is created without a
+    // username, so their following count is right once it does.
+    await em.execute(
+      'insert into users (id, created_at) values (?, ?) on conflict (id) do nothing',
+      [followerId, at],
+    )
     await moveCounters(em, followerId, followee.id, 1)
     enqueue(
       em,
@@ -130,16 +138,17 @@ export async function listConnections(
   limit: number,
 ): Promise<ConnectionsPage> {
   const em = ctx.orm.em.fork()
-  const user = await findVisibleByUsername(em, username)
+  const now = ctx.clock()
+  const user = await findVisibleByUsername(em, username, now)
   const [own, other] =
     direction === 'followers' ? ['followee_id', 'follower_id'] : ['follower_id', 'followee_id']
-  const params: unknown[] = [user.id]
+  const params: unknown[] = [now, user.id]
   if (position) params.push(new Date(position.at), position.id)
   params.push(limit + 1)
   const rows = await em.execute<(UserDbRow & { followed_at: string })[]>(
     `select ${USER_COLUMNS}, f.created_at as followed_at
        from follows f
-       join users u on u.id = f.${other} and u.status = 'active'
+       join users u on u.id = f.${other} and ${shownUserSql('u')}
       where f.${own} = ?
         ${position ? `and (f.created_at, f.${other}) < (?::timestamptz, ?::uuid)` : ''}
       order by f.created_at desc, f.${other} desc
@@ -149,7 +158,7 @@ export async function listConnections(
   const page = rows.slice(0, limit)
   const last = page.at(-1)
   return {
-    users: page.map((row) => toPublicUser(toUserRecord(row))),
+    users: page.map(toUserRecord).filter(isRegistered).map(toPublicUser),
     next:
       rows.length > limit && last
         ? { at: toDate(last.followed_at).toISOString(), id: last.id }

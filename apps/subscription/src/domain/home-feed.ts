@@ -14,8 +14,9 @@ import {
   feedFromDatabase,
   postsFromDatabase,
   timelinesFromDatabase,
+  waitForFeedWriters,
 } from './feed-queries.js'
-import type { CachedPost, FeedIdsRead } from './feed-store.js'
+import type { CachedPost } from './feed-store.js'
 
 export interface HomeFeedPage {
   items: FeedItem[]
@@ -40,21 +41,38 @@ function toFeedItem(post: CachedPost, entry: FeedEntry): FeedItem {
   }
 }
 
-/** Fills what Redis lost (the feed, celebrity timelines) from PostgreSQL. */
-async function rebuildMissing(
+// Each attempt is undone only by a removal from this very feed landing during it; past this
+// many, the page is served from PostgreSQL and the next read tries again.
+const REBUILD_ATTEMPTS = 3
+
+/**
+ * Rebuilds a missing feed from PostgreSQL. The write is refused when the feed's generation moved
+ * since `generation` was read (a removal landed while PostgreSQL was being read), and the rebuild
+ * starts over. Answers the feed as read from PostgreSQL when it could not be stored.
+ */
+async function rebuildFeed(
   ctx: FeedReader,
   em: EntityManager,
   readerId: string,
-  read: FeedIdsRead,
-): Promise<void> {
+  generation: string,
+): Promise<FeedEntry[] | null> {
   const limit = ctx.config.feed.maxEntries
-  if (read.feedMissing) {
-    await ctx.feeds.storeFeed(readerId, await feedFromDatabase(em, readerId, limit))
-    ctx.logger.debug({ userId: readerId }, 'home feed rebuilt')
+  let expected = generation
+  let entries: FeedEntry[] = []
+  for (let attempt = 1; attempt <= REBUILD_ATTEMPTS; attempt++) {
+    await waitForFeedWriters(em, readerId)
+    entries = await feedFromDatabase(em, readerId, limit, ctx.clock())
+    if (await ctx.feeds.storeFeed(readerId, entries, expected)) {
+      ctx.logger.debug({ userId: readerId, attempt }, 'home feed rebuilt')
+      return null
+    }
+    expected = await ctx.feeds.feedGeneration(readerId)
   }
-  if (read.timelinesMissing.length > 0) {
-    await ctx.feeds.storeTimelines(await timelinesFromDatabase(em, read.timelinesMissing, limit))
-  }
+  ctx.logger.warn(
+    { userId: readerId },
+    'home feed kept changing during rebuilds; served from PostgreSQL',
+  )
+  return entries
 }
 
 /** Post bodies for a page: one MGET, then the misses in one query, cached for the next reader. */
@@ -67,7 +85,7 @@ async function loadPosts(
   const posts = await ctx.feeds.loadPosts(ids)
   const missing = ids.filter((id) => !posts.has(id))
   if (missing.length === 0) return posts
-  const loaded = await postsFromDatabase(em, missing)
+  const loaded = await postsFromDatabase(em, missing, ctx.clock())
   for (const post of loaded) posts.set(post.id, post)
   // The reader need not wait for the cache write; a failed one only costs the next reader a query.
   ctx.feeds
@@ -88,18 +106,30 @@ export async function readHomeFeed(
   limit: number,
 ): Promise<HomeFeedPage> {
   const em = ctx.orm.em.fork()
-  const celebrities = await celebritiesFollowedBy(em, readerId)
+  const celebrities = await celebritiesFollowedBy(em, readerId, ctx.clock())
   let read = await ctx.feeds.readIds(readerId, celebrities, position, limit)
   if (read.firstReadThisHour) {
     // Recorded before any rebuild, so fan-out writes to this feed again from now on.
     await em.execute('update users set last_active_at = ? where id = ?', [ctx.clock(), readerId])
   }
+  let unstoredFeed: FeedEntry[] | null = null
   if (read.feedMissing || read.timelinesMissing.length > 0) {
-    await rebuildMissing(ctx, em, readerId, read)
+    if (read.feedMissing) {
+      unstoredFeed = await rebuildFeed(ctx, em, readerId, read.feedGeneration)
+    }
+    if (read.timelinesMissing.length > 0) {
+      const timelines = await timelinesFromDatabase(
+        em,
+        read.timelinesMissing,
+        ctx.config.feed.maxEntries,
+      )
+      await ctx.feeds.storeTimelines(timelines)
+    }
     read = await ctx.feeds.readIds(readerId, celebrities, position, limit)
   }
 
-  const slice = mergeFeedPage(read.sources, position, limit)
+  const sources = unstoredFeed ? [unstoredFeed, ...read.sources.slice(1)] : read.sources
+  const slice = mergeFeedPage(sources, position, limit)
   const posts = await loadPosts(ctx, em, slice)
   const items: FeedItem[] = []
   for (const entry of slice.entries) {

@@ -7,7 +7,8 @@ import { toDate } from './sql.js'
 
 export interface UserRecord {
   id: string
-  username: string
+  /** Null until the account's UserRegistered has been applied. */
+  username: string | null
   displayName: string
   bio: string
   avatarUrl: string | null
@@ -17,12 +18,17 @@ export interface UserRecord {
   postsCount: number
   celebrity: boolean
   moderatedAt: Date | null
+  bannedUntil: Date | null
+  profileAt: Date | null
   createdAt: Date
 }
 
+/** An account whose UserRegistered has been applied. */
+export type RegisteredUser = UserRecord & { username: string }
+
 export interface UserDbRow {
   id: string
-  username: string
+  username: string | null
   display_name: string
   bio: string
   avatar_url: string | null
@@ -32,11 +38,13 @@ export interface UserDbRow {
   posts_count: number
   celebrity: boolean
   moderated_at: string | null
+  banned_until: string | null
+  profile_at: string | null
   created_at: string
 }
 
 export const USER_COLUMNS = `u.id, u.username, u.display_name, u.bio, u.avatar_url, u.status,
-  u.followers_count, u.following_count, u.posts_count, u.celebrity, u.moderated_at, u.created_at`
+  u.followers_count, u.following_count, u.posts_count, u.celebrity, u.moderated_at, u.banned_until, u.profile_at, u.created_at`
 
 export function toUserRecord(row: UserDbRow): UserRecord {
   return {
@@ -51,11 +59,38 @@ export function toUserRecord(row: UserDbRow): UserRecord {
     postsCount: row.posts_count,
     celebrity: row.celebrity,
     moderatedAt: row.moderated_at === null ? null : toDate(row.moderated_at),
+    bannedUntil: row.banned_until === null ? null : toDate(row.banned_until),
+    profileAt: row.profile_at === null ? null : toDate(row.profile_at),
     createdAt: toDate(row.created_at),
   }
 }
 
-export function toPublicUser(user: UserRecord): PublicUser {
+export function isRegistered(user: UserRecord): user is RegisteredUser {
+  return user.username !== null
+}
+
+/**
+ * Whether the account's posts may be shown and the account followed: not deleted, and not banned
+ * or banned until a time now past (the UserUnbanned that follows the end of a ban may still be on
+ * its way, or lost).
+ */
+export function isInGoodStanding(
+  user: Pick<UserRecord, 'status' | 'bannedUntil'>,
+  now: Date,
+): boolean {
+  if (user.status === 'active') return true
+  return user.status === 'banned' && user.bannedUntil !== null && user.bannedUntil <= now
+}
+
+/**
+ * `isRegistered && isInGoodStanding` as SQL on the users row aliased `alias`; its one parameter
+ * is now.
+ */
+export function shownUserSql(alias: string): string {
+  return `(${alias}.username is not null and (${alias}.status = 'active' or (${alias}.status = 'banned' and ${alias}.banned_until is not null and ${alias}.banned_until <= ?)))`
+}
+
+export function toPublicUser(user: RegisteredUser): PublicUser {
   return {
     id: user.id,
     username: user.username,
@@ -69,25 +104,27 @@ export function toPublicUser(user: UserRecord): PublicUser {
   }
 }
 
-/** A user by username in any case, whatever their status. */
+/** A registered user by username in any case, whatever their status. */
 export async function findByUsername(
   em: EntityManager,
   username: string,
-): Promise<UserRecord | null> {
+): Promise<RegisteredUser | null> {
   const [row] = await em.execute<UserDbRow[]>(
     `select ${USER_COLUMNS} from users u where lower(u.username) = lower(?)`,
     [username],
   )
-  return row ? toUserRecord(row) : null
+  const user = row ? toUserRecord(row) : null
+  return user && isRegistered(user) ? user : null
 }
 
 /** An account others may see and follow; banned and deleted ones are 404 like unknown ones. */
 export async function findVisibleByUsername(
   em: EntityManager,
   username: string,
-): Promise<UserRecord> {
+  now: Date,
+): Promise<RegisteredUser> {
   const user = await findByUsername(em, username)
-  if (!user || user.status !== 'active') throw new NotFoundError('No such user.')
+  if (!user || !isInGoodStanding(user, now)) throw new NotFoundError('No such user.')
   return user
 }
 
@@ -102,4 +139,19 @@ export async function lockUser(em: EntityManager, userId: string): Promise<UserR
     [userId],
   )
   return row ? toUserRecord(row) : null
+}
+
+/**
+ * `lockUser`, creating the row first, without a username, when no event has mentioned the
+ * account yet: events about it may overtake its UserRegistered (DESIGN §5), and the row keeps
+ * what they say until the registration fills in the rest.
+ */
+export async function ensureUser(em: EntityManager, userId: string, at: Date): Promise<UserRecord> {
+  await em.execute('insert into users (id, created_at) values (?, ?) on conflict (id) do nothing', [
+    userId,
+    at,
+  ])
+  const user = await lockUser(em, userId)
+  if (!user) throw new Error(`User ${userId} vanished while being locked`)
+  return user
 }

@@ -3,14 +3,18 @@ import { defineEntity, type InferEntity, p } from '@mikro-orm/core'
 export const USER_STATUSES = ['active', 'banned', 'deleted'] as const
 export type UserStatus = (typeof USER_STATUSES)[number]
 
-/** What subscription knows about an account, learnt from auth's and admin's events. */
+/**
+ * What subscription knows about an account, learnt from auth's and admin's events. An event that
+ * overtakes the account's UserRegistered creates the row without a username; such a row is
+ * never shown or followable until the registration fills it in.
+ */
 export const User = defineEntity({
   name: 'User',
   tableName: 'users',
   properties: {
     id: p.uuid().primary(),
-    username: p.string().length(30),
-    displayName: p.string().length(50),
+    username: p.string().length(30).nullable(),
+    displayName: p.string().length(50).default(''),
     bio: p.string().length(300).default(''),
     avatarUrl: p.string().length(500).nullable(),
     status: p.enum(USER_STATUSES).default('active'),
@@ -27,6 +31,10 @@ export const User = defineEntity({
     lastActiveAt: p.datetime().nullable(),
     /** When the last moderation event was applied; older ones arriving late are ignored. */
     moderatedAt: p.datetime().nullable(),
+    /** The end of a temporary ban; once past, the account is shown again even before UserUnbanned. */
+    bannedUntil: p.datetime().nullable(),
+    /** When the profile shown was set (registration or update); older updates arriving late are ignored. */
+    profileAt: p.datetime().nullable(),
     createdAt: p.datetime(),
   },
   uniques: [

@@ -215,6 +215,7 @@ export async function startSubscription(
         ...userIds.flatMap((id) => [
           feedKeys.feed(id),
           feedKeys.feedBuilt(id),
+          feedKeys.feedGeneration(id),
           feedKeys.timeline(id),
           feedKeys.timelineBuilt(id),
           feedKeys.active(id),
