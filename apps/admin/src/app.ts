@@ -11,11 +11,7 @@ export function createApp(ctx: AdminContext) {
     service: SERVICE,
     prefixes: ['/api/admin'],
     trustProxy: ctx.config.trustProxy,
-    checkDependencies: async () => ({
-      database: (await ctx.orm.isConnected()) ? 'ok' : 'down',
-      redis: ctx.redis.status === 'ready' ? 'ok' : 'down',
-      broker: ctx.broker.status() === 'connected' ? 'ok' : 'degraded',
-    }),
+    checkDependencies: ctx.checkDependencies,
   })
   app.route('/', userRoutes(ctx))
   app.route('/', postRoutes(ctx))

@@ -1,19 +1,8 @@
-import { createOrm, migrate, type MikroORM } from '@chatty/db'
 import {
-  type AccessTokenVerifier,
-  createAccessTokenVerifier,
-  createRedis,
-  isDependencyDown,
-} from '@chatty/http'
-import { createLogger } from '@chatty/logger'
-import {
-  type Broker,
-  type Consumer,
-  createServiceMessaging,
-  type OutboxRelay,
-} from '@chatty/messaging'
-import type { Redis } from 'ioredis'
-import type { JSONWebKeySet } from 'jose'
+  createServiceFoundation,
+  type ServiceFoundation,
+  type ServiceOverrides,
+} from '@chatty/service'
 
 import type { AdminConfig } from './config.js'
 import { registerConsumers } from './consumers/index.js'
@@ -22,73 +11,37 @@ import { entities, migrations } from './orm.js'
 
 export const SERVICE = 'admin'
 
-export interface AdminContext {
+export interface AdminContext extends ServiceFoundation {
   config: AdminConfig
-  orm: MikroORM
-  redis: Redis
-  broker: Broker
-  relay: OutboxRelay
-  consumer: Consumer
-  verifyAccessToken: AccessTokenVerifier
-  clock: () => Date
-  /** Starts the relay, the consumer and the ban expiry job (after the HTTP app is built). */
+  /** Registers the consumers, starts messaging and the ban expiry job. */
   start(): Promise<void>
-  close(): Promise<void>
 }
 
-export interface AdminOverrides {
-  orm?: MikroORM
-  redis?: Redis
-  clock?: () => Date
-  /** auth's public keys given directly instead of fetched from AUTH_JWKS_URL. */
-  tokenKeys?: JSONWebKeySet
-  messaging?: { retryDelaysMs?: number[]; pollIntervalMs?: number }
-}
+export type AdminOverrides = ServiceOverrides
 
 export async function createContext(
   config: AdminConfig,
   overrides: AdminOverrides = {},
 ): Promise<AdminContext> {
-  const logger = createLogger('admin')
-  const clock = overrides.clock ?? (() => new Date())
-  const orm = overrides.orm ?? (await createOrm({ url: config.databaseUrl, entities, migrations }))
-  if (!overrides.orm) await migrate(orm)
-  const redis = overrides.redis ?? createRedis(config.redisUrl)
-  const messaging = createServiceMessaging({
+  const foundation = await createServiceFoundation(config, {
     service: SERVICE,
-    url: config.amqpUrl,
-    prefix: config.messagingPrefix,
-    orm,
-    logger,
-    pollIntervalMs: overrides.messaging?.pollIntervalMs,
-    retryDelaysMs: overrides.messaging?.retryDelaysMs,
-    isTransient: isDependencyDown,
+    entities,
+    migrations,
+    overrides,
   })
-  const { broker, relay, consumer } = messaging
   const stopping = new AbortController()
   let expiring: Promise<void> | undefined
   let closing: Promise<void> | undefined
 
   const context: AdminContext = {
+    ...foundation,
     config,
-    orm,
-    redis,
-    broker,
-    relay,
-    consumer,
-    verifyAccessToken: createAccessTokenVerifier({
-      keys: overrides.tokenKeys ?? new URL(config.authJwksUrl),
-      issuer: config.jwt.issuer,
-      audience: config.jwt.audience,
-      redis,
-    }),
-    clock,
     start: async () => {
       registerConsumers(context)
-      messaging.start()
+      foundation.messaging.start()
       expiring ??= runBanExpiry({
-        orm,
-        clock,
+        orm: foundation.orm,
+        clock: foundation.clock,
         intervalMs: config.banExpiryIntervalMs,
         signal: stopping.signal,
       })
@@ -98,9 +51,7 @@ export async function createContext(
         stopping.abort()
         // A pass in flight commits its UserUnbanned rows before the relay's last flush.
         await expiring
-        await messaging.close()
-        if (!overrides.redis) redis.disconnect()
-        if (!overrides.orm) await orm.close()
+        await foundation.close()
       })()
       return closing
     },

@@ -12,11 +12,7 @@ export function createApp(ctx: AuthContext) {
     service: SERVICE,
     prefixes: ['/api/auth', '/api/users'],
     trustProxy: ctx.config.trustProxy,
-    checkDependencies: async () => ({
-      database: (await ctx.orm.isConnected()) ? 'ok' : 'down',
-      redis: ctx.redis.status === 'ready' ? 'ok' : 'down',
-      broker: ctx.broker.status() === 'connected' ? 'ok' : 'degraded',
-    }),
+    checkDependencies: ctx.checkDependencies,
   })
   app.route('/', registrationRoutes(ctx))
   app.route('/', sessionRoutes(ctx))

@@ -1,19 +1,8 @@
-import { createOrm, migrate, type MikroORM } from '@chatty/db'
 import {
-  type AccessTokenVerifier,
-  createAccessTokenVerifier,
-  createRedis,
-  isDependencyDown,
-  RateLimiter,
-} from '@chatty/http'
-import { createLogger } from '@chatty/logger'
-import {
-  type Broker,
-  type Consumer,
-  createServiceMessaging,
-  type OutboxRelay,
-} from '@chatty/messaging'
-import type { Redis } from 'ioredis'
+  createServiceFoundation,
+  type ServiceFoundation,
+  type ServiceOverrides,
+} from '@chatty/service'
 
 import type { AuthConfig } from './config.js'
 import { registerConsumers } from './consumers/index.js'
@@ -23,51 +12,34 @@ import { entities, migrations } from './orm.js'
 
 export const SERVICE = 'auth'
 
-export interface AuthContext {
+export interface AuthContext extends ServiceFoundation {
   config: AuthConfig
-  orm: MikroORM
-  redis: Redis
-  broker: Broker
-  relay: OutboxRelay
-  consumer: Consumer
   passwords: PasswordHasher
   signer: TokenSigner
-  verifyAccessToken: AccessTokenVerifier
-  rateLimiter: RateLimiter
-  clock: () => Date
-  /** Starts the relay and the consumer (after the HTTP app is built). */
+  /** Registers the consumers and starts messaging (after the HTTP app is built). */
   start(): Promise<void>
-  close(): Promise<void>
 }
 
-export interface AuthOverrides {
-  orm?: MikroORM
-  redis?: Redis
-  clock?: () => Date
-  messaging?: { retryDelaysMs?: number[]; pollIntervalMs?: number }
-}
+export type AuthOverrides = Omit<ServiceOverrides, 'tokenKeys'>
 
 export async function createContext(
   config: AuthConfig,
   overrides: AuthOverrides = {},
 ): Promise<AuthContext> {
-  const logger = createLogger('auth')
-  const clock = overrides.clock ?? (() => new Date())
-  const orm = overrides.orm ?? (await createOrm({ url: config.databaseUrl, entities, migrations }))
-  if (!overrides.orm) await migrate(orm)
-  const redis = overrides.redis ?? createRedis(config.redisUrl)
-  const messaging = createServiceMessaging({
+  const now = overrides.clock ?? (() => new Date())
+  let signer: TokenSigner | undefined
+  const foundation = await createServiceFoundation(config, {
     service: SERVICE,
-    url: config.amqpUrl,
-    prefix: config.messagingPrefix,
-    orm,
-    logger,
-    pollIntervalMs: overrides.messaging?.pollIntervalMs,
-    retryDelaysMs: overrides.messaging?.retryDelaysMs,
-    isTransient: isDependencyDown,
+    entities,
+    migrations,
+    overrides,
+    // auth verifies its own tokens with the keys it signs with.
+    tokenKeys: async (orm) => {
+      signer = await loadTokenSigner(orm.em.fork(), config.jwt.privateJwk, config.jwt, now())
+      return signer.jwks
+    },
   })
-  const { broker, relay, consumer } = messaging
-  const signer = await loadTokenSigner(orm.em.fork(), config.jwt.privateJwk, config.jwt, clock())
+  if (!signer) throw new Error('the signing key was not loaded')
   const passwords = createPasswordHasher({
     cost: config.bcryptCost,
     workers: config.passwordWorkers,
@@ -75,32 +47,18 @@ export async function createContext(
   let closing: Promise<void> | undefined
 
   const context: AuthContext = {
+    ...foundation,
     config,
-    orm,
-    redis,
-    broker,
-    relay,
-    consumer,
     passwords,
     signer,
-    verifyAccessToken: createAccessTokenVerifier({
-      keys: signer.jwks,
-      issuer: config.jwt.issuer,
-      audience: config.jwt.audience,
-      redis,
-    }),
-    rateLimiter: new RateLimiter(redis, { multiplier: config.rateLimitMultiplier }),
-    clock,
     start: async () => {
       registerConsumers(context)
-      messaging.start()
+      foundation.messaging.start()
     },
     close: () => {
       closing ??= (async () => {
-        await messaging.close()
+        await foundation.close()
         await passwords.close()
-        if (!overrides.redis) redis.disconnect()
-        if (!overrides.orm) await orm.close()
       })()
       return closing
     },

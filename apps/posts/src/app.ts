@@ -9,11 +9,7 @@ export function createApp(ctx: PostsContext) {
     service: SERVICE,
     prefixes: ['/api/posts'],
     trustProxy: ctx.config.trustProxy,
-    checkDependencies: async () => ({
-      database: (await ctx.orm.isConnected()) ? 'ok' : 'down',
-      redis: ctx.redis.status === 'ready' ? 'ok' : 'down',
-      broker: ctx.broker.status() === 'connected' ? 'ok' : 'degraded',
-    }),
+    checkDependencies: ctx.checkDependencies,
   })
   app.route('/', postRoutes(ctx))
   return app

@@ -10,11 +10,7 @@ export function createApp(ctx: SubscriptionContext) {
     service: SERVICE,
     prefixes: ['/api/subscriptions', '/api/feed'],
     trustProxy: ctx.config.trustProxy,
-    checkDependencies: async () => ({
-      database: (await ctx.orm.isConnected()) ? 'ok' : 'down',
-      redis: ctx.redis.status === 'ready' ? 'ok' : 'down',
-      broker: ctx.broker.status() === 'connected' ? 'ok' : 'degraded',
-    }),
+    checkDependencies: ctx.checkDependencies,
   })
   app.route('/', subscriptionRoutes(ctx))
   app.route('/', feedRoutes(ctx))

@@ -91,7 +91,7 @@ export async function startSubscription(
   const issuer = await createTestIssuer()
   const ctx = await createContext(config, {
     orm: database.orm,
-    accessTokenKeys: issuer.jwks,
+    tokenKeys: issuer.jwks,
     messaging: { pollIntervalMs: 50, retryDelaysMs: RETRY_DELAYS_MS },
   })
   const events = await tapExchange(AMQP_URL, `${prefix}chatty.events`, ['follow.*'])
