@@ -1,11 +1,13 @@
 import { randomBytes } from 'node:crypto'
 
-import { Followed, UserBanned, UserUnbanned } from '@chatty/contracts'
+import { Followed, Unfollowed, UserBanned, UserUnbanned } from '@chatty/contracts'
+import { InboxMessage } from '@chatty/db'
 import { eventually } from '@chatty/testing'
 import { SignJWT } from 'jose'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
 import { bootstrapAdmin } from './domain/accounts.js'
+import { FollowState } from './entities/follow-state.entity.js'
 import {
   type AuthHarness,
   login,
@@ -415,6 +417,37 @@ describe('moderation events', () => {
       const me = await json(await auth.request('/api/auth/me', { token: bLogin.accessToken }))
       expect(me.followersCount).toBe(1)
     }, 2_000)
+  })
+
+  it('keeps counters right when an unfollow overtakes its follow', async () => {
+    const a = await registerVerified(auth, 'oa')
+    const b = await registerVerified(auth, 'ob')
+    const aLogin = (await login(auth, a.username, a.password)).body
+    const bLogin = (await login(auth, b.username, b.password)).body
+    const pair = {
+      followerId: (aLogin.user as { id: string }).id,
+      followeeId: (bLogin.user as { id: string }).id,
+    }
+    const followedAt = new Date(Date.now() - 1_000).toISOString()
+    const delivered = [
+      await auth.publish(Unfollowed, { ...pair, at: new Date().toISOString() }),
+      await auth.publish(Followed, { ...pair, at: followedAt }),
+      await auth.publish(Followed, { ...pair, at: followedAt }),
+    ]
+    const counters = async (token: string) => {
+      const me = await json(await auth.request('/api/auth/me', { token }))
+      return { followers: me.followersCount, following: me.followingCount }
+    }
+    await eventually(async () => {
+      const handled = await auth.ctx.orm.em
+        .fork()
+        .count(InboxMessage, { consumer: 'auth', messageId: { $in: delivered } })
+      expect(handled).toBe(3)
+    }, 3_000)
+    expect(await counters(aLogin.accessToken)).toEqual({ followers: 0, following: 0 })
+    expect(await counters(bLogin.accessToken)).toEqual({ followers: 0, following: 0 })
+    const state = await auth.ctx.orm.em.fork().findOneOrFail(FollowState, pair)
+    expect(state.following).toBe(false)
   })
 })
 

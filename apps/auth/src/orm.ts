@@ -1,6 +1,7 @@
 import { messagingEntities } from '@chatty/db'
 
 import { EmailVerification } from './entities/email-verification.entity.js'
+import { FollowState } from './entities/follow-state.entity.js'
 import { RefreshToken } from './entities/refresh-token.entity.js'
 import { Session } from './entities/session.entity.js'
 import { SigningKey } from './entities/signing-key.entity.js'
@@ -13,6 +14,7 @@ export const entities = [
   RefreshToken,
   EmailVerification,
   SigningKey,
+  FollowState,
   ...messagingEntities,
 ]
 

@@ -1,16 +1,31 @@
 import { Followed, Unfollowed } from '@chatty/contracts'
 import type { EntityManager } from '@chatty/db'
 import type { Consumer } from '@chatty/messaging'
-import { raw } from '@mikro-orm/core'
+import { LockMode, raw } from '@mikro-orm/core'
 
+import { FollowState } from '../entities/follow-state.entity.js'
 import { User } from '../entities/user.entity.js'
 
-/** Counters move by one per event; the inbox guarantees each event counts once. */
-async function moveCounters(
-  em: EntityManager,
-  event: { followerId: string; followeeId: string },
-  by: 1 | -1,
-): Promise<void> {
+interface FollowEvent {
+  followerId: string
+  followeeId: string
+  at: string
+}
+
+/**
+ * Applies a follow or unfollow if it is newer than the state already seen for the pair, and
+ * moves the counters only when the state flips: reordered or repeated events cannot skew them.
+ */
+async function applyFollow(em: EntityManager, event: FollowEvent, following: boolean) {
+  const at = new Date(event.at)
+  const pair = { followerId: event.followerId, followeeId: event.followeeId }
+  const state = await em.findOne(FollowState, pair, { lockMode: LockMode.PESSIMISTIC_WRITE })
+  if (state && state.changedAt >= at) return
+  const wasFollowing = state?.following ?? false
+  if (state) Object.assign(state, { following, changedAt: at })
+  else em.create(FollowState, { ...pair, following, changedAt: at })
+  if (wasFollowing === following) return
+  const by = following ? 1 : -1
   await em.nativeUpdate(
     User,
     { id: event.followeeId },
@@ -24,6 +39,6 @@ async function moveCounters(
 }
 
 export function registerFollowConsumers(consumer: Consumer): void {
-  consumer.on(Followed, (event, { em }) => moveCounters(em, event, 1))
-  consumer.on(Unfollowed, (event, { em }) => moveCounters(em, event, -1))
+  consumer.on(Followed, (event, { em }) => applyFollow(em, event, true))
+  consumer.on(Unfollowed, (event, { em }) => applyFollow(em, event, false))
 }

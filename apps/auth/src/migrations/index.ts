@@ -1,5 +1,6 @@
 import type { MigrationClassList } from '@chatty/db'
 
 import { Migration20261121034115 } from './Migration20261121034115.js'
+import { Migration20261121052906 } from './Migration20261121052906.js'
 
-export const migrations: MigrationClassList = [Migration20261121034115]
+export const migrations: MigrationClassList = [Migration20261121034115, Migration20261121052906]

@@ -17,8 +17,8 @@ export interface AuthHarness {
   app: ReturnType<typeof createApp>
   commands: MessageTap
   events: MessageTap
-  /** Delivers an event to auth as its producer's relay would. */
-  publish<D extends MessageDefinition>(definition: D, data: MessageData<D>): Promise<void>
+  /** Delivers an event to auth as its producer's relay would; answers the envelope id. */
+  publish<D extends MessageDefinition>(definition: D, data: MessageData<D>): Promise<string>
   /** Moves the service clock forward. */
   advance(ms: number): void
   request(
@@ -56,9 +56,8 @@ export async function startAuth(env: Record<string, string> = {}): Promise<AuthH
     app,
     commands,
     events,
-    publish: async (definition, data) => {
-      await publishEvent(AMQP_URL, prefix, definition, data)
-    },
+    publish: async (definition, data) =>
+      (await publishEvent(AMQP_URL, prefix, definition, data)).id,
     advance: (ms) => {
       offset += ms
     },
