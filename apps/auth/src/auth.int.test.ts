@@ -191,7 +191,7 @@ describe('email verification', () => {
       auth.commands
         .messages()
         .slice(before)
-        .filter((m) => m.body.data.to === 'nobody.here@example.test'),
+        .filter((m) => m.body.data.to === nobody),
     ).toEqual([])
   })
 })
@@ -213,7 +213,7 @@ describe('login and tokens', () => {
   it('answers wrong password and unknown user identically', async () => {
     const user = await registerVerified(auth, 'ident')
     const wrong = await login(auth, user.username, 'wrong password!')
-    const unknown = await login(auth, 'nobody_at_all', 'wrong password!')
+    const unknown = await login(auth, uniqueUser('nobody').username, 'wrong password!')
     expect(wrong.res.status).toBe(401)
     expect(unknown.res.status).toBe(401)
     expect(wrong.body).toEqual(unknown.body)
