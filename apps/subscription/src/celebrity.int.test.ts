@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
 import { feedKeys } from './domain/feed-keys.js'
-import { startSubscription, type SubscriptionHarness, type TestUser } from './test/harness.js'
+import { nextPostTime, startSubscription, type SubscriptionHarness } from './test/harness.js'
 
 let sub: SubscriptionHarness
 
@@ -13,34 +13,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await sub?.close()
 })
-
-const json = async (res: Response) => (await res.json()) as Record<string, any>
-
-async function feedIds(user: TestUser, query = ''): Promise<string[]> {
-  const res = await sub.request(`/api/feed${query}`, { token: user.token })
-  expect(res.status).toBe(200)
-  return (await json(res)).items.map((item: { post: { id: string } }) => item.post.id)
-}
-
-async function allFeedIds(user: TestUser, limit: number): Promise<string[]> {
-  const ids: string[] = []
-  let cursor: string | null = null
-  do {
-    const res = await sub.request(`/api/feed?limit=${limit}${cursor ? `&cursor=${cursor}` : ''}`, {
-      token: user.token,
-    })
-    const page: Record<string, any> = await json(res)
-    ids.push(...page.items.map((item: { post: { id: string } }) => item.post.id))
-    cursor = page.nextCursor
-  } while (cursor)
-  return ids
-}
-
-let clock = Date.now() - 3_600_000
-function nextTime(): Date {
-  clock += 1_000
-  return new Date(clock)
-}
 
 describe('celebrity authors', () => {
   it('are not pushed to followers, yet their posts show in followers’ feeds, merged in order', async () => {
@@ -54,26 +26,29 @@ describe('celebrity authors', () => {
     await sub.follow(fan, star)
     await sub.follow(otherFan, star)
     await sub.follow(fan, friend)
-    for (const reader of [fan, otherFan, stranger]) await feedIds(reader)
+    for (const reader of [fan, otherFan, stranger]) await sub.feedIds(reader)
 
-    const friendOld = await sub.createPost(friend, { createdAt: nextTime() })
-    const starFirst = await sub.createPost(star, { createdAt: nextTime() })
-    const friendNew = await sub.createPost(friend, { createdAt: nextTime() })
-    const starSecond = await sub.createPost(star, { createdAt: nextTime() })
-    const starPrivate = await sub.createPost(star, { createdAt: nextTime(), visibility: 'private' })
+    const friendOld = await sub.createPost(friend, { createdAt: nextPostTime() })
+    const starFirst = await sub.createPost(star, { createdAt: nextPostTime() })
+    const friendNew = await sub.createPost(friend, { createdAt: nextPostTime() })
+    const starSecond = await sub.createPost(star, { createdAt: nextPostTime() })
+    const starPrivate = await sub.createPost(star, {
+      createdAt: nextPostTime(),
+      visibility: 'private',
+    })
 
     // Not pushed: the fans' feeds in Redis lack the star's posts…
     expect(await sub.feedKeyMembers(fan.id)).toEqual([friendNew, friendOld])
     expect(await sub.feedKeyMembers(otherFan.id)).toEqual([])
     // …but reading merges them in, newest first, across pages.
     const expected = [starSecond, friendNew, starFirst, friendOld]
-    expect(await feedIds(fan)).toEqual(expected)
-    expect(await allFeedIds(fan, 1)).toEqual(expected)
-    expect(await allFeedIds(fan, 3)).toEqual(expected)
-    expect(await feedIds(otherFan)).toEqual([starSecond, starFirst])
-    expect(await feedIds(stranger)).toEqual([])
+    expect(await sub.feedIds(fan)).toEqual(expected)
+    expect(await sub.allFeedIds(fan, 1)).toEqual(expected)
+    expect(await sub.allFeedIds(fan, 3)).toEqual(expected)
+    expect(await sub.feedIds(otherFan)).toEqual([starSecond, starFirst])
+    expect(await sub.feedIds(stranger)).toEqual([])
     // The star sees their own posts, private one included.
-    expect(await feedIds(star)).toEqual([starPrivate, starSecond, starFirst])
+    expect(await sub.feedIds(star)).toEqual([starPrivate, starSecond, starFirst])
   })
 
   it('merges a celebrity timeline rebuilt from PostgreSQL when Redis lost it', async () => {
@@ -84,10 +59,10 @@ describe('celebrity authors', () => {
     ]
     await sub.follow(fan, star)
     await sub.follow(otherFan, star)
-    await feedIds(fan)
-    const first = await sub.createPost(star, { createdAt: nextTime() })
-    const second = await sub.createPost(star, { createdAt: nextTime() })
-    expect(await feedIds(fan)).toEqual([second, first])
+    await sub.feedIds(fan)
+    const first = await sub.createPost(star, { createdAt: nextPostTime() })
+    const second = await sub.createPost(star, { createdAt: nextPostTime() })
+    expect(await sub.feedIds(fan)).toEqual([second, first])
 
     await sub.ctx.redis.del(
       feedKeys.timeline(star.id),
@@ -95,7 +70,7 @@ describe('celebrity authors', () => {
       feedKeys.feed(fan.id),
       feedKeys.feedBuilt(fan.id),
     )
-    expect(await feedIds(fan)).toEqual([second, first])
+    expect(await sub.feedIds(fan)).toEqual([second, first])
     expect(await sub.ctx.redis.zcard(feedKeys.timeline(star.id))).toBe(2)
   })
 
@@ -107,11 +82,11 @@ describe('celebrity authors', () => {
     ]
     await sub.follow(fan, star)
     await sub.follow(otherFan, star)
-    await feedIds(fan)
-    const postId = await sub.createPost(star, { createdAt: nextTime() })
-    expect(await feedIds(fan)).toEqual([postId])
+    await sub.feedIds(fan)
+    const postId = await sub.createPost(star, { createdAt: nextPostTime() })
+    expect(await sub.feedIds(fan)).toEqual([postId])
 
     await sub.unfollow(fan, star)
-    expect(await feedIds(fan)).toEqual([])
+    expect(await sub.feedIds(fan)).toEqual([])
   })
 })

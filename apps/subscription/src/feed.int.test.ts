@@ -14,6 +14,7 @@ import type { FeedStore } from './domain/feed-store.js'
 import { readHomeFeed } from './domain/home-feed.js'
 import {
   AMQP_URL,
+  nextPostTime,
   startSubscription,
   type SubscriptionHarness,
   type TestUser,
@@ -31,40 +32,8 @@ afterAll(async () => {
 
 const json = async (res: Response) => (await res.json()) as Record<string, any>
 
-async function feed(user: TestUser, query = '') {
-  const res = await sub.request(`/api/feed${query}`, { token: user.token })
-  expect(res.status).toBe(200)
-  return json(res)
-}
-
-async function feedIds(user: TestUser, query = ''): Promise<string[]> {
-  return (await feed(user, query)).items.map((item: { post: { id: string } }) => item.post.id)
-}
-
-/** Reads every page; answers the post ids in order. */
-async function allFeedIds(user: TestUser, limit: number): Promise<string[]> {
-  const ids: string[] = []
-  let cursor: string | null = null
-  do {
-    const page: Record<string, any> = await feed(
-      user,
-      cursor ? `?limit=${limit}&cursor=${cursor}` : `?limit=${limit}`,
-    )
-    ids.push(...page.items.map((item: { post: { id: string } }) => item.post.id))
-    cursor = page.nextCursor
-  } while (cursor)
-  return ids
-}
-
-let clock = Date.now() - 3_600_000
-/** Distinct, increasing post times, so the expected order is unambiguous. */
-function nextTime(): Date {
-  clock += 1_000
-  return new Date(clock)
-}
-
 function post(author: TestUser, visibility: 'public' | 'followers' | 'private' = 'public') {
-  return sub.createPost(author, { visibility, createdAt: nextTime() })
+  return sub.createPost(author, { visibility, createdAt: nextPostTime() })
 }
 
 describe('home feed', () => {
@@ -76,12 +45,15 @@ describe('home feed', () => {
     ]
     await sub.follow(follower, author)
     // Reading the feed makes both active readers, so fan-out writes to their feeds.
-    expect(await feedIds(follower)).toEqual([])
-    expect(await feedIds(stranger)).toEqual([])
+    expect(await sub.feedIds(follower)).toEqual([])
+    expect(await sub.feedIds(stranger)).toEqual([])
 
-    const postId = await sub.createPost(author, { createdAt: nextTime(), content: 'hello #feed' })
+    const postId = await sub.createPost(author, {
+      createdAt: nextPostTime(),
+      content: 'hello #feed',
+    })
 
-    const page = await feed(follower)
+    const page = await sub.readFeed(follower)
     expect(page.items).toEqual([
       {
         type: 'post',
@@ -107,28 +79,28 @@ describe('home feed', () => {
           updatedAt: expect.any(String),
         },
         repostedBy: null,
-        at: page.items[0].post.createdAt,
+        at: page.items[0]?.post.createdAt,
       },
     ])
     expect(page.nextCursor).toBeNull()
     expect(await sub.feedKeyMembers(follower.id)).toEqual([postId])
-    expect(await feedIds(stranger)).toEqual([])
+    expect(await sub.feedIds(stranger)).toEqual([])
     expect(await sub.feedKeyMembers(stranger.id)).toEqual([])
   })
 
   it('shows your own posts, private ones included, and never private posts of others', async () => {
     const [me, friend] = [await sub.registerUser('me'), await sub.registerUser('friend')]
     await sub.follow(me, friend)
-    await feed(me)
+    await sub.readFeed(me)
     const mine = await post(me, 'public')
     const myPrivate = await post(me, 'private')
     const friendsOnly = await post(friend, 'followers')
     const friendPrivate = await post(friend, 'private')
 
-    const ids = await feedIds(me)
+    const ids = await sub.feedIds(me)
     expect(ids).toEqual([friendsOnly, myPrivate, mine])
     expect(ids).not.toContain(friendPrivate)
-    expect(await feedIds(friend)).toEqual([friendPrivate, friendsOnly])
+    expect(await sub.feedIds(friend)).toEqual([friendPrivate, friendsOnly])
   })
 
   it('backfills the earlier posts of an account when you follow it', async () => {
@@ -136,11 +108,11 @@ describe('home feed', () => {
     const first = await post(author)
     const second = await post(author)
     const hidden = await post(author, 'private')
-    expect(await feedIds(reader)).toEqual([])
+    expect(await sub.feedIds(reader)).toEqual([])
 
     expect((await sub.follow(reader, author)).status).toBe(201)
 
-    expect(await feedIds(reader)).toEqual([second, first])
+    expect(await sub.feedIds(reader)).toEqual([second, first])
     expect(await sub.feedKeyMembers(reader.id)).not.toContain(hidden)
   })
 
@@ -152,11 +124,11 @@ describe('home feed', () => {
     ]
     await sub.follow(reader, alice)
     await sub.follow(reader, bob)
-    await feed(reader)
+    await sub.readFeed(reader)
     const alicePost = await post(alice)
     const bobFirst = await post(bob)
     const bobSecond = await post(bob)
-    expect(await feedIds(reader)).toEqual([bobSecond, bobFirst, alicePost])
+    expect(await sub.feedIds(reader)).toEqual([bobSecond, bobFirst, alicePost])
 
     await sub.deliver(PostDeleted, {
       postId: bobSecond,
@@ -164,18 +136,18 @@ describe('home feed', () => {
       deletedBy: bob.id,
       deletedAt: new Date().toISOString(),
     })
-    expect(await feedIds(reader)).toEqual([bobFirst, alicePost])
-    expect(await feedIds(bob)).toEqual([bobFirst])
+    expect(await sub.feedIds(reader)).toEqual([bobFirst, alicePost])
+    expect(await sub.feedIds(bob)).toEqual([bobFirst])
 
     expect((await sub.unfollow(reader, alice)).status).toBe(200)
-    expect(await feedIds(reader)).toEqual([bobFirst])
+    expect(await sub.feedIds(reader)).toEqual([bobFirst])
     expect(await sub.feedKeyMembers(reader.id)).toEqual([bobFirst])
   })
 
   it('ignores a PostCreated that arrives after its PostDeleted', async () => {
     const [author, reader] = [await sub.registerUser('author'), await sub.registerUser('reader')]
     await sub.follow(reader, author)
-    await feed(reader)
+    await sub.readFeed(reader)
     const postId = uuidv7()
     await sub.deliver(PostDeleted, {
       postId,
@@ -191,19 +163,19 @@ describe('home feed', () => {
       tags: [],
       mentions: [],
       visibility: 'public',
-      createdAt: nextTime().toISOString(),
+      createdAt: nextPostTime().toISOString(),
     })
-    expect(await feedIds(reader)).toEqual([])
-    expect(await feedIds(author)).toEqual([])
+    expect(await sub.feedIds(reader)).toEqual([])
+    expect(await sub.feedIds(author)).toEqual([])
   })
 
   it('takes a post out of followers’ feeds when it is made private', async () => {
     const [author, reader] = [await sub.registerUser('author'), await sub.registerUser('reader')]
     await sub.follow(reader, author)
-    await feed(reader)
-    const createdAt = nextTime()
+    await sub.readFeed(reader)
+    const createdAt = nextPostTime()
     const postId = await sub.createPost(author, { createdAt })
-    expect(await feedIds(reader)).toEqual([postId])
+    expect(await sub.feedIds(reader)).toEqual([postId])
 
     await sub.deliver(PostUpdated, {
       postId,
@@ -215,9 +187,9 @@ describe('home feed', () => {
       visibility: 'private',
       updatedAt: new Date(createdAt.getTime() + 60_000).toISOString(),
     })
-    expect(await feedIds(reader)).toEqual([])
-    const own = await feed(author)
-    expect(own.items[0].post).toMatchObject({ id: postId, content: 'on second thought' })
+    expect(await sub.feedIds(reader)).toEqual([])
+    const own = await sub.readFeed(author)
+    expect(own.items[0]?.post).toMatchObject({ id: postId, content: 'on second thought' })
   })
 
   it('rebuilds a feed deleted from Redis into exactly the same response', async () => {
@@ -228,20 +200,20 @@ describe('home feed', () => {
     ]
     await sub.follow(reader, alice)
     await sub.follow(reader, bob)
-    await feed(reader)
+    await sub.readFeed(reader)
     for (const author of [alice, bob, reader, alice, bob]) await post(author)
     await post(bob, 'private')
 
-    const before = await feed(reader, '?limit=100')
+    const before = await sub.readFeed(reader, '?limit=100')
     expect(before.items).toHaveLength(5)
-    const pagedBefore = await allFeedIds(reader, 2)
+    const pagedBefore = await sub.allFeedIds(reader, 2)
 
     await sub.ctx.redis.del(feedKeys.feed(reader.id), feedKeys.feedBuilt(reader.id))
     expect(await sub.feedKeyMembers(reader.id)).toEqual([])
 
-    expect(await feed(reader, '?limit=100')).toEqual(before)
+    expect(await sub.readFeed(reader, '?limit=100')).toEqual(before)
     expect(await sub.feedKeyMembers(reader.id)).toHaveLength(5)
-    expect(await allFeedIds(reader, 2)).toEqual(pagedBefore)
+    expect(await sub.allFeedIds(reader, 2)).toEqual(pagedBefore)
   })
 
   it('does not bring back posts of an account unfollowed while the feed was being rebuilt', async () => {
@@ -252,10 +224,10 @@ describe('home feed', () => {
     ]
     await sub.follow(reader, author)
     await sub.follow(reader, other)
-    await feed(reader)
+    await sub.readFeed(reader)
     const gone = await post(author)
     const kept = await post(other)
-    expect(await feedIds(reader)).toEqual([kept, gone])
+    expect(await sub.feedIds(reader)).toEqual([kept, gone])
     await sub.ctx.redis.del(feedKeys.feed(reader.id), feedKeys.feedBuilt(reader.id))
 
     // The unfollow lands after the rebuild has read PostgreSQL and before it writes Redis.
@@ -275,7 +247,7 @@ describe('home feed', () => {
     expect(interleaved).toBe(true)
     expect(page.items.map((item) => item.post.id)).toEqual([kept])
     expect(await sub.feedKeyMembers(reader.id)).toEqual([kept])
-    expect(await feedIds(reader)).toEqual([kept])
+    expect(await sub.feedIds(reader)).toEqual([kept])
   })
 
   it('serves the page from PostgreSQL, without storing it, while removals keep landing during rebuilds', async () => {
@@ -298,13 +270,13 @@ describe('home feed', () => {
     expect(page.items.map((item) => item.post.id)).toEqual([postId])
     expect(attempts).toBe(3)
     expect(await sub.ctx.redis.exists(feedKeys.feedBuilt(reader.id))).toBe(0)
-    expect(await feedIds(reader)).toEqual([postId])
+    expect(await sub.feedIds(reader)).toEqual([postId])
   })
 
   it('keeps one entry when the same PostCreated is delivered twice', async () => {
     const [author, reader] = [await sub.registerUser('author'), await sub.registerUser('reader')]
     await sub.follow(reader, author)
-    await feed(reader)
+    await sub.readFeed(reader)
     const data = {
       postId: uuidv7(),
       authorId: author.id,
@@ -313,7 +285,7 @@ describe('home feed', () => {
       tags: [],
       mentions: [],
       visibility: 'public' as const,
-      createdAt: nextTime().toISOString(),
+      createdAt: nextPostTime().toISOString(),
     }
     const envelope = await sub.deliver(PostCreated, data)
     // The same message redelivered, and a copy republished under a new message id.
@@ -322,7 +294,7 @@ describe('home feed', () => {
     })
     await sub.deliver(PostCreated, data)
 
-    expect(await feedIds(reader)).toEqual([data.postId])
+    expect(await sub.feedIds(reader)).toEqual([data.postId])
     expect(await sub.feedKeyMembers(reader.id)).toEqual([data.postId])
     const rows = await sub.ctx.orm.em
       .fork()
@@ -333,12 +305,12 @@ describe('home feed', () => {
   it('keeps pages stable while new posts arrive between them', async () => {
     const [author, reader] = [await sub.registerUser('author'), await sub.registerUser('reader')]
     await sub.follow(reader, author)
-    await feed(reader)
+    await sub.readFeed(reader)
     const posts: string[] = []
     for (let index = 0; index < 5; index++) posts.push(await post(author))
     const newestFirst = [...posts].reverse()
 
-    const first = await feed(reader, '?limit=2')
+    const first = await sub.readFeed(reader, '?limit=2')
     expect(first.items.map((item: { post: { id: string } }) => item.post.id)).toEqual(
       newestFirst.slice(0, 2),
     )
@@ -348,12 +320,12 @@ describe('home feed', () => {
     const rest: string[] = []
     let cursor: string | null = first.nextCursor
     while (cursor) {
-      const page: Record<string, any> = await feed(reader, `?limit=2&cursor=${cursor}`)
+      const page: Record<string, any> = await sub.readFeed(reader, `?limit=2&cursor=${cursor}`)
       rest.push(...page.items.map((item: { post: { id: string } }) => item.post.id))
       cursor = page.nextCursor
     }
     expect(rest).toEqual(newestFirst.slice(2))
-    expect((await feedIds(reader, '?limit=1'))[0]).toBe(arrived)
+    expect((await sub.feedIds(reader, '?limit=1'))[0]).toBe(arrived)
   })
 
   it('hides a banned author’s posts from every feed and brings them back after unban', async () => {
@@ -364,11 +336,11 @@ describe('home feed', () => {
     ]
     await sub.follow(reader, author)
     await sub.follow(reader, other)
-    await feed(reader)
+    await sub.readFeed(reader)
     const first = await post(author)
     const kept = await post(other)
     const second = await post(author)
-    expect(await feedIds(reader)).toEqual([second, kept, first])
+    expect(await sub.feedIds(reader)).toEqual([second, kept, first])
 
     const moderator = uuidv7()
     await sub.deliver(UserBanned, {
@@ -377,27 +349,27 @@ describe('home feed', () => {
       bannedBy: moderator,
       bannedAt: new Date().toISOString(),
     })
-    expect(await feedIds(reader)).toEqual([kept])
+    expect(await sub.feedIds(reader)).toEqual([kept])
     expect(await sub.feedKeyMembers(reader.id)).toEqual([kept])
     // A post that arrives during the ban stays out too.
     const during = await post(author)
-    expect(await feedIds(reader)).toEqual([kept])
+    expect(await sub.feedIds(reader)).toEqual([kept])
     // And a feed rebuilt during the ban does not bring them back.
     await sub.ctx.redis.del(feedKeys.feed(reader.id), feedKeys.feedBuilt(reader.id))
-    expect(await feedIds(reader)).toEqual([kept])
+    expect(await sub.feedIds(reader)).toEqual([kept])
 
     await sub.deliver(UserUnbanned, {
       userId: author.id,
       unbannedBy: moderator,
       unbannedAt: new Date().toISOString(),
     })
-    expect(await feedIds(reader)).toEqual([during, second, kept, first])
+    expect(await sub.feedIds(reader)).toEqual([during, second, kept, first])
   })
 
   it('drops the feed of a follower gone quiet instead of writing to it, and rebuilds it on return', async () => {
     const [author, sleeper] = [await sub.registerUser('author'), await sub.registerUser('sleeper')]
     await sub.follow(sleeper, author)
-    await feed(sleeper)
+    await sub.readFeed(sleeper)
     const before = await post(author)
     expect(await sub.feedKeyMembers(sleeper.id)).toEqual([before])
 
@@ -411,7 +383,7 @@ describe('home feed', () => {
       await sub.ctx.redis.exists(feedKeys.feed(sleeper.id), feedKeys.feedBuilt(sleeper.id)),
     ).toBe(0)
 
-    expect(await feedIds(sleeper)).toEqual([whileAway, before])
+    expect(await sub.feedIds(sleeper)).toEqual([whileAway, before])
     const rows = await sub.ctx.orm.em
       .fork()
       .execute('select last_active_at > ? as returned from users where id = ?', [

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto'
 
 import {
   type Envelope,
+  type FeedItem,
   type MessageData,
   type MessageDefinition,
   PostCreated,
@@ -36,6 +37,11 @@ export interface TestUser {
   username: string
   /** A verified user's access token. */
   token: string
+}
+
+export interface FeedPage {
+  items: FeedItem[]
+  nextCursor: string | null
 }
 
 export interface SubscriptionHarness {
@@ -73,7 +79,20 @@ export interface SubscriptionHarness {
   unfollow(follower: TestUser, followee: TestUser): Promise<Response>
   /** Member ids of a user's feed sorted set in Redis, newest first. */
   feedKeyMembers(userId: string): Promise<string[]>
+  /** GET /api/feed as `user`, which must answer 200; the page. */
+  readFeed(user: TestUser, query?: string): Promise<FeedPage>
+  /** The post ids of one feed page, in order. */
+  feedIds(user: TestUser, query?: string): Promise<string[]>
+  /** Reads every page `limit` at a time; the post ids in order. */
+  allFeedIds(user: TestUser, limit: number): Promise<string[]>
   close(): Promise<void>
+}
+
+let lastPostTime = Date.now() - 3_600_000
+/** Distinct, increasing post times, so the expected order of a feed is unambiguous. */
+export function nextPostTime(): Date {
+  lastPostTime += 1_000
+  return new Date(lastPostTime)
 }
 
 /** subscription in-process on its own database, exchange names and Redis keys. */
@@ -147,6 +166,14 @@ export async function startSubscription(
     )
   }
 
+  const readFeed: SubscriptionHarness['readFeed'] = async (user, query = '') => {
+    const res = await request(`/api/feed${query}`, { token: user.token })
+    if (res.status !== 200)
+      throw new Error(`GET /api/feed answered ${res.status}: ${await res.text()}`)
+    return (await res.json()) as FeedPage
+  }
+  const idsOf = (page: FeedPage): string[] => page.items.map((item) => item.post.id)
+
   return {
     ctx,
     app,
@@ -209,6 +236,18 @@ export async function startSubscription(
       return postId
     },
     feedKeyMembers: (userId) => ctx.redis.zrevrange(feedKeys.feed(userId), 0, -1),
+    readFeed,
+    feedIds: async (user, query) => idsOf(await readFeed(user, query)),
+    allFeedIds: async (user, limit) => {
+      const ids: string[] = []
+      let cursor: string | null = null
+      do {
+        const page = await readFeed(user, `?limit=${limit}${cursor ? `&cursor=${cursor}` : ''}`)
+        ids.push(...idsOf(page))
+        cursor = page.nextCursor
+      } while (cursor)
+      return ids
+    },
     close: async () => {
       await events.close()
       const keys = [
