@@ -1,5 +1,5 @@
 import { createOrm, migrate, type MikroORM } from '@chatty/db'
-import { isDependencyDown } from '@chatty/http'
+import { isDependencyDown } from '@chatty/domain'
 import { createLogger, type Logger } from '@chatty/logger'
 import {
   type Broker,

@@ -1,8 +1,8 @@
+import { NotFoundError } from '@chatty/domain'
 import { createRoute, z } from '@hono/zod-openapi'
 import { describe, expect, it } from 'vitest'
 
 import { createServiceApp } from './app.js'
-import { NotFoundError } from './errors.js'
 import { createRouter } from './router.js'
 
 function buildApp() {

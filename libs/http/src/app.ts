@@ -1,3 +1,4 @@
+import { NotFoundError, PayloadTooLargeError, UnsupportedMediaTypeError } from '@chatty/domain'
 import { createLogger, withLogContext } from '@chatty/logger'
 import { getConnInfo } from '@hono/node-server/conninfo'
 import type { OpenAPIHono } from '@hono/zod-openapi'
@@ -5,13 +6,7 @@ import type { Context } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
 
 import type { AppEnv } from './env.js'
-import {
-  NotFoundError,
-  PayloadTooLargeError,
-  problemResponse,
-  toAppError,
-  UnsupportedMediaTypeError,
-} from './errors.js'
+import { problemResponse, toAppError } from './errors.js'
 import { createRouter } from './router.js'
 
 export type DependencyState = 'ok' | 'degraded' | 'down'

@@ -1,11 +1,11 @@
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 
+import { UnauthorizedError, UnavailableError } from '@chatty/domain'
 import { exportJWK, generateKeyPair, SignJWT } from 'jose'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
 import { createAccessTokenVerifier } from './auth.js'
-import { UnauthorizedError, UnavailableError } from './errors.js'
 import { createRedis } from './redis.js'
 
 const redis = createRedis(process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379')

@@ -1,3 +1,4 @@
+import { ForbiddenError, UnauthorizedError, UnavailableError } from '@chatty/domain'
 import type { Context, MiddlewareHandler } from 'hono'
 import type { Redis } from 'ioredis'
 import {
@@ -10,7 +11,6 @@ import {
 } from 'jose'
 
 import type { AppEnv, AuthUser, Role } from './env.js'
-import { ForbiddenError, UnauthorizedError, UnavailableError } from './errors.js'
 
 export const ACCESS_TOKEN_TYPE = 'at+jwt'
 export const ACCESS_TOKEN_ALGORITHM = 'EdDSA'

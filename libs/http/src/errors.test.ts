@@ -1,13 +1,13 @@
-import { HTTPException } from 'hono/http-exception'
-import { describe, expect, it } from 'vitest'
-
 import {
   ConflictError,
   isDependencyDown,
   MalformedRequestError,
   RateLimitedError,
-  toAppError,
-} from './errors.js'
+} from '@chatty/domain'
+import { HTTPException } from 'hono/http-exception'
+import { describe, expect, it } from 'vitest'
+
+import { toAppError } from './errors.js'
 
 describe('problem details', () => {
   it('renders the code as type, with the field errors', () => {

@@ -1,6 +1,5 @@
+import { InvalidCursorError } from '@chatty/domain'
 import { z } from '@hono/zod-openapi'
-
-import { InvalidCursorError } from './errors.js'
 
 /** `?limit=&cursor=` as API.md defines them. */
 export const pageQuery = z.object({
@@ -29,4 +28,28 @@ export function decodeCursor<T extends z.ZodType>(
     // falls through to the 400 below
   }
   throw new InvalidCursorError()
+}
+
+/** One page of an API list: its items and the cursor of the next page, if there is one. */
+export interface Page<T> {
+  items: T[]
+  nextCursor: string | null
+}
+
+/**
+ * Turns the `limit + 1` rows a query fetched into a page: the first `limit` rows, mapped, and a
+ * cursor from the last of them when the extra row shows there is more.
+ */
+export function pageFromRows<R, T>(
+  rows: readonly R[],
+  limit: number,
+  toItem: (row: R) => T,
+  positionOf: (last: R) => unknown,
+): Page<T> {
+  const page = rows.slice(0, limit)
+  const last = page.at(-1)
+  return {
+    items: page.map(toItem),
+    nextCursor: rows.length > limit && last !== undefined ? encodeCursor(positionOf(last)) : null,
+  }
 }

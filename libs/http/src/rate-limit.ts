@@ -1,6 +1,5 @@
+import { RateLimitedError } from '@chatty/domain'
 import type { Redis } from 'ioredis'
-
-import { RateLimitedError } from './errors.js'
 
 export interface RateLimit {
   /** What is limited, e.g. `login:ip`; becomes part of the Redis key. */

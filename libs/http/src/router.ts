@@ -1,7 +1,7 @@
+import { type FieldError, ValidationError } from '@chatty/domain'
 import { OpenAPIHono } from '@hono/zod-openapi'
 
 import type { AppEnv } from './env.js'
-import { type FieldError, ValidationError } from './errors.js'
 
 interface ZodIssueLike {
   path: PropertyKey[]

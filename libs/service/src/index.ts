@@ -1,11 +1,11 @@
 import type { ServiceBaseConfig } from '@chatty/config'
 import { createOrm, type EntityLike, migrate, type MigrationClassList } from '@chatty/db'
+import { isDependencyDown } from '@chatty/domain'
 import {
   type AccessTokenVerifier,
   createAccessTokenVerifier,
   createRedis,
   type DependencyState,
-  isDependencyDown,
   RateLimiter,
 } from '@chatty/http'
 import { createLogger, type Logger } from '@chatty/logger'

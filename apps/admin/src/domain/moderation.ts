@@ -1,6 +1,6 @@
 import { PostTakedownRequested, UserBanned, UserUnbanned } from '@chatty/contracts'
 import type { EntityManager } from '@chatty/db'
-import { ForbiddenError, NotFoundError, RuleViolationError } from '@chatty/http'
+import { ForbiddenError, NotFoundError, RuleViolationError } from '@chatty/domain'
 import { enqueue } from '@chatty/messaging'
 import { LockMode } from '@mikro-orm/core'
 

@@ -1,5 +1,5 @@
 import { UUID_PATTERN } from '@chatty/contracts'
-import { NotFoundError } from '@chatty/http'
+import { NotFoundError } from '@chatty/domain'
 import { z } from '@hono/zod-openapi'
 
 import { AUDIT_ACTIONS, AUDIT_TARGET_TYPES } from '../entities/audit-entry.entity.js'

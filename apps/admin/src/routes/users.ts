@@ -1,3 +1,4 @@
+import { NotFoundError } from '@chatty/domain'
 import {
   bearerSecurity,
   createRouter,
@@ -6,7 +7,6 @@ import {
   encodeCursor,
   jsonBody,
   jsonContent,
-  NotFoundError,
   pageOf,
   pageQuery,
   problems,

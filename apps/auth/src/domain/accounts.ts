@@ -6,7 +6,7 @@ import {
   uuidv7,
 } from '@chatty/contracts'
 import type { EntityManager } from '@chatty/db'
-import { ConflictError, RuleViolationError } from '@chatty/http'
+import { ConflictError, RuleViolationError } from '@chatty/domain'
 import { enqueue } from '@chatty/messaging'
 import { LockMode, raw, UniqueConstraintViolationException } from '@mikro-orm/core'
 

@@ -1,6 +1,7 @@
 import { uuidv7 } from '@chatty/contracts'
 import type { EntityManager } from '@chatty/db'
-import { ForbiddenError, revocationKeys, UnauthorizedError } from '@chatty/http'
+import { ForbiddenError, UnauthorizedError } from '@chatty/domain'
+import { revocationKeys } from '@chatty/http'
 import { LockMode } from '@mikro-orm/core'
 
 import type { AuthContext } from '../context.js'

@@ -1,3 +1,4 @@
+import { UnauthorizedError } from '@chatty/domain'
 import {
   bearerSecurity,
   createRouter,
@@ -5,7 +6,6 @@ import {
   jsonContent,
   problems,
   requireUser,
-  UnauthorizedError,
 } from '@chatty/http'
 import { createRoute } from '@hono/zod-openapi'
 

@@ -1,3 +1,4 @@
+import { UnauthorizedError } from '@chatty/domain'
 import {
   bearerSecurity,
   createRouter,
@@ -6,7 +7,6 @@ import {
   jsonContent,
   problems,
   requireUser,
-  UnauthorizedError,
 } from '@chatty/http'
 import { createRoute, z } from '@hono/zod-openapi'
 

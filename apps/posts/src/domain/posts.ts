@@ -1,6 +1,7 @@
 import { PostCreated, PostDeleted, uuidv7, type Visibility } from '@chatty/contracts'
 import type { EntityManager } from '@chatty/db'
-import { type AuthUser, ForbiddenError, NotFoundError, UnauthorizedError } from '@chatty/http'
+import { ForbiddenError, NotFoundError, UnauthorizedError } from '@chatty/domain'
+import { type AuthUser } from '@chatty/http'
 import { enqueue } from '@chatty/messaging'
 import { LockMode } from '@mikro-orm/core'
 

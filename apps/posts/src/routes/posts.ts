@@ -1,4 +1,5 @@
 import { visibilitySchema } from '@chatty/contracts'
+import { NotFoundError } from '@chatty/domain'
 import {
   bearerSecurity,
   createRouter,
@@ -7,7 +8,6 @@ import {
   encodeCursor,
   jsonBody,
   jsonContent,
-  NotFoundError,
   optionalUser,
   pageQuery,
   problems,

@@ -1,6 +1,7 @@
 import { Followed, type PublicUser, Unfollowed } from '@chatty/contracts'
 import type { EntityManager } from '@chatty/db'
-import { NotFoundError, type RateLimit, RuleViolationError } from '@chatty/http'
+import { NotFoundError, RuleViolationError } from '@chatty/domain'
+import { type RateLimit } from '@chatty/http'
 import { enqueue } from '@chatty/messaging'
 import type { QueryResult } from '@mikro-orm/core'
 import { z } from 'zod'

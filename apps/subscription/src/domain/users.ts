@@ -1,6 +1,6 @@
 import type { PublicUser } from '@chatty/contracts'
 import type { EntityManager } from '@chatty/db'
-import { NotFoundError } from '@chatty/http'
+import { NotFoundError } from '@chatty/domain'
 
 import type { UserStatus } from '../entities/user.entity.js'
 import { toDate } from './sql.js'
