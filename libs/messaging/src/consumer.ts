@@ -4,7 +4,7 @@ import {
   type MessageData,
   type MessageDefinition,
 } from '@chatty/contracts'
-import { InboxMessage } from '@chatty/db'
+import { InboxMessage, inTransaction } from '@chatty/db'
 import { createLogger, type Logger, withLogContext } from '@chatty/logger'
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql'
 import type { Channel, ChannelModel, ConsumeMessage, Options } from 'amqplib'
@@ -172,7 +172,7 @@ export function createConsumer(options: ConsumerOptions): Consumer {
     data: unknown,
     retries: number,
   ): Promise<void> {
-    await orm.em.fork().transactional(async (em) => {
+    await inTransaction(orm.em, async (em) => {
       const recorded = await em
         .createQueryBuilder(InboxMessage)
         .insert({
