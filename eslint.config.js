@@ -29,6 +29,34 @@ export default tseslint.config(
     },
   },
   {
+    // An app is one deployable: it learns about the others from events, never from their code.
+    files: ['apps/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: [
+                '@chatty/admin',
+                '@chatty/admin/*',
+                '@chatty/auth',
+                '@chatty/auth/*',
+                '@chatty/email-consumer',
+                '@chatty/email-consumer/*',
+                '@chatty/posts',
+                '@chatty/posts/*',
+                '@chatty/subscription',
+                '@chatty/subscription/*',
+              ],
+              message: 'An app never imports another app; share code through libs/.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     // Tests read loosely typed JSON responses.
     files: ['**/*.test.ts'],
     rules: { '@typescript-eslint/no-explicit-any': 'off' },

@@ -1,15 +1,15 @@
 import { createServiceApp } from '@chatty/http'
 
 import type { AdminContext } from './context.js'
-import { SERVICE } from './context.js'
 import { auditLogRoutes } from './routes/audit-log.js'
 import { postRoutes } from './routes/posts.js'
 import { userRoutes } from './routes/users.js'
+import { SERVICE } from './service.js'
 
 export function createApp(ctx: AdminContext) {
   const app = createServiceApp({
-    service: SERVICE,
-    prefixes: ['/api/admin'],
+    service: SERVICE.name,
+    prefixes: SERVICE.prefixes,
     trustProxy: ctx.config.trustProxy,
     checkDependencies: ctx.checkDependencies,
   })

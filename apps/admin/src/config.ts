@@ -1,5 +1,7 @@
 import { type Env, loadServiceBaseConfig, readInt, type ServiceBaseConfig } from '@chatty/config'
 
+import { SERVICE } from './service.js'
+
 export interface AdminConfig extends ServiceBaseConfig {
   /** How often temporary bans whose end has passed are lifted. */
   banExpiryIntervalMs: number
@@ -7,7 +9,7 @@ export interface AdminConfig extends ServiceBaseConfig {
 
 export function loadConfig(env: Env): AdminConfig {
   return {
-    ...loadServiceBaseConfig(env, 'admin', { port: 3004, databaseVariable: 'ADMIN_DATABASE_URL' }),
+    ...loadServiceBaseConfig(env, SERVICE),
     banExpiryIntervalMs: readInt(env, 'BAN_EXPIRY_INTERVAL_MS', 30_000, {
       min: 10,
       max: 3_600_000,

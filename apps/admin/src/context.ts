@@ -1,6 +1,6 @@
 import {
-  createServiceFoundation,
-  type ServiceFoundation,
+  createHttpServiceFoundation,
+  type HttpServiceFoundation,
   type ServiceOverrides,
 } from '@chatty/service'
 
@@ -9,12 +9,8 @@ import { registerConsumers } from './consumers/index.js'
 import { runBanExpiry } from './domain/ban-expiry.js'
 import { entities, migrations } from './orm.js'
 
-export const SERVICE = 'admin'
-
-export interface AdminContext extends ServiceFoundation {
+export interface AdminContext extends HttpServiceFoundation {
   config: AdminConfig
-  /** Registers the consumers, starts messaging and the ban expiry job. */
-  start(): Promise<void>
 }
 
 export type AdminOverrides = ServiceOverrides
@@ -23,37 +19,22 @@ export async function createContext(
   config: AdminConfig,
   overrides: AdminOverrides = {},
 ): Promise<AdminContext> {
-  const foundation = await createServiceFoundation(config, {
-    service: SERVICE,
-    entities,
-    migrations,
-    overrides,
-  })
-  const stopping = new AbortController()
-  let expiring: Promise<void> | undefined
-  let closing: Promise<void> | undefined
-
+  const foundation = await createHttpServiceFoundation(config, { entities, migrations, overrides })
+  foundation.addBackgroundJob('ban-expiry', (signal) =>
+    runBanExpiry({
+      orm: foundation.orm,
+      clock: foundation.clock,
+      intervalMs: config.banExpiryIntervalMs,
+      signal,
+    }),
+  )
   const context: AdminContext = {
     ...foundation,
     config,
+    // Consumers are registered when the service starts, after the HTTP app is built.
     start: async () => {
       registerConsumers(context)
-      foundation.messaging.start()
-      expiring ??= runBanExpiry({
-        orm: foundation.orm,
-        clock: foundation.clock,
-        intervalMs: config.banExpiryIntervalMs,
-        signal: stopping.signal,
-      })
-    },
-    close: () => {
-      closing ??= (async () => {
-        stopping.abort()
-        // A pass in flight commits its UserUnbanned rows before the relay's last flush.
-        await expiring
-        await foundation.close()
-      })()
-      return closing
+      await foundation.start()
     },
   }
   return context

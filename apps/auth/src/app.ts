@@ -1,16 +1,16 @@
 import { createServiceApp } from '@chatty/http'
 
 import type { AuthContext } from './context.js'
-import { SERVICE } from './context.js'
 import { keyRoutes } from './routes/keys.js'
 import { meRoutes } from './routes/me.js'
 import { registrationRoutes } from './routes/registration.js'
 import { sessionRoutes } from './routes/sessions.js'
+import { SERVICE } from './service.js'
 
 export function createApp(ctx: AuthContext) {
   const app = createServiceApp({
-    service: SERVICE,
-    prefixes: ['/api/auth', '/api/users'],
+    service: SERVICE.name,
+    prefixes: SERVICE.prefixes,
     trustProxy: ctx.config.trustProxy,
     checkDependencies: ctx.checkDependencies,
   })

@@ -186,7 +186,7 @@ describe('email verification', () => {
       body: { email: nobody },
     })
     expect(res.status).toBe(202)
-    await auth.ctx.relay.flush()
+    await auth.ctx.messaging.relay.flush()
     expect(
       auth.commands
         .messages()
@@ -400,7 +400,7 @@ describe('moderation events', () => {
       unbannedAt: new Date().toISOString(),
     })
     await auth.publish(UserBanned, { userId, reason: 'x', bannedBy: adminId, bannedAt })
-    await auth.ctx.relay.flush()
+    await auth.ctx.messaging.relay.flush()
     await eventually(async () => {
       expect((await login(auth, user.username, user.password)).res.status).toBe(200)
     }, 3_000)

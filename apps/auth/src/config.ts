@@ -9,6 +9,8 @@ import {
   type ServiceBaseConfig,
 } from '@chatty/config'
 
+import { SERVICE } from './service.js'
+
 export interface AdminBootstrap {
   username: string
   email: string
@@ -31,10 +33,7 @@ export interface AuthConfig extends ServiceBaseConfig {
 }
 
 export function loadConfig(env: Env): AuthConfig {
-  const base = loadServiceBaseConfig(env, 'auth', {
-    port: 3001,
-    databaseVariable: 'AUTH_DATABASE_URL',
-  })
+  const base = loadServiceBaseConfig(env, SERVICE)
   const privateJwk = readOptionalString(env, 'AUTH_JWT_PRIVATE_JWK')
   if (base.production && !privateJwk) {
     throw new Error('AUTH_JWT_PRIVATE_JWK must be set in production')

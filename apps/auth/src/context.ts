@@ -1,6 +1,6 @@
 import {
-  createServiceFoundation,
-  type ServiceFoundation,
+  createHttpServiceFoundation,
+  type HttpServiceFoundation,
   type ServiceOverrides,
 } from '@chatty/service'
 
@@ -10,14 +10,10 @@ import { createPasswordHasher, type PasswordHasher } from './domain/passwords.js
 import { loadTokenSigner, type TokenSigner } from './domain/signing-keys.js'
 import { entities, migrations } from './orm.js'
 
-export const SERVICE = 'auth'
-
-export interface AuthContext extends ServiceFoundation {
+export interface AuthContext extends HttpServiceFoundation {
   config: AuthConfig
   passwords: PasswordHasher
   signer: TokenSigner
-  /** Registers the consumers and starts messaging (after the HTTP app is built). */
-  start(): Promise<void>
 }
 
 export type AuthOverrides = Omit<ServiceOverrides, 'tokenKeys'>
@@ -28,8 +24,7 @@ export async function createContext(
 ): Promise<AuthContext> {
   const now = overrides.clock ?? (() => new Date())
   let signer: TokenSigner | undefined
-  const foundation = await createServiceFoundation(config, {
-    service: SERVICE,
+  const foundation = await createHttpServiceFoundation(config, {
     entities,
     migrations,
     overrides,
@@ -44,23 +39,16 @@ export async function createContext(
     cost: config.bcryptCost,
     workers: config.passwordWorkers,
   })
-  let closing: Promise<void> | undefined
-
+  foundation.addCloseable(() => passwords.close())
   const context: AuthContext = {
     ...foundation,
     config,
     passwords,
     signer,
+    // Consumers are registered when the service starts, after the HTTP app is built.
     start: async () => {
       registerConsumers(context)
-      foundation.messaging.start()
-    },
-    close: () => {
-      closing ??= (async () => {
-        await foundation.close()
-        await passwords.close()
-      })()
-      return closing
+      await foundation.start()
     },
   }
   return context

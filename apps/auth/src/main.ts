@@ -5,9 +5,10 @@ import { createApp } from './app.js'
 import { loadConfig } from './config.js'
 import { createContext } from './context.js'
 import { bootstrapAdmin } from './domain/accounts.js'
+import { SERVICE } from './service.js'
 
 const config = loadConfig(process.env)
-configureLogging({ level: config.logLevel, service: 'auth' })
+configureLogging({ level: config.logLevel, service: SERVICE.name })
 const logger = createLogger('auth:main')
 
 const ctx = await createContext(config)

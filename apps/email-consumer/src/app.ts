@@ -1,15 +1,13 @@
 import { createServiceApp } from '@chatty/http'
 
-import { type EmailContext, PRODUCER } from './context.js'
+import type { EmailContext } from './context.js'
+import { SERVICE } from './service.js'
 
 /** No public API: GET /health and /ready for the process supervisor and the stack runner. */
 export function createApp(ctx: EmailContext) {
   return createServiceApp({
-    service: PRODUCER,
+    service: SERVICE.name,
     prefixes: [''],
-    checkDependencies: async () => ({
-      database: (await ctx.orm.isConnected()) ? 'ok' : 'down',
-      broker: ctx.broker.status() === 'connected' ? 'ok' : 'degraded',
-    }),
+    checkDependencies: ctx.checkDependencies,
   })
 }

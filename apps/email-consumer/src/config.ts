@@ -10,6 +10,8 @@ import {
   type ServiceBaseConfig,
 } from '@chatty/config'
 
+import { SERVICE } from './service.js'
+
 export interface SmtpConfig {
   /** `smtp://` (STARTTLS when offered) or `smtps://`; credentials may be in the URL. */
   url: string
@@ -31,10 +33,7 @@ export interface EmailConsumerConfig extends ServiceBaseConfig {
 const DEFAULT_RETRY_DELAYS_MS = [1_000, 10_000, 60_000, 300_000]
 
 export function loadConfig(env: Env): EmailConsumerConfig {
-  const base = loadServiceBaseConfig(env, 'email', {
-    port: 3005,
-    databaseVariable: 'EMAIL_DATABASE_URL',
-  })
+  const base = loadServiceBaseConfig(env, SERVICE)
   const smtpUrl = readUrl(env, 'SMTP_URL', 'smtp://127.0.0.1:1025')
   if (!/^smtps?:$/.test(new URL(smtpUrl).protocol)) {
     throw new ConfigError('SMTP_URL must start with smtp:// or smtps://')

@@ -4,10 +4,11 @@ import { configureLogging, createLogger } from '@chatty/logger'
 
 import { createApp } from './app.js'
 import { loadConfig } from './config.js'
-import { createContext, PRODUCER } from './context.js'
+import { createContext } from './context.js'
+import { SERVICE } from './service.js'
 
 const config = loadConfig(process.env)
-configureLogging({ level: config.logLevel, service: PRODUCER })
+configureLogging({ level: config.logLevel, service: SERVICE.name })
 const logger = createLogger('email:main')
 
 const ctx = await createContext(config)

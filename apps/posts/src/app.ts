@@ -1,13 +1,13 @@
 import { createServiceApp } from '@chatty/http'
 
 import type { PostsContext } from './context.js'
-import { SERVICE } from './context.js'
 import { postRoutes } from './routes/posts.js'
+import { SERVICE } from './service.js'
 
 export function createApp(ctx: PostsContext) {
   const app = createServiceApp({
-    service: SERVICE,
-    prefixes: ['/api/posts'],
+    service: SERVICE.name,
+    prefixes: SERVICE.prefixes,
     trustProxy: ctx.config.trustProxy,
     checkDependencies: ctx.checkDependencies,
   })

@@ -1,6 +1,6 @@
 import {
-  createServiceFoundation,
-  type ServiceFoundation,
+  createHttpServiceFoundation,
+  type HttpServiceFoundation,
   type ServiceOverrides,
 } from '@chatty/service'
 
@@ -8,12 +8,8 @@ import type { PostsConfig } from './config.js'
 import { registerConsumers } from './consumers/index.js'
 import { entities, migrations } from './orm.js'
 
-export const SERVICE = 'posts'
-
-export interface PostsContext extends ServiceFoundation {
+export interface PostsContext extends HttpServiceFoundation {
   config: PostsConfig
-  /** Registers the consumers and starts messaging (after the HTTP app is built). */
-  start(): Promise<void>
 }
 
 export type PostsOverrides = ServiceOverrides
@@ -22,18 +18,14 @@ export async function createContext(
   config: PostsConfig,
   overrides: PostsOverrides = {},
 ): Promise<PostsContext> {
-  const foundation = await createServiceFoundation(config, {
-    service: SERVICE,
-    entities,
-    migrations,
-    overrides,
-  })
+  const foundation = await createHttpServiceFoundation(config, { entities, migrations, overrides })
   const context: PostsContext = {
     ...foundation,
     config,
+    // Consumers are registered when the service starts, after the HTTP app is built.
     start: async () => {
       registerConsumers(context)
-      foundation.messaging.start()
+      await foundation.start()
     },
   }
   return context

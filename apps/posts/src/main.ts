@@ -4,9 +4,10 @@ import { configureLogging, createLogger } from '@chatty/logger'
 import { createApp } from './app.js'
 import { loadConfig } from './config.js'
 import { createContext } from './context.js'
+import { SERVICE } from './service.js'
 
 const config = loadConfig(process.env)
-configureLogging({ level: config.logLevel, service: 'posts' })
+configureLogging({ level: config.logLevel, service: SERVICE.name })
 const logger = createLogger('posts:main')
 
 const ctx = await createContext(config)

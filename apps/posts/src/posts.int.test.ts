@@ -511,7 +511,7 @@ describe('moderation events', () => {
       token: author.token,
     })
     expect(owner.status).toBe(404)
-    await posts.ctx.relay.flush()
+    await posts.ctx.messaging.relay.flush()
     const deletions = posts.events
       .messages()
       .filter((m) => m.body.type === 'PostDeleted' && m.body.data.postId === post.id)

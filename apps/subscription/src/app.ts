@@ -1,14 +1,14 @@
 import { createServiceApp } from '@chatty/http'
 
 import type { SubscriptionContext } from './context.js'
-import { SERVICE } from './context.js'
 import { feedRoutes } from './routes/feed.js'
 import { subscriptionRoutes } from './routes/subscriptions.js'
+import { SERVICE } from './service.js'
 
 export function createApp(ctx: SubscriptionContext) {
   const app = createServiceApp({
-    service: SERVICE,
-    prefixes: ['/api/subscriptions', '/api/feed'],
+    service: SERVICE.name,
+    prefixes: SERVICE.prefixes,
     trustProxy: ctx.config.trustProxy,
     checkDependencies: ctx.checkDependencies,
   })

@@ -1,5 +1,7 @@
 import { type Env, loadServiceBaseConfig, readInt, type ServiceBaseConfig } from '@chatty/config'
 
+import { SERVICE } from './service.js'
+
 export interface FeedConfig {
   /** Entries kept per home feed and per author timeline (Mastodon and Twitter keep 800). */
   maxEntries: number
@@ -20,10 +22,7 @@ export interface SubscriptionConfig extends ServiceBaseConfig {
 }
 
 export function loadConfig(env: Env): SubscriptionConfig {
-  const base = loadServiceBaseConfig(env, 'subscription', {
-    port: 3003,
-    databaseVariable: 'SUBSCRIPTION_DATABASE_URL',
-  })
+  const base = loadServiceBaseConfig(env, SERVICE)
   return {
     ...base,
     followsPerHour: readInt(env, 'FOLLOWS_PER_HOUR', 1_000, { min: 1, max: 1_000_000 }),

@@ -1,6 +1,6 @@
 import {
-  createServiceFoundation,
-  type ServiceFoundation,
+  createHttpServiceFoundation,
+  type HttpServiceFoundation,
   type ServiceOverrides,
 } from '@chatty/service'
 
@@ -9,13 +9,9 @@ import { registerConsumers } from './consumers/index.js'
 import { createFeedStore, type FeedStore } from './domain/feed-store.js'
 import { entities, migrations } from './orm.js'
 
-export const SERVICE = 'subscription'
-
-export interface SubscriptionContext extends ServiceFoundation {
+export interface SubscriptionContext extends HttpServiceFoundation {
   config: SubscriptionConfig
   feeds: FeedStore
-  /** Registers the consumers and starts messaging (after the HTTP app is built). */
-  start(): Promise<void>
 }
 
 export type SubscriptionOverrides = ServiceOverrides
@@ -24,19 +20,15 @@ export async function createContext(
   config: SubscriptionConfig,
   overrides: SubscriptionOverrides = {},
 ): Promise<SubscriptionContext> {
-  const foundation = await createServiceFoundation(config, {
-    service: SERVICE,
-    entities,
-    migrations,
-    overrides,
-  })
+  const foundation = await createHttpServiceFoundation(config, { entities, migrations, overrides })
   const context: SubscriptionContext = {
     ...foundation,
     config,
     feeds: createFeedStore(foundation.redis, config.feed),
+    // Consumers are registered when the service starts, after the HTTP app is built.
     start: async () => {
       registerConsumers(context)
-      foundation.messaging.start()
+      await foundation.start()
     },
   }
   return context

@@ -1,63 +1,25 @@
-/** One deployable under apps/. */
-export interface ServiceDefinition {
-  /** The folder under apps/, the process name and the docker-compose service name. */
-  name: string
-  port: number
-  /** Public path prefixes nginx routes to it; empty for a worker nobody calls from outside. */
-  prefixes: readonly string[]
-  healthPath: string
-  /** The database is chatty_<database>. */
-  database: string
-  databaseVariable: string
-}
+import { SERVICE as admin } from '@chatty/admin/service'
+import { SERVICE as auth } from '@chatty/auth/service'
+import type { ServiceManifest } from '@chatty/config'
+import { SERVICE as emailConsumer } from '@chatty/email-consumer/service'
+import { SERVICE as posts } from '@chatty/posts/service'
+import { SERVICE as subscription } from '@chatty/subscription/service'
+
+/** One deployable under apps/, as its own `src/service.ts` manifest declares it. */
+export type ServiceDefinition = ServiceManifest
 
 /**
  * Every service of the system. The local stack, the e2e runner, the nginx template, the API docs
- * page and the docker-compose checks all read this list, so adding a service is one entry here,
- * then `npm run build && npm run generate -w @chatty/stack` and its block in docker-compose.yml
- * (the tests say what is missing).
+ * page and the docker-compose checks all read this list, so adding a service is its manifest and an
+ * entry here, then `npm run build && npm run generate -w @chatty/stack` and its block in
+ * docker-compose.yml (the tests say what is missing).
  */
 export const SERVICES: readonly ServiceDefinition[] = [
-  {
-    name: 'auth',
-    port: 3001,
-    prefixes: ['/api/auth', '/api/users'],
-    healthPath: '/api/auth/health',
-    database: 'auth',
-    databaseVariable: 'AUTH_DATABASE_URL',
-  },
-  {
-    name: 'posts',
-    port: 3002,
-    prefixes: ['/api/posts'],
-    healthPath: '/api/posts/health',
-    database: 'posts',
-    databaseVariable: 'POSTS_DATABASE_URL',
-  },
-  {
-    name: 'subscription',
-    port: 3003,
-    prefixes: ['/api/subscriptions', '/api/feed'],
-    healthPath: '/api/subscriptions/health',
-    database: 'subscription',
-    databaseVariable: 'SUBSCRIPTION_DATABASE_URL',
-  },
-  {
-    name: 'admin',
-    port: 3004,
-    prefixes: ['/api/admin', '/api/reports'],
-    healthPath: '/api/admin/health',
-    database: 'admin',
-    databaseVariable: 'ADMIN_DATABASE_URL',
-  },
-  {
-    name: 'email-consumer',
-    port: 3005,
-    prefixes: [],
-    healthPath: '/health',
-    database: 'email',
-    databaseVariable: 'EMAIL_DATABASE_URL',
-  },
+  auth,
+  posts,
+  subscription,
+  admin,
+  emailConsumer,
 ]
 
 export function isRouted(service: ServiceDefinition): boolean {

@@ -1,5 +1,9 @@
 import { readFileSync } from 'node:fs'
 
+import type { ServiceManifest } from './service.js'
+
+export type { ServiceManifest } from './service.js'
+
 /** The process environment, or a literal map in tests. */
 export type Env = Readonly<Record<string, string | undefined>>
 
@@ -132,7 +136,7 @@ export const LOG_LEVELS: readonly LogLevel[] = [
 
 /** Settings every service reads the same way. */
 export interface ServiceBaseConfig {
-  service: string
+  service: ServiceManifest
   port: number
   host: string
   production: boolean
@@ -155,18 +159,18 @@ export interface ServiceBaseConfig {
   jwt: { issuer: string; audience: string }
 }
 
-export function loadServiceBaseConfig(
-  env: Env,
-  service: string,
-  defaults: { port: number; databaseVariable: string },
-): ServiceBaseConfig {
+export function loadServiceBaseConfig(env: Env, service: ServiceManifest): ServiceBaseConfig {
   return {
     service,
-    port: readInt(env, 'PORT', defaults.port, { min: 0, max: 65535 }),
+    port: readInt(env, 'PORT', service.port, { min: 0, max: 65535 }),
     host: readString(env, 'HOST', '127.0.0.1'),
     production: isProduction(env),
     logLevel: readEnum(env, 'LOG_LEVEL', LOG_LEVELS, 'info'),
-    databaseUrl: readUrl(env, defaults.databaseVariable, LOCAL_DEFAULTS.databaseUrl(service)),
+    databaseUrl: readUrl(
+      env,
+      service.databaseVariable,
+      LOCAL_DEFAULTS.databaseUrl(service.database),
+    ),
     redisUrl: readUrl(env, 'REDIS_URL', LOCAL_DEFAULTS.redisUrl),
     amqpUrl: readUrl(env, 'AMQP_URL', LOCAL_DEFAULTS.amqpUrl),
     messagingPrefix: readString(env, 'MESSAGING_PREFIX', ''),

@@ -14,7 +14,7 @@ export type DependencyState = 'ok' | 'degraded' | 'down'
 export interface ServiceAppOptions {
   service: string
   /** Public path prefixes this service answers under, e.g. ['/api/auth', '/api/users']. */
-  prefixes: string[]
+  prefixes: readonly string[]
   /** Reports the state of each dependency; used by /health and /ready. */
   checkDependencies?: () => Promise<Record<string, DependencyState>>
   trustProxy?: boolean

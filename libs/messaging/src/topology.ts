@@ -86,7 +86,7 @@ export const CHATTY_TOPOLOGY: Topology = [
       EmailFailed,
     ],
   },
-  { service: 'email', queue: 'email.send', messages: [SendEmail] },
+  { service: 'email-consumer', queue: 'email.send', messages: [SendEmail] },
 ]
 
 /** How long a failed message waits before each retry, unless a consumer is told otherwise. */

@@ -4,7 +4,7 @@ import { registerPostConsumers } from './posts.js'
 import { registerUserConsumers } from './users.js'
 
 export function registerConsumers(ctx: AdminContext): void {
-  registerUserConsumers(ctx, ctx.consumer)
-  registerEmailConsumers(ctx.consumer)
-  registerPostConsumers(ctx.consumer)
+  registerUserConsumers(ctx, ctx.messaging.consumer)
+  registerEmailConsumers(ctx.messaging.consumer)
+  registerPostConsumers(ctx.messaging.consumer)
 }

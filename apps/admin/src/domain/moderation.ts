@@ -4,9 +4,10 @@ import { ForbiddenError, NotFoundError, RuleViolationError } from '@chatty/domai
 import { enqueue } from '@chatty/messaging'
 import { LockMode } from '@mikro-orm/core'
 
-import { type AdminContext, SERVICE } from '../context.js'
+import type { AdminContext } from '../context.js'
 import { Post } from '../entities/post.entity.js'
 import { User, type UserRow } from '../entities/user.entity.js'
+import { SERVICE } from '../service.js'
 import { recordAudit } from './audit.js'
 import { type Actor, moderationRefusal } from './authority.js'
 
@@ -91,7 +92,7 @@ export async function banUser(
         bannedAt: now.toISOString(),
         until: until?.toISOString() ?? null,
       },
-      { producer: SERVICE, correlationId, occurredAt: now },
+      { producer: SERVICE.name, correlationId, occurredAt: now },
     )
     return user
   })
@@ -148,7 +149,7 @@ export function liftBan(em: EntityManager, user: UserRow, lift: BanLift): void {
     em,
     UserUnbanned,
     { userId: user.id, unbannedBy: lift.actorId, unbannedAt: lift.at.toISOString() },
-    { producer: SERVICE, correlationId: lift.correlationId, occurredAt: lift.at },
+    { producer: SERVICE.name, correlationId: lift.correlationId, occurredAt: lift.at },
   )
 }
 
@@ -179,7 +180,7 @@ export async function requestPostTakedown(
       em,
       PostTakedownRequested,
       { postId: post.id, reason: reason ?? '', requestedBy: actor.id },
-      { producer: SERVICE, correlationId, occurredAt: now },
+      { producer: SERVICE.name, correlationId, occurredAt: now },
     )
   })
 }

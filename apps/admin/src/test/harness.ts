@@ -85,7 +85,7 @@ export async function startAdmin(options: AdminHarnessOptions = {}): Promise<Adm
   await ctx.start()
   // Once connected the topology is declared, so events published from here on wait in admin's queue.
   await eventually(() => {
-    if (ctx.broker.status() !== 'connected') throw new Error('waiting for the broker')
+    if (ctx.messaging.broker.status() !== 'connected') throw new Error('waiting for the broker')
   }, 10_000)
 
   const harness: AdminHarness = {

@@ -3,6 +3,6 @@ import { registerFollowConsumers } from './follows.js'
 import { registerModerationConsumers } from './moderation.js'
 
 export function registerConsumers(ctx: AuthContext): void {
-  registerModerationConsumers(ctx, ctx.consumer)
-  registerFollowConsumers(ctx.consumer)
+  registerModerationConsumers(ctx, ctx.messaging.consumer)
+  registerFollowConsumers(ctx.messaging.consumer)
 }

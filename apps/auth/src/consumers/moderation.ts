@@ -9,9 +9,10 @@ import {
 import type { Consumer } from '@chatty/messaging'
 import { enqueue } from '@chatty/messaging'
 
-import { type AuthContext, SERVICE } from '../context.js'
+import type { AuthContext } from '../context.js'
 import { blockUser } from '../domain/sessions.js'
 import { User, type UserRow } from '../entities/user.entity.js'
+import { SERVICE } from '../service.js'
 
 /** Events can arrive out of order; one older than the last applied moderation is ignored. */
 function isStale(user: UserRow, at: Date): boolean {
@@ -47,7 +48,7 @@ export function registerModerationConsumers(ctx: AuthContext, consumer: Consumer
           until: event.until ?? '',
         },
       },
-      { producer: SERVICE, correlationId: envelope.correlationId },
+      { producer: SERVICE.name, correlationId: envelope.correlationId },
     )
   })
 

@@ -12,9 +12,9 @@ import { LockMode, raw, UniqueConstraintViolationException } from '@mikro-orm/co
 
 import type { AdminBootstrap } from '../config.js'
 import type { AuthContext } from '../context.js'
-import { SERVICE } from '../context.js'
 import { EmailVerification } from '../entities/email-verification.entity.js'
 import { User, type UserRow } from '../entities/user.entity.js'
+import { SERVICE } from '../service.js'
 import { keyedHash, newVerificationCode, sameHash } from './secrets.js'
 
 export const VERIFICATION_CODE_TTL_MS = 30 * 60_000
@@ -83,7 +83,7 @@ export function issueVerificationCode(
       template: 'verify-email',
       params: { username: user.username, displayName: user.displayName, code, link },
     },
-    { producer: SERVICE, correlationId },
+    { producer: SERVICE.name, correlationId },
   )
 }
 
@@ -126,7 +126,7 @@ export async function registerAccount(
           role: user.role,
           registeredAt: now.toISOString(),
         },
-        { producer: SERVICE, correlationId },
+        { producer: SERVICE.name, correlationId },
       )
       issueVerificationCode(ctx, tx, user, correlationId)
       return user
@@ -152,7 +152,7 @@ function markVerified(
     em,
     UserEmailVerified,
     { userId: user.id, verifiedAt: now.toISOString() },
-    { producer: SERVICE, correlationId },
+    { producer: SERVICE.name, correlationId },
   )
 }
 
@@ -236,7 +236,7 @@ export async function bootstrapAdmin(ctx: AuthContext, admin: AdminBootstrap): P
           role: 'admin',
           registeredAt: now.toISOString(),
         },
-        { producer: SERVICE, correlationId: null },
+        { producer: SERVICE.name, correlationId: null },
       )
       markVerified(tx, user, now, null)
       return user
@@ -251,7 +251,7 @@ export async function bootstrapAdmin(ctx: AuthContext, admin: AdminBootstrap): P
         tx,
         UserRoleChanged,
         { userId: user.id, role: 'admin', changedBy: null },
-        { producer: SERVICE, correlationId: null },
+        { producer: SERVICE.name, correlationId: null },
       )
     }
     if (!user.emailVerifiedAt) markVerified(tx, user, now, null)

@@ -4,5 +4,5 @@ import type { EmailContext } from '../context.js'
 import { deliverEmail } from './send-email.js'
 
 export function registerConsumers(ctx: EmailContext): void {
-  ctx.consumer.on(SendEmail, (data, message) => deliverEmail(ctx, data, message))
+  ctx.messaging.consumer.on(SendEmail, (data, message) => deliverEmail(ctx, data, message))
 }

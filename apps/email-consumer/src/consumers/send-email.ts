@@ -7,10 +7,11 @@ import {
 } from '@chatty/contracts'
 import { enqueue, type MessageContext, PermanentFailure } from '@chatty/messaging'
 
-import { type EmailContext, PRODUCER } from '../context.js'
+import type { EmailContext } from '../context.js'
 import { renderEmail, TemplateParamsError } from '../domain/templates.js'
 import { Email, type EmailStatus } from '../entities/email.entity.js'
 import { SmtpError } from '../mailer.js'
+import { SERVICE } from '../service.js'
 
 type SendEmailData = MessageData<typeof SendEmail>
 
@@ -78,7 +79,7 @@ export async function deliverEmail(
       template: data.template,
       deliveredAt: deliveredAt.toISOString(),
     },
-    { producer: PRODUCER, correlationId: envelope.correlationId, occurredAt: deliveredAt },
+    { producer: SERVICE.name, correlationId: envelope.correlationId, occurredAt: deliveredAt },
   )
   logger.info(
     { emailId: data.emailId, template: data.template, attempt: attempt.attempts },
@@ -133,7 +134,7 @@ async function recordFailure(
         reason: email.lastError,
         failedAt: failedAt.toISOString(),
       },
-      { producer: PRODUCER, correlationId: envelope.correlationId, occurredAt: failedAt },
+      { producer: SERVICE.name, correlationId: envelope.correlationId, occurredAt: failedAt },
     )
   })
 }

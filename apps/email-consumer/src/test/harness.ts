@@ -70,12 +70,12 @@ export async function startEmailConsumer(options: {
     mailer: options.wrapMailer?.(mailer) ?? mailer,
     messaging: { pollIntervalMs: 50 },
   })
-  const names = ctx.broker.names
+  const names = ctx.messaging.broker.names
   const events = await tapExchange(AMQP_URL, names.eventsExchange, ['email.*'])
   const app = createApp(ctx)
   await ctx.start()
   await eventually(() => {
-    if (ctx.broker.status() !== 'connected') throw new Error('broker not connected yet')
+    if (ctx.messaging.broker.status() !== 'connected') throw new Error('broker not connected yet')
   }, 10_000)
 
   const connection: ChannelModel = await amqp.connect(AMQP_URL)

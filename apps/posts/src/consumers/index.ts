@@ -4,7 +4,7 @@ import { registerFollowConsumers } from './follows.js'
 import { registerTakedownConsumers } from './takedowns.js'
 
 export function registerConsumers(ctx: PostsContext): void {
-  registerAuthorConsumers(ctx, ctx.consumer)
-  registerFollowConsumers(ctx.consumer)
-  registerTakedownConsumers(ctx, ctx.consumer)
+  registerAuthorConsumers(ctx, ctx.messaging.consumer)
+  registerFollowConsumers(ctx.messaging.consumer)
+  registerTakedownConsumers(ctx, ctx.messaging.consumer)
 }

@@ -5,9 +5,10 @@ import { type AuthUser } from '@chatty/http'
 import { enqueue } from '@chatty/messaging'
 import { LockMode } from '@mikro-orm/core'
 
-import { type PostsContext, SERVICE } from '../context.js'
+import type { PostsContext } from '../context.js'
 import type { AuthorRow } from '../entities/author.entity.js'
 import { Post, type PostRow } from '../entities/post.entity.js'
+import { SERVICE } from '../service.js'
 import { AUTHOR_IN_GOOD_STANDING_SQL, ensureAuthor, isInGoodStanding } from './authors.js'
 import { parseMentions, parseTags } from './content.js'
 
@@ -217,7 +218,7 @@ export async function createPost(
         visibility: post.visibility,
         createdAt: now.toISOString(),
       },
-      { producer: SERVICE, correlationId, occurredAt: now },
+      { producer: SERVICE.name, correlationId, occurredAt: now },
     )
     return viewOf(post, author)
   })
@@ -266,7 +267,7 @@ export function markDeleted(
       deletedBy: deletion.by,
       deletedAt: deletion.at.toISOString(),
     },
-    { producer: SERVICE, correlationId, occurredAt: deletion.at },
+    { producer: SERVICE.name, correlationId, occurredAt: deletion.at },
   )
 }
 

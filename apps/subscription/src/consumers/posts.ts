@@ -40,7 +40,7 @@ async function lockPost(em: EntityManager, postId: string): Promise<LockedPost |
 }
 
 export function registerPostConsumers(ctx: SubscriptionContext): void {
-  ctx.consumer.on(PostCreated, async (event, { em }) => {
+  ctx.messaging.consumer.on(PostCreated, async (event, { em }) => {
     const createdAt = new Date(event.createdAt)
     const author = await ensureUser(em, event.authorId, createdAt)
     const inserted = await em.execute<QueryResult>(
@@ -72,7 +72,7 @@ export function registerPostConsumers(ctx: SubscriptionContext): void {
     })
   })
 
-  ctx.consumer.on(PostUpdated, async (event, { em }) => {
+  ctx.messaging.consumer.on(PostUpdated, async (event, { em }) => {
     const updatedAt = new Date(event.updatedAt)
     const author = await ensureUser(em, event.authorId, updatedAt)
     const post = await lockPost(em, event.postId)
@@ -134,7 +134,7 @@ export function registerPostConsumers(ctx: SubscriptionContext): void {
     }
   })
 
-  ctx.consumer.on(PostDeleted, async (event, { em }) => {
+  ctx.messaging.consumer.on(PostDeleted, async (event, { em }) => {
     const deletedAt = new Date(event.deletedAt)
     await ensureUser(em, event.authorId, deletedAt)
     const tombstone = await em.execute<QueryResult>(

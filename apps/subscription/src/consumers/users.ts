@@ -21,7 +21,7 @@ function isStale(user: UserRecord, at: Date): boolean {
  * username (see `ensureUser`), which stays hidden until the registration arrives.
  */
 export function registerUserConsumers(ctx: SubscriptionContext): void {
-  ctx.consumer.on(UserRegistered, async (event, { em }) => {
+  ctx.messaging.consumer.on(UserRegistered, async (event, { em }) => {
     const registeredAt = new Date(event.registeredAt)
     // A profile update that overtook the registration is newer than the name given at sign-up.
     await em.execute(
@@ -37,7 +37,7 @@ export function registerUserConsumers(ctx: SubscriptionContext): void {
     )
   })
 
-  ctx.consumer.on(UserProfileUpdated, async (event, { em, envelope }) => {
+  ctx.messaging.consumer.on(UserProfileUpdated, async (event, { em, envelope }) => {
     const at = new Date(envelope.occurredAt)
     const user = await ensureUser(em, event.userId, at)
     if (user.profileAt != null && user.profileAt > at) return
@@ -53,7 +53,7 @@ export function registerUserConsumers(ctx: SubscriptionContext): void {
     await ctx.feeds.forgetPosts(posts.map((post) => post.id))
   })
 
-  ctx.consumer.on(UserBanned, async (event, { em }) => {
+  ctx.messaging.consumer.on(UserBanned, async (event, { em }) => {
     const at = new Date(event.bannedAt)
     const user = await ensureUser(em, event.userId, at)
     if (user.status === 'deleted' || isStale(user, at)) return
@@ -68,7 +68,7 @@ export function registerUserConsumers(ctx: SubscriptionContext): void {
     await hideAuthor(ctx, em, user.id)
   })
 
-  ctx.consumer.on(UserUnbanned, async (event, { em }) => {
+  ctx.messaging.consumer.on(UserUnbanned, async (event, { em }) => {
     const at = new Date(event.unbannedAt)
     const user = await ensureUser(em, event.userId, at)
     // Recorded even when no ban is known yet, so a ban that arrives late and is older stays ignored.
@@ -80,7 +80,7 @@ export function registerUserConsumers(ctx: SubscriptionContext): void {
     if (user.status === 'banned') await restoreAuthor(ctx, em, { ...user, status: 'active' })
   })
 
-  ctx.consumer.on(UserDeleted, async (event, { em, envelope }) => {
+  ctx.messaging.consumer.on(UserDeleted, async (event, { em, envelope }) => {
     const at = new Date(envelope.occurredAt)
     const user = await ensureUser(em, event.userId, at)
     if (user.status === 'deleted') return

@@ -6,7 +6,8 @@ import { enqueue } from '@chatty/messaging'
 import type { QueryResult } from '@mikro-orm/core'
 import { z } from 'zod'
 
-import { SERVICE, type SubscriptionContext } from '../context.js'
+import type { SubscriptionContext } from '../context.js'
+import { SERVICE } from '../service.js'
 import { toDate } from './sql.js'
 import {
   findByUsername,
@@ -88,7 +89,7 @@ export async function follow(
       em,
       Followed,
       { followerId, followeeId: followee.id, at: at.toISOString() },
-      { producer: SERVICE, correlationId, occurredAt: at },
+      { producer: SERVICE.name, correlationId, occurredAt: at },
     )
     return true
   })
@@ -116,7 +117,7 @@ export async function unfollow(
       em,
       Unfollowed,
       { followerId, followeeId: followee.id, at: at.toISOString() },
-      { producer: SERVICE, correlationId, occurredAt: at },
+      { producer: SERVICE.name, correlationId, occurredAt: at },
     )
   })
 }

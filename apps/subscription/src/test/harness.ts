@@ -117,7 +117,7 @@ export async function startSubscription(
   const app = createApp(ctx)
   await ctx.start()
   await eventually(() => {
-    if (ctx.redis.status !== 'ready' || ctx.broker.status() !== 'connected') {
+    if (ctx.redis.status !== 'ready' || ctx.messaging.broker.status() !== 'connected') {
       throw new Error('waiting for Redis and RabbitMQ')
     }
   }, 10_000)

@@ -1,0 +1,12 @@
+import type { ServiceManifest } from '@chatty/config'
+
+/** Moderation: accounts, bans, takedowns and the audit log. */
+export const SERVICE = {
+  name: 'admin',
+  port: 3004,
+  prefixes: ['/api/admin'],
+  healthPath: '/api/admin/health',
+  database: 'admin',
+  databaseVariable: 'ADMIN_DATABASE_URL',
+  queue: 'admin.events',
+} as const satisfies ServiceManifest

@@ -1,0 +1,12 @@
+import type { ServiceManifest } from '@chatty/config'
+
+/** Accounts, sessions, access tokens and their keys. */
+export const SERVICE = {
+  name: 'auth',
+  port: 3001,
+  prefixes: ['/api/auth'],
+  healthPath: '/api/auth/health',
+  database: 'auth',
+  databaseVariable: 'AUTH_DATABASE_URL',
+  queue: 'auth.events',
+} as const satisfies ServiceManifest

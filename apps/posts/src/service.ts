@@ -1,0 +1,12 @@
+import type { ServiceManifest } from '@chatty/config'
+
+/** Posts and what happens to them. */
+export const SERVICE = {
+  name: 'posts',
+  port: 3002,
+  prefixes: ['/api/posts'],
+  healthPath: '/api/posts/health',
+  database: 'posts',
+  databaseVariable: 'POSTS_DATABASE_URL',
+  queue: 'posts.events',
+} as const satisfies ServiceManifest

@@ -1,0 +1,23 @@
+/**
+ * A service's identity. Each app declares one in `apps/<app>/src/service.ts`; its config, context,
+ * domain code and the stack runner (nginx routes, databases, docker-compose checks) all import it,
+ * so what nginx routes is what the service serves.
+ */
+export interface ServiceManifest {
+  /**
+   * The folder under apps/, the process and docker-compose service, the logger, the consumer in
+   * the messaging topology and the `producer` of the events it publishes.
+   */
+  name: string
+  port: number
+  /** Public path prefixes nginx routes to it and it serves; empty for a worker with no public API. */
+  prefixes: readonly string[]
+  /** Where the stack runner and docker-compose ask whether it is up. */
+  healthPath: string
+  /** The service's own database is chatty_<database>. */
+  database: string
+  /** The variable that overrides the database URL. */
+  databaseVariable: string
+  /** The queue it consumes (see the topology in libs/messaging). */
+  queue: string
+}
