@@ -14,6 +14,7 @@ export { InboxMessage } from './inbox-message.entity.js'
 export { ChattyMigrationGenerator } from './migration-generator.js'
 export * from './orm.js'
 export { OUTBOX_CHANNEL, OutboxMessage } from './outbox-message.entity.js'
+export * from './standing.js'
 export * from './transaction.js'
 export { Migration } from '@mikro-orm/migrations'
 
