@@ -20,19 +20,7 @@ export function standingOf(user: Pick<UserRecord, 'status' | 'banned_until'>): S
   return { status: user.status, bannedUntil: user.banned_until }
 }
 
-export type PublicUserColumns = Pick<
-  UserRecord,
-  | 'id'
-  | 'display_name'
-  | 'bio'
-  | 'avatar_url'
-  | 'created_at'
-  | 'followers_count'
-  | 'following_count'
-  | 'posts_count'
-> & { username: string }
-
-export function toPublicUser(user: PublicUserColumns): PublicUser {
+export function toPublicUser(user: RegisteredUser): PublicUser {
   return {
     id: user.id,
     username: user.username,
