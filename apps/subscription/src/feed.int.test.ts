@@ -242,7 +242,11 @@ describe('home feed', () => {
         return sub.ctx.feeds.storeFeed(...args)
       },
     }
-    const page = await readHomeFeed({ ...sub.ctx, feeds }, reader.id, undefined, 20)
+    const page = await readHomeFeed(
+      sub.ctx.orm.em.fork(),
+      { ...sub.ctx, feeds },
+      { readerId: reader.id, position: undefined, limit: 20 },
+    )
 
     expect(interleaved).toBe(true)
     expect(page.items.map((item) => item.post.id)).toEqual([kept])
@@ -265,7 +269,11 @@ describe('home feed', () => {
         return sub.ctx.feeds.storeFeed(...args)
       },
     }
-    const page = await readHomeFeed({ ...sub.ctx, feeds }, reader.id, undefined, 20)
+    const page = await readHomeFeed(
+      sub.ctx.orm.em.fork(),
+      { ...sub.ctx, feeds },
+      { readerId: reader.id, position: undefined, limit: 20 },
+    )
 
     expect(page.items.map((item) => item.post.id)).toEqual([postId])
     expect(attempts).toBe(3)

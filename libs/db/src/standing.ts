@@ -1,12 +1,26 @@
-import { type RawBuilder, sql, type SqlBool } from 'kysely'
+import type { Expression, ExpressionBuilder, ExpressionWrapper, SqlBool } from 'kysely'
+
+/** The columns of a projected account that `inGoodStandingAt` reads, as references into a query. */
+export interface StandingColumns {
+  status: Expression<string>
+  bannedUntil: Expression<Date | null>
+}
 
 /**
- * `isInGoodStanding` of `@chatty/domain` as a Kysely condition on the `status` and `banned_until`
- * columns every projection of an account has, for queries that filter many rows at once.
- * `table` is the table or its alias in the query.
+ * `isInGoodStanding` of `@chatty/domain` as a SQL condition: the account is active, or its
+ * temporary ban ended at or before `now`.
  */
-export function inGoodStandingAt(table: string, now: Date): RawBuilder<SqlBool> {
-  const status = sql.ref(`${table}.status`)
-  const bannedUntil = sql.ref(`${table}.banned_until`)
-  return sql<SqlBool>`(${status} = 'active' or (${status} = 'banned' and ${bannedUntil} is not null and ${bannedUntil} <= ${now}))`
+export function inGoodStandingAt<DB, TB extends keyof DB>(
+  eb: ExpressionBuilder<DB, TB>,
+  columns: StandingColumns,
+  now: Date,
+): ExpressionWrapper<DB, TB, SqlBool> {
+  return eb.or([
+    eb(columns.status, '=', 'active'),
+    eb.and([
+      eb(columns.status, '=', 'banned'),
+      eb(columns.bannedUntil, 'is not', null),
+      eb(columns.bannedUntil, '<=', now),
+    ]),
+  ])
 }

@@ -8,10 +8,6 @@ import { syncFollowInFeed } from '../domain/fan-out.js'
  * failure is retried by the messaging layer instead of leaving a half-written feed.
  */
 export function registerFollowConsumers(ctx: SubscriptionContext): void {
-  ctx.messaging.consumer.on(Followed, (event, { em }) =>
-    syncFollowInFeed(ctx, em, event.followerId, event.followeeId),
-  )
-  ctx.messaging.consumer.on(Unfollowed, (event, { em }) =>
-    syncFollowInFeed(ctx, em, event.followerId, event.followeeId),
-  )
+  ctx.messaging.consumer.on(Followed, (event, { em }) => syncFollowInFeed(em, ctx, event))
+  ctx.messaging.consumer.on(Unfollowed, (event, { em }) => syncFollowInFeed(em, ctx, event))
 }

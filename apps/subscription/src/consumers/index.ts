@@ -1,10 +1,12 @@
 import type { SubscriptionContext } from '../context.js'
 import { registerFollowConsumers } from './follows.js'
+import { registerModerationConsumers } from './moderation.js'
 import { registerPostConsumers } from './posts.js'
 import { registerUserConsumers } from './users.js'
 
 export function registerConsumers(ctx: SubscriptionContext): void {
   registerUserConsumers(ctx)
+  registerModerationConsumers(ctx)
   registerPostConsumers(ctx)
   registerFollowConsumers(ctx)
 }

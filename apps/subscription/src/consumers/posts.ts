@@ -1,18 +1,11 @@
-import { PostCreated, PostDeleted, PostUpdated, type Visibility } from '@chatty/contracts'
+import { PostCreated, PostDeleted, PostUpdated } from '@chatty/contracts'
 import type { EntityManager } from '@chatty/db'
-import type { QueryResult } from '@mikro-orm/core'
 
 import type { SubscriptionContext } from '../context.js'
+import { db } from '../db.js'
 import { fanOutPost, hideFromFollowers, showToFollowers, withdrawPost } from '../domain/fan-out.js'
-import { toDate } from '../domain/sql.js'
-import { ensureUser } from '../domain/users.js'
-
-async function movePostsCount(em: EntityManager, authorId: string, by: 1 | -1): Promise<void> {
-  await em.execute('update users set posts_count = greatest(posts_count + ?, 0) where id = ?', [
-    by,
-    authorId,
-  ])
-}
+import { ensureUser, moveCounter } from '../domain/users.js'
+import { Post } from '../entities/post.entity.js'
 
 /**
  * When a post was created, from its id: posts makes ids UUIDv7 from the creation time, to the
@@ -24,51 +17,46 @@ function creationTimeOf(postId: string): Date | null {
   return new Date(Number.parseInt(hex.slice(0, 12), 16))
 }
 
-interface LockedPost {
-  visibility: Visibility
-  created_at: string
-  updated_at: string
-  deleted_at: string | null
-}
-
-async function lockPost(em: EntityManager, postId: string): Promise<LockedPost | null> {
-  const [post] = await em.execute<LockedPost[]>(
-    'select visibility, created_at, updated_at, deleted_at from posts where id = ? for update',
-    [postId],
-  )
-  return post ?? null
+async function lockPost(em: EntityManager, postId: string) {
+  return db(em)
+    .selectFrom('posts')
+    .select(['visibility', 'created_at', 'updated_at', 'deleted_at'])
+    .where('id', '=', postId)
+    .forUpdate()
+    .executeTakeFirst()
 }
 
 export function registerPostConsumers(ctx: SubscriptionContext): void {
   ctx.messaging.consumer.on(PostCreated, async (event, { em }) => {
     const createdAt = new Date(event.createdAt)
     const author = await ensureUser(em, event.authorId, createdAt)
-    const inserted = await em.execute<QueryResult>(
-      `insert into posts (id, author_id, title, content, tags, mentions, visibility, created_at, updated_at)
-       values (?, ?, ?, ?, array[?]::text[], array[?]::text[], ?, ?, ?)
-       on conflict (id) do nothing`,
-      [
-        event.postId,
-        event.authorId,
-        event.title,
-        event.content,
-        event.tags,
-        event.mentions,
-        event.visibility,
-        createdAt,
-        createdAt,
-      ],
-      'run',
-    )
+    const inserted = await db(em)
+      .insertInto('posts')
+      .values({
+        id: event.postId,
+        author_id: event.authorId,
+        title: event.title,
+        content: event.content,
+        tags: event.tags,
+        mentions: event.mentions,
+        visibility: event.visibility,
+        created_at: createdAt,
+        updated_at: createdAt,
+      })
+      .onConflict((conflict) => conflict.column('id').doNothing())
+      .executeTakeFirstOrThrow()
     // Already known: a tombstone left by an earlier PostDeleted, or a post fanned out before (by
     // a duplicate, or by a PostUpdated that overtook this event and carried newer content).
-    if (inserted.affectedRows === 0) return
-    await movePostsCount(em, event.authorId, 1)
-    await fanOutPost(ctx, em, author, {
-      id: event.postId,
-      authorId: event.authorId,
-      visibility: event.visibility,
-      createdAt,
+    if (inserted.numInsertedOrUpdatedRows === 0n) return
+    await moveCounter(em, event.authorId, 'posts_count', 1)
+    await fanOutPost(em, ctx, {
+      author,
+      post: {
+        id: event.postId,
+        authorId: event.authorId,
+        visibility: event.visibility,
+        createdAt,
+      },
     })
   })
 
@@ -80,56 +68,56 @@ export function registerPostConsumers(ctx: SubscriptionContext): void {
       // The PostCreated is still on its way: this event creates the post with its newer
       // content, and the PostCreated is ignored when it comes.
       const createdAt = creationTimeOf(event.postId) ?? updatedAt
-      await em.execute(
-        `insert into posts (id, author_id, title, content, tags, mentions, visibility, created_at, updated_at)
-         values (?, ?, ?, ?, array[?]::text[], array[?]::text[], ?, ?, ?)`,
-        [
-          event.postId,
-          event.authorId,
-          event.title,
-          event.content,
-          event.tags,
-          event.mentions,
-          event.visibility,
-          createdAt,
-          updatedAt,
-        ],
-      )
-      await movePostsCount(em, event.authorId, 1)
-      await fanOutPost(ctx, em, author, {
+      await em.insert(Post, {
         id: event.postId,
         authorId: event.authorId,
+        title: event.title,
+        content: event.content,
+        tags: event.tags,
+        mentions: event.mentions,
         visibility: event.visibility,
         createdAt,
+        updatedAt,
+      })
+      await moveCounter(em, event.authorId, 'posts_count', 1)
+      await fanOutPost(em, ctx, {
+        author,
+        post: {
+          id: event.postId,
+          authorId: event.authorId,
+          visibility: event.visibility,
+          createdAt,
+        },
       })
       return
     }
-    if (post.deleted_at || toDate(post.updated_at) >= updatedAt) return
-    await em.execute(
-      `update posts set title = ?, content = ?, tags = array[?]::text[], mentions = array[?]::text[],
-              visibility = ?, updated_at = ?
-        where id = ?`,
-      [
-        event.title,
-        event.content,
-        event.tags,
-        event.mentions,
-        event.visibility,
+    if (post.deleted_at || post.updated_at >= updatedAt) return
+    await em.nativeUpdate(
+      Post,
+      { id: event.postId },
+      {
+        title: event.title,
+        content: event.content,
+        tags: event.tags,
+        mentions: event.mentions,
+        visibility: event.visibility,
         updatedAt,
-        event.postId,
-      ],
+      },
     )
     await ctx.feeds.forgetPosts([event.postId])
     const wasShared = post.visibility !== 'private'
     const isShared = event.visibility !== 'private'
     if (wasShared && !isShared) {
-      await hideFromFollowers(ctx, em, event.authorId, event.postId)
+      await hideFromFollowers(em, ctx, { authorId: event.authorId, postId: event.postId })
     } else if (!wasShared && isShared) {
-      await showToFollowers(ctx, em, author, {
-        id: event.postId,
-        authorId: event.authorId,
-        visibility: event.visibility,
-        createdAt: toDate(post.created_at),
+      await showToFollowers(em, ctx, {
+        author,
+        post: {
+          id: event.postId,
+          authorId: event.authorId,
+          visibility: event.visibility,
+          createdAt: post.created_at,
+        },
       })
     }
   })
@@ -137,22 +125,28 @@ export function registerPostConsumers(ctx: SubscriptionContext): void {
   ctx.messaging.consumer.on(PostDeleted, async (event, { em }) => {
     const deletedAt = new Date(event.deletedAt)
     await ensureUser(em, event.authorId, deletedAt)
-    const tombstone = await em.execute<QueryResult>(
-      `insert into posts (id, author_id, content, visibility, created_at, updated_at, deleted_at)
-       values (?, ?, '', 'public', ?, ?, ?)
-       on conflict (id) do nothing`,
-      [event.postId, event.authorId, deletedAt, deletedAt, deletedAt],
-      'run',
-    )
+    const tombstone = await db(em)
+      .insertInto('posts')
+      .values({
+        id: event.postId,
+        author_id: event.authorId,
+        content: '',
+        visibility: 'public',
+        created_at: deletedAt,
+        updated_at: deletedAt,
+        deleted_at: deletedAt,
+      })
+      .onConflict((conflict) => conflict.column('id').doNothing())
+      .executeTakeFirstOrThrow()
     // Deleted before it was created here: it never reached a feed, and the tombstone keeps it out.
-    if (tombstone.affectedRows === 1) return
-    const deleted = await em.execute<QueryResult>(
-      'update posts set deleted_at = ? where id = ? and deleted_at is null',
-      [deletedAt, event.postId],
-      'run',
+    if (tombstone.numInsertedOrUpdatedRows === 1n) return
+    const deleted = await em.nativeUpdate(
+      Post,
+      { id: event.postId, deletedAt: null },
+      { deletedAt },
     )
-    if (deleted.affectedRows === 0) return
-    await movePostsCount(em, event.authorId, -1)
-    await withdrawPost(ctx, em, event.authorId, event.postId)
+    if (deleted === 0) return
+    await moveCounter(em, event.authorId, 'posts_count', -1)
+    await withdrawPost(em, ctx, { authorId: event.authorId, postId: event.postId })
   })
 }

@@ -1,19 +1,13 @@
-import type { Visibility } from '@chatty/contracts'
-import type { EntityManager } from '@chatty/db'
+import { type EntityManager, inGoodStandingAt } from '@chatty/db'
+import { type NotNull, sql } from 'kysely'
 
+import { db } from '../db.js'
+import { Post } from '../entities/post.entity.js'
 import type { FeedEntry } from './feed-page.js'
 import type { CachedPost } from './feed-store.js'
-import { toDate } from './sql.js'
-import { shownUserSql } from './users.js'
 
-interface EntryRow {
-  id: string
-  author_id: string
-  created_at: string
-}
-
-function toEntry(row: EntryRow): FeedEntry {
-  return { id: row.id, at: toDate(row.created_at).getTime() }
+function toEntry(post: { id: string; created_at: Date }): FeedEntry {
+  return { id: post.id, at: post.created_at.getTime() }
 }
 
 /**
@@ -24,13 +18,22 @@ function toEntry(row: EntryRow): FeedEntry {
  */
 export async function waitForFeedWriters(em: EntityManager, ownerId: string): Promise<void> {
   // Locks taken in id order, as every transaction that locks two users does: no deadlock.
-  await em.execute(
-    `select u.id from users u
-      where u.id = ? or u.id in (select followee_id from follows where follower_id = ?)
-      order by u.id
-      for share`,
-    [ownerId, ownerId],
-  )
+  await db(em)
+    .selectFrom('users as u')
+    .select('u.id')
+    .where((eb) =>
+      eb.or([
+        eb('u.id', '=', ownerId),
+        eb(
+          'u.id',
+          'in',
+          eb.selectFrom('follows').select('followee_id').where('follower_id', '=', ownerId),
+        ),
+      ]),
+    )
+    .orderBy('u.id')
+    .forShare()
+    .execute()
 }
 
 /**
@@ -43,18 +46,41 @@ export async function feedFromDatabase(
   limit: number,
   now: Date,
 ): Promise<FeedEntry[]> {
-  const rows = await em.execute<EntryRow[]>(
-    `select p.id, p.author_id, p.created_at
-       from posts p
-       join users a on a.id = p.author_id and ${shownUserSql('a')}
-      where p.deleted_at is null
-        and (p.author_id = ?
-             or (p.visibility <> 'private'
-                 and p.author_id in (select followee_id from follows where follower_id = ?)))
-      order by p.created_at desc, p.id desc
-      limit ?`,
-    [now, ownerId, ownerId, limit],
-  )
+  const rows = await db(em)
+    .selectFrom('posts as p')
+    .innerJoin('users as a', (join) =>
+      join
+        .onRef('a.id', '=', 'p.author_id')
+        .on((eb) =>
+          eb.and([
+            eb('a.username', 'is not', null),
+            inGoodStandingAt(
+              eb,
+              { status: eb.ref('a.status'), bannedUntil: eb.ref('a.banned_until') },
+              now,
+            ),
+          ]),
+        ),
+    )
+    .select(['p.id', 'p.author_id', 'p.created_at'])
+    .where('p.deleted_at', 'is', null)
+    .where((eb) =>
+      eb.or([
+        eb('p.author_id', '=', ownerId),
+        eb.and([
+          eb('p.visibility', '<>', 'private'),
+          eb(
+            'p.author_id',
+            'in',
+            eb.selectFrom('follows').select('followee_id').where('follower_id', '=', ownerId),
+          ),
+        ]),
+      ]),
+    )
+    .orderBy('p.created_at', 'desc')
+    .orderBy('p.id', 'desc')
+    .limit(limit)
+    .execute()
   return rows.map(toEntry)
 }
 
@@ -66,16 +92,24 @@ export async function timelinesFromDatabase(
 ): Promise<Map<string, FeedEntry[]>> {
   const timelines = new Map<string, FeedEntry[]>(authorIds.map((id) => [id, []]))
   if (authorIds.length === 0) return timelines
-  const rows = await em.execute<EntryRow[]>(
-    `select r.id, r.author_id, r.created_at
-       from unnest(array[?]::uuid[]) as author(id)
-       cross join lateral (
-         select p.id, p.author_id, p.created_at from posts p
-          where p.author_id = author.id and p.deleted_at is null and p.visibility <> 'private'
-          order by p.created_at desc
-          limit ?) r`,
-    [authorIds, limit],
+  const authors = sql<{ id: string }>`unnest(${[...authorIds]}::uuid[])`.as<'author'>(
+    sql`author(id)`,
   )
+  const rows = await db(em)
+    .selectFrom(authors)
+    .crossJoinLateral((eb) =>
+      eb
+        .selectFrom('posts as p')
+        .select(['p.id', 'p.author_id', 'p.created_at'])
+        .whereRef('p.author_id', '=', 'author.id')
+        .where('p.deleted_at', 'is', null)
+        .where('p.visibility', '<>', 'private')
+        .orderBy('p.created_at', 'desc')
+        .limit(limit)
+        .as('r'),
+    )
+    .select(['r.id', 'r.author_id', 'r.created_at'])
+    .execute()
   for (const row of rows) timelines.get(row.author_id)?.push(toEntry(row))
   return timelines
 }
@@ -92,14 +126,21 @@ export async function recentPostsOf(
   authorId: string,
   selection: PostSelection,
 ): Promise<FeedEntry[]> {
-  const rows = await em.execute<EntryRow[]>(
-    `select id, author_id, created_at from posts
-      where author_id = ? and deleted_at is null ${selection.includePrivate ? '' : `and visibility <> 'private'`}
-      order by created_at desc
-      limit ?`,
-    [authorId, selection.limit],
+  const posts = await em.find(
+    Post,
+    {
+      authorId,
+      deletedAt: null,
+      ...(selection.includePrivate ? {} : { visibility: { $ne: 'private' as const } }),
+    },
+    {
+      fields: ['id', 'createdAt'],
+      orderBy: { createdAt: 'desc' },
+      limit: selection.limit,
+      disableIdentityMap: true,
+    },
   )
-  return rows.map(toEntry)
+  return posts.map((post) => ({ id: post.id, at: post.createdAt.getTime() }))
 }
 
 /** Ids of an author's posts (any state) from `since` on: what a feed may hold of theirs. */
@@ -108,11 +149,12 @@ export async function postIdsOfAuthorSince(
   authorId: string,
   since: Date,
 ): Promise<string[]> {
-  const rows = await em.execute<{ id: string }[]>(
-    'select id from posts where author_id = ? and created_at >= ?',
-    [authorId, since],
+  const posts = await em.find(
+    Post,
+    { authorId, createdAt: { $gte: since } },
+    { fields: ['id'], disableIdentityMap: true },
   )
-  return rows.map((row) => row.id)
+  return posts.map((post) => post.id)
 }
 
 /** The celebrities among the accounts a reader follows; cost grows with celebrities, not follows. */
@@ -121,12 +163,28 @@ export async function celebritiesFollowedBy(
   readerId: string,
   now: Date,
 ): Promise<string[]> {
-  const rows = await em.execute<{ id: string }[]>(
-    `select u.id from users u
-      where u.celebrity and ${shownUserSql('u')}
-        and exists (select 1 from follows f where f.follower_id = ? and f.followee_id = u.id)`,
-    [now, readerId],
-  )
+  const rows = await db(em)
+    .selectFrom('users as u')
+    .select('u.id')
+    .where((eb) =>
+      eb.and([
+        eb.ref('u.celebrity'),
+        eb('u.username', 'is not', null),
+        inGoodStandingAt(
+          eb,
+          { status: eb.ref('u.status'), bannedUntil: eb.ref('u.banned_until') },
+          now,
+        ),
+        eb.exists(
+          eb
+            .selectFrom('follows as f')
+            .select(eb.lit(1).as('one'))
+            .where('f.follower_id', '=', readerId)
+            .whereRef('f.followee_id', '=', 'u.id'),
+        ),
+      ]),
+    )
+    .execute()
   return rows.map((row) => row.id)
 }
 
@@ -151,13 +209,16 @@ export async function fanOutTargets(
   authorId: string,
   activeSince: Date,
 ): Promise<FanOutTargets> {
-  const rows = await em.execute<{ id: string; active: boolean }[]>(
-    `select f.follower_id as id, u.last_active_at >= ? as active
-       from follows f
-       join users u on u.id = f.follower_id and u.last_active_at >= ?
-      where f.followee_id = ?`,
-    [activeSince, new Date(activeSince.getTime() - DROP_WINDOW_MS), authorId],
-  )
+  const rows = await db(em)
+    .selectFrom('follows as f')
+    .innerJoin('users as u', (join) =>
+      join
+        .onRef('u.id', '=', 'f.follower_id')
+        .on('u.last_active_at', '>=', new Date(activeSince.getTime() - DROP_WINDOW_MS)),
+    )
+    .select((eb) => ['f.follower_id as id', eb('u.last_active_at', '>=', activeSince).as('active')])
+    .where('f.followee_id', '=', authorId)
+    .execute()
   const targets: FanOutTargets = { active: [], inactive: [] }
   for (const row of rows) (row.active ? targets.active : targets.inactive).push(row.id)
   return targets
@@ -165,26 +226,12 @@ export async function fanOutTargets(
 
 /** Every follower of an author, whatever their activity: removals must reach every feed. */
 export async function followerIds(em: EntityManager, authorId: string): Promise<string[]> {
-  const rows = await em.execute<{ id: string }[]>(
-    'select follower_id as id from follows where followee_id = ?',
-    [authorId],
-  )
+  const rows = await db(em)
+    .selectFrom('follows')
+    .select('follower_id as id')
+    .where('followee_id', '=', authorId)
+    .execute()
   return rows.map((row) => row.id)
-}
-
-interface PostRow {
-  id: string
-  author_id: string
-  title: string | null
-  content: string
-  tags: string[]
-  mentions: string[]
-  visibility: Visibility
-  created_at: string
-  updated_at: string
-  username: string
-  display_name: string
-  avatar_url: string | null
 }
 
 /**
@@ -197,14 +244,40 @@ export async function postsFromDatabase(
   now: Date,
 ): Promise<CachedPost[]> {
   if (postIds.length === 0) return []
-  const rows = await em.execute<PostRow[]>(
-    `select p.id, p.author_id, p.title, p.content, p.tags, p.mentions, p.visibility,
-            p.created_at, p.updated_at, u.username, u.display_name, u.avatar_url
-       from posts p
-       join users u on u.id = p.author_id and ${shownUserSql('u')}
-      where p.id in (?) and p.deleted_at is null`,
-    [now, postIds],
-  )
+  const rows = await db(em)
+    .selectFrom('posts as p')
+    .innerJoin('users as u', (join) =>
+      join
+        .onRef('u.id', '=', 'p.author_id')
+        .on((eb) =>
+          eb.and([
+            eb('u.username', 'is not', null),
+            inGoodStandingAt(
+              eb,
+              { status: eb.ref('u.status'), bannedUntil: eb.ref('u.banned_until') },
+              now,
+            ),
+          ]),
+        ),
+    )
+    .select([
+      'p.id',
+      'p.author_id',
+      'p.title',
+      'p.content',
+      'p.tags',
+      'p.mentions',
+      'p.visibility',
+      'p.created_at',
+      'p.updated_at',
+      'u.username',
+      'u.display_name',
+      'u.avatar_url',
+    ])
+    .where('p.id', 'in', [...postIds])
+    .where('p.deleted_at', 'is', null)
+    .$narrowType<{ username: NotNull }>()
+    .execute()
   return rows.map((row) => ({
     id: row.id,
     author: {
@@ -218,7 +291,7 @@ export async function postsFromDatabase(
     tags: row.tags,
     mentions: row.mentions,
     visibility: row.visibility,
-    createdAt: toDate(row.created_at).toISOString(),
-    updatedAt: toDate(row.updated_at).toISOString(),
+    createdAt: row.created_at.toISOString(),
+    updatedAt: row.updated_at.toISOString(),
   }))
 }

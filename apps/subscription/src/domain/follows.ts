@@ -1,169 +1,182 @@
-import { Followed, type PublicUser, Unfollowed } from '@chatty/contracts'
-import type { EntityManager } from '@chatty/db'
+import { Followed, Unfollowed } from '@chatty/contracts'
+import { type EntityManager, inGoodStandingAt } from '@chatty/db'
 import { NotFoundError, RuleViolationError } from '@chatty/domain'
-import { type RateLimit } from '@chatty/http'
 import { enqueue } from '@chatty/messaging'
-import type { QueryResult } from '@mikro-orm/core'
+import type { NotNull } from 'kysely'
 import { z } from 'zod'
 
-import type { SubscriptionContext } from '../context.js'
+import { db } from '../db.js'
+import { Follow } from '../entities/follow.entity.js'
 import { SERVICE } from '../service.js'
-import { toDate } from './sql.js'
 import {
   findByUsername,
   findVisibleByUsername,
-  isRegistered,
-  shownUserSql,
-  toPublicUser,
-  toUserRecord,
-  USER_COLUMNS,
-  type UserDbRow,
+  insertUnknownUser,
+  moveCounter,
+  type RegisteredUser,
 } from './users.js'
 
-type FollowContext = Pick<SubscriptionContext, 'orm' | 'clock' | 'rateLimiter' | 'config'>
+export interface FollowDeps {
+  clock: () => Date
+}
 
-export function followLimit(ctx: FollowContext): RateLimit {
-  return {
-    name: 'follow:user',
-    scope: 'user',
-    limit: ctx.config.followsPerHour,
-    windowSeconds: 3600,
-  }
+export interface FollowChange {
+  followerId: string
+  followeeId: string
+  /** The request that caused it, carried by the Followed or Unfollowed event. */
+  correlationId: string | null
 }
 
 /**
  * Moves both counters of a follow. Rows are updated in id order so two people following each
  * other at the same moment cannot deadlock.
  */
-async function moveCounters(
-  em: EntityManager,
-  followerId: string,
-  followeeId: string,
-  by: 1 | -1,
-): Promise<void> {
+async function moveCounters(em: EntityManager, change: FollowChange, by: 1 | -1): Promise<void> {
   const updates: [string, 'followers_count' | 'following_count'][] = [
-    [followerId, 'following_count'],
-    [followeeId, 'followers_count'],
+    [change.followerId, 'following_count'],
+    [change.followeeId, 'followers_count'],
   ]
   updates.sort(([a], [b]) => (a < b ? -1 : 1))
-  for (const [id, column] of updates) {
-    await em.execute(`update users set ${column} = greatest(${column} + ?, 0) where id = ?`, [
-      by,
-      id,
-    ])
+  for (const [id, counter] of updates) await moveCounter(em, id, counter, by)
+}
+
+/** The account `followerId` asks to follow as `username`: visible, and not themselves. */
+export async function findFollowee(
+  em: EntityManager,
+  deps: FollowDeps,
+  input: { followerId: string; username: string },
+): Promise<RegisteredUser> {
+  const followee = await findVisibleByUsername(em, input.username, deps.clock())
+  if (followee.id === input.followerId) {
+    throw new RuleViolationError('cannot-follow-self', 'You cannot follow yourself.')
   }
+  return followee
 }
 
 /**
- * Follows `username`: the follow, both counters and the Followed event commit together. Answers
- * whether the follow is new. The feed backfill happens in the Followed consumer.
+ * Records a follow in the caller's transaction: the follow, both counters and the Followed
+ * event commit together. Answers whether the follow is new. The feed backfill happens in the
+ * Followed consumer.
  */
-export async function follow(
-  ctx: FollowContext,
-  followerId: string,
-  username: string,
-  correlationId: string | null,
+export async function recordFollow(
+  em: EntityManager,
+  deps: FollowDeps,
+  change: FollowChange,
 ): Promise<boolean> {
-  const followee = await findVisibleByUsername(ctx.orm.em.fork(), username, ctx.clock())
-  if (followee.id === followerId) {
-    throw new RuleViolationError('cannot-follow-self', 'You cannot follow yourself.')
-  }
-  await ctx.rateLimiter.hit(followLimit(ctx), followerId)
-  return ctx.orm.em.fork().transactional(async (em) => {
-    const at = ctx.clock()
-    const inserted = await em.execute<QueryResult>(
-      `insert into follows (follower_id, followee_id, created_at) values (?, ?, ?)
-       on conflict do nothing`,
-      [followerId, followee.id, at],
-      'run',
-    )
-    if (inserted.affectedRows === 0) return false
-    // The follower's UserRegistered may not have arrived yet: their row is created without a
-    // username, so their following count is right once it does.
-    await em.execute(
-      'insert into users (id, created_at) values (?, ?) on conflict (id) do nothing',
-      [followerId, at],
-    )
-    await moveCounters(em, followerId, followee.id, 1)
-    enqueue(
-      em,
-      Followed,
-      { followerId, followeeId: followee.id, at: at.toISOString() },
-      { producer: SERVICE.name, correlationId, occurredAt: at },
-    )
-    return true
-  })
+  const at = deps.clock()
+  const inserted = await db(em)
+    .insertInto('follows')
+    .values({ follower_id: change.followerId, followee_id: change.followeeId, created_at: at })
+    .onConflict((conflict) => conflict.doNothing())
+    .executeTakeFirstOrThrow()
+  if (inserted.numInsertedOrUpdatedRows === 0n) return false
+  // The follower's UserRegistered may not have arrived yet: their row is created without a
+  // username, so their following count is right once it does.
+  await insertUnknownUser(em, change.followerId, at)
+  await moveCounters(em, change, 1)
+  enqueue(
+    em,
+    Followed,
+    { followerId: change.followerId, followeeId: change.followeeId, at: at.toISOString() },
+    { producer: SERVICE.name, correlationId: change.correlationId, occurredAt: at },
+  )
+  return true
 }
 
-/** Unfollows `username` (also when not following); a banned account can be unfollowed too. */
-export async function unfollow(
-  ctx: FollowContext,
-  followerId: string,
-  username: string,
-  correlationId: string | null,
-): Promise<void> {
-  const followee = await findByUsername(ctx.orm.em.fork(), username)
+/** The account to unfollow as `username`; a banned account can be unfollowed too. */
+export async function findUnfollowee(em: EntityManager, username: string): Promise<RegisteredUser> {
+  const followee = await findByUsername(em, username)
   if (!followee || followee.status === 'deleted') throw new NotFoundError('No such user.')
-  await ctx.orm.em.fork().transactional(async (em) => {
-    const at = ctx.clock()
-    const deleted = await em.execute<QueryResult>(
-      'delete from follows where follower_id = ? and followee_id = ?',
-      [followerId, followee.id],
-      'run',
-    )
-    if (deleted.affectedRows === 0) return
-    await moveCounters(em, followerId, followee.id, -1)
-    enqueue(
-      em,
-      Unfollowed,
-      { followerId, followeeId: followee.id, at: at.toISOString() },
-      { producer: SERVICE.name, correlationId, occurredAt: at },
-    )
+  return followee
+}
+
+/** Removes a follow (if there is one) with its counters and the Unfollowed event, in one commit. */
+export async function recordUnfollow(
+  em: EntityManager,
+  deps: FollowDeps,
+  change: FollowChange,
+): Promise<void> {
+  const at = deps.clock()
+  const deleted = await em.nativeDelete(Follow, {
+    followerId: change.followerId,
+    followeeId: change.followeeId,
   })
+  if (deleted === 0) return
+  await moveCounters(em, change, -1)
+  enqueue(
+    em,
+    Unfollowed,
+    { followerId: change.followerId, followeeId: change.followeeId, at: at.toISOString() },
+    { producer: SERVICE.name, correlationId: change.correlationId, occurredAt: at },
+  )
 }
 
 /** Where a followers or following page ended: when the follow was made, and by or of whom. */
 export const connectionPositionSchema = z.strictObject({ at: z.iso.datetime(), id: z.uuid() })
 export type ConnectionPosition = z.infer<typeof connectionPositionSchema>
 
-export interface ConnectionsPage {
-  users: PublicUser[]
-  next: ConnectionPosition | null
+export interface ConnectionsQuery {
+  username: string
+  direction: 'followers' | 'following'
+  position: ConnectionPosition | undefined
+  /** Rows to read: one more than the page shows tells whether another page follows. */
+  rows: number
 }
 
-/** Followers (or followed accounts) of `username`, most recent follow first. */
-export async function listConnections(
-  ctx: FollowContext,
-  username: string,
-  direction: 'followers' | 'following',
-  position: ConnectionPosition | undefined,
-  limit: number,
-): Promise<ConnectionsPage> {
-  const em = ctx.orm.em.fork()
-  const now = ctx.clock()
-  const user = await findVisibleByUsername(em, username, now)
+/** A shown account in a followers or following list, with when the follow was made. */
+export type Connection = RegisteredUser & { f_created_at: Date }
+
+/**
+ * Followers (or followed accounts) of `username` that may be shown, most recent follow first,
+ * after `position`.
+ */
+export async function connectionsOf(
+  em: EntityManager,
+  deps: FollowDeps,
+  query: ConnectionsQuery,
+): Promise<Connection[]> {
+  const now = deps.clock()
+  const user = await findVisibleByUsername(em, query.username, now)
   const [own, other] =
-    direction === 'followers' ? ['followee_id', 'follower_id'] : ['follower_id', 'followee_id']
-  const params: unknown[] = [now, user.id]
-  if (position) params.push(new Date(position.at), position.id)
-  params.push(limit + 1)
-  const rows = await em.execute<(UserDbRow & { followed_at: string })[]>(
-    `select ${USER_COLUMNS}, f.created_at as followed_at
-       from follows f
-       join users u on u.id = f.${other} and ${shownUserSql('u')}
-      where f.${own} = ?
-        ${position ? `and (f.created_at, f.${other}) < (?::timestamptz, ?::uuid)` : ''}
-      order by f.created_at desc, f.${other} desc
-      limit ?`,
-    params,
-  )
-  const page = rows.slice(0, limit)
-  const last = page.at(-1)
-  return {
-    users: page.map(toUserRecord).filter(isRegistered).map(toPublicUser),
-    next:
-      rows.length > limit && last
-        ? { at: toDate(last.followed_at).toISOString(), id: last.id }
-        : null,
+    query.direction === 'followers'
+      ? (['f.followee_id', 'f.follower_id'] as const)
+      : (['f.follower_id', 'f.followee_id'] as const)
+  let select = db(em)
+    .selectFrom('follows as f')
+    .innerJoin('users as u', (join) =>
+      join
+        .onRef('u.id', '=', other)
+        .on((eb) =>
+          eb.and([
+            eb('u.username', 'is not', null),
+            inGoodStandingAt(
+              eb,
+              { status: eb.ref('u.status'), bannedUntil: eb.ref('u.banned_until') },
+              now,
+            ),
+          ]),
+        ),
+    )
+    .selectAll('u')
+    .select('f.created_at as f_created_at')
+    .where(own, '=', user.id)
+  const position = query.position
+  if (position) {
+    select = select.where((eb) =>
+      eb(
+        eb.refTuple('f.created_at', other),
+        '<',
+        eb.tuple(
+          eb.cast<Date>(eb.val(new Date(position.at)), 'timestamptz'),
+          eb.cast<string>(eb.val(position.id), 'uuid'),
+        ),
+      ),
+    )
   }
+  return select
+    .orderBy('f.created_at', 'desc')
+    .orderBy(other, 'desc')
+    .limit(query.rows)
+    .$narrowType<{ username: NotNull }>()
+    .execute()
 }

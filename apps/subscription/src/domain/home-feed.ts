@@ -1,7 +1,9 @@
 import type { FeedItem } from '@chatty/contracts'
 import type { EntityManager } from '@chatty/db'
+import type { Logger } from '@chatty/logger'
 
-import type { SubscriptionContext } from '../context.js'
+import type { FeedConfig } from '../config.js'
+import { User } from '../entities/user.entity.js'
 import {
   type FeedEntry,
   type FeedPageSlice,
@@ -16,14 +18,25 @@ import {
   timelinesFromDatabase,
   waitForFeedWriters,
 } from './feed-queries.js'
-import type { CachedPost } from './feed-store.js'
+import type { CachedPost, FeedStore } from './feed-store.js'
 
 export interface HomeFeedPage {
   items: FeedItem[]
   next: FeedPosition | null
 }
 
-type FeedReader = Pick<SubscriptionContext, 'orm' | 'feeds' | 'config' | 'clock' | 'logger'>
+export interface FeedReader {
+  feeds: FeedStore
+  config: { feed: FeedConfig }
+  clock: () => Date
+  logger: Logger
+}
+
+export interface HomeFeedQuery {
+  readerId: string
+  position: FeedPosition | undefined
+  limit: number
+}
 
 function toFeedItem(post: CachedPost, entry: FeedEntry): FeedItem {
   return {
@@ -51,24 +64,24 @@ const REBUILD_ATTEMPTS = 3
  * starts over. Answers the feed as read from PostgreSQL when it could not be stored.
  */
 async function rebuildFeed(
-  ctx: FeedReader,
   em: EntityManager,
+  deps: FeedReader,
   readerId: string,
   generation: string,
 ): Promise<FeedEntry[] | null> {
-  const limit = ctx.config.feed.maxEntries
+  const limit = deps.config.feed.maxEntries
   let expected = generation
   let entries: FeedEntry[] = []
   for (let attempt = 1; attempt <= REBUILD_ATTEMPTS; attempt++) {
     await waitForFeedWriters(em, readerId)
-    entries = await feedFromDatabase(em, readerId, limit, ctx.clock())
-    if (await ctx.feeds.storeFeed(readerId, entries, expected)) {
-      ctx.logger.debug({ userId: readerId, attempt }, 'home feed rebuilt')
+    entries = await feedFromDatabase(em, readerId, limit, deps.clock())
+    if (await deps.feeds.storeFeed(readerId, entries, expected)) {
+      deps.logger.debug({ userId: readerId, attempt }, 'home feed rebuilt')
       return null
     }
-    expected = await ctx.feeds.feedGeneration(readerId)
+    expected = await deps.feeds.feedGeneration(readerId)
   }
-  ctx.logger.warn(
+  deps.logger.warn(
     { userId: readerId },
     'home feed kept changing during rebuilds; served from PostgreSQL',
   )
@@ -77,20 +90,20 @@ async function rebuildFeed(
 
 /** Post bodies for a page: one MGET, then the misses in one query, cached for the next reader. */
 async function loadPosts(
-  ctx: FeedReader,
   em: EntityManager,
+  deps: FeedReader,
   slice: FeedPageSlice,
 ): Promise<Map<string, CachedPost>> {
   const ids = slice.entries.map((entry) => entry.id)
-  const posts = await ctx.feeds.loadPosts(ids)
+  const posts = await deps.feeds.loadPosts(ids)
   const missing = ids.filter((id) => !posts.has(id))
   if (missing.length === 0) return posts
-  const loaded = await postsFromDatabase(em, missing, ctx.clock())
+  const loaded = await postsFromDatabase(em, missing, deps.clock())
   for (const post of loaded) posts.set(post.id, post)
   // The reader need not wait for the cache write; a failed one only costs the next reader a query.
-  ctx.feeds
+  deps.feeds
     .cachePosts(loaded)
-    .catch((error: unknown) => ctx.logger.warn({ err: error }, 'caching posts failed'))
+    .catch((error: unknown) => deps.logger.warn({ err: error }, 'caching posts failed'))
   return posts
 }
 
@@ -100,37 +113,36 @@ async function loadPosts(
  * and the number of celebrities followed, never on the number of accounts followed.
  */
 export async function readHomeFeed(
-  ctx: FeedReader,
-  readerId: string,
-  position: FeedPosition | undefined,
-  limit: number,
+  em: EntityManager,
+  deps: FeedReader,
+  query: HomeFeedQuery,
 ): Promise<HomeFeedPage> {
-  const em = ctx.orm.em.fork()
-  const celebrities = await celebritiesFollowedBy(em, readerId, ctx.clock())
-  let read = await ctx.feeds.readIds(readerId, celebrities, position, limit)
+  const { readerId, position, limit } = query
+  const celebrities = await celebritiesFollowedBy(em, readerId, deps.clock())
+  let read = await deps.feeds.readIds(readerId, celebrities, position, limit)
   if (read.firstReadThisHour) {
     // Recorded before any rebuild, so fan-out writes to this feed again from now on.
-    await em.execute('update users set last_active_at = ? where id = ?', [ctx.clock(), readerId])
+    await em.nativeUpdate(User, { id: readerId }, { lastActiveAt: deps.clock() })
   }
   let unstoredFeed: FeedEntry[] | null = null
   if (read.feedMissing || read.timelinesMissing.length > 0) {
     if (read.feedMissing) {
-      unstoredFeed = await rebuildFeed(ctx, em, readerId, read.feedGeneration)
+      unstoredFeed = await rebuildFeed(em, deps, readerId, read.feedGeneration)
     }
     if (read.timelinesMissing.length > 0) {
       const timelines = await timelinesFromDatabase(
         em,
         read.timelinesMissing,
-        ctx.config.feed.maxEntries,
+        deps.config.feed.maxEntries,
       )
-      await ctx.feeds.storeTimelines(timelines)
+      await deps.feeds.storeTimelines(timelines)
     }
-    read = await ctx.feeds.readIds(readerId, celebrities, position, limit)
+    read = await deps.feeds.readIds(readerId, celebrities, position, limit)
   }
 
   const sources = unstoredFeed ? [unstoredFeed, ...read.sources.slice(1)] : read.sources
   const slice = mergeFeedPage(sources, position, limit)
-  const posts = await loadPosts(ctx, em, slice)
+  const posts = await loadPosts(em, deps, slice)
   const items: FeedItem[] = []
   for (const entry of slice.entries) {
     const post = posts.get(entry.id)

@@ -1,6 +1,5 @@
+import { isInGoodStanding } from '@chatty/domain'
 import { describe, expect, it } from 'vitest'
-
-import { isInGoodStanding } from './users.js'
 
 const now = new Date('2026-11-21T12:00:00Z')
 

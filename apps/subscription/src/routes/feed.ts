@@ -37,12 +37,12 @@ export function feedRoutes(ctx: SubscriptionContext) {
     }),
     async (c) => {
       const { limit, cursor } = c.req.valid('query')
-      const page = await readHomeFeed(
-        ctx,
-        currentUser(c).id,
-        decodeCursor(cursor, feedPositionSchema),
+      // Not one transaction: the rebuild's share locks must be released as soon as they are granted.
+      const page = await readHomeFeed(ctx.orm.em.fork(), ctx, {
+        readerId: currentUser(c).id,
+        position: decodeCursor(cursor, feedPositionSchema),
         limit,
-      )
+      })
       return c.json(
         { items: page.items, nextCursor: page.next ? encodeCursor(page.next) : null },
         200,

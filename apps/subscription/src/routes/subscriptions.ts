@@ -1,22 +1,43 @@
+import { inTransaction } from '@chatty/db'
 import {
   bearerSecurity,
   createRouter,
   currentUser,
   decodeCursor,
-  encodeCursor,
   jsonContent,
   optionalUser,
+  pageFromRows,
   pageOf,
   pageQuery,
   problems,
+  type RateLimit,
   requireUser,
   requireVerifiedEmail,
 } from '@chatty/http'
 import { createRoute } from '@hono/zod-openapi'
 
+import type { SubscriptionConfig } from '../config.js'
 import type { SubscriptionContext } from '../context.js'
-import { connectionPositionSchema, follow, listConnections, unfollow } from '../domain/follows.js'
+import {
+  type ConnectionPosition,
+  connectionPositionSchema,
+  connectionsOf,
+  findFollowee,
+  findUnfollowee,
+  recordFollow,
+  recordUnfollow,
+} from '../domain/follows.js'
+import { toPublicUser } from '../domain/users.js'
 import { followStateSchema, publicUserSchema, usernameParams } from './schemas.js'
+
+function followLimit(config: Pick<SubscriptionConfig, 'followsPerHour'>): RateLimit {
+  return {
+    name: 'follow:user',
+    scope: 'user',
+    limit: config.followsPerHour,
+    windowSeconds: 3600,
+  }
+}
 
 export function subscriptionRoutes(ctx: SubscriptionContext) {
   const router = createRouter()
@@ -38,7 +59,16 @@ export function subscriptionRoutes(ctx: SubscriptionContext) {
     }),
     async (c) => {
       const { username } = c.req.valid('param')
-      const created = await follow(ctx, currentUser(c).id, username, c.get('requestId'))
+      const followerId = currentUser(c).id
+      const followee = await findFollowee(ctx.orm.em.fork(), ctx, { followerId, username })
+      await ctx.rateLimiter.hit(followLimit(ctx.config), followerId)
+      const created = await inTransaction(ctx.orm.em, (em) =>
+        recordFollow(em, ctx, {
+          followerId,
+          followeeId: followee.id,
+          correlationId: c.get('requestId'),
+        }),
+      )
       return created ? c.json({ following: true }, 201) : c.json({ following: true }, 200)
     },
   )
@@ -58,7 +88,14 @@ export function subscriptionRoutes(ctx: SubscriptionContext) {
     }),
     async (c) => {
       const { username } = c.req.valid('param')
-      await unfollow(ctx, currentUser(c).id, username, c.get('requestId'))
+      const followee = await findUnfollowee(ctx.orm.em.fork(), username)
+      await inTransaction(ctx.orm.em, (em) =>
+        recordUnfollow(em, ctx, {
+          followerId: currentUser(c).id,
+          followeeId: followee.id,
+          correlationId: c.get('requestId'),
+        }),
+      )
       return c.json({ following: false }, 200)
     },
   )
@@ -82,17 +119,17 @@ export function subscriptionRoutes(ctx: SubscriptionContext) {
       async (c) => {
         const { username } = c.req.valid('param')
         const { limit, cursor } = c.req.valid('query')
-        const page = await listConnections(
-          ctx,
+        const rows = await connectionsOf(ctx.orm.em.fork(), ctx, {
           username,
           direction,
-          decodeCursor(cursor, connectionPositionSchema),
-          limit,
-        )
-        return c.json(
-          { items: page.users, nextCursor: page.next ? encodeCursor(page.next) : null },
-          200,
-        )
+          position: decodeCursor(cursor, connectionPositionSchema),
+          rows: limit + 1,
+        })
+        const page = pageFromRows(rows, limit, toPublicUser, (last): ConnectionPosition => ({
+          at: last.f_created_at.toISOString(),
+          id: last.id,
+        }))
+        return c.json(page, 200)
       },
     )
   }

@@ -1,0 +1,61 @@
+import { UserBanned, UserDeleted, UserUnbanned } from '@chatty/contracts'
+import { isStaleModeration } from '@chatty/domain'
+
+import type { SubscriptionContext } from '../context.js'
+import { hideAuthor, restoreAuthor } from '../domain/fan-out.js'
+import { ensureUser, type UserRecord } from '../domain/users.js'
+import { User } from '../entities/user.entity.js'
+
+/** Moderation events can arrive out of order; one older than the last applied is ignored. */
+function isStale(user: UserRecord, at: Date): boolean {
+  return isStaleModeration({ moderatedAt: user.moderated_at }, at)
+}
+
+/**
+ * Where bans and deletions reach the feeds: a banned or deleted author's posts leave every feed,
+ * and an unbanned author's come back. The event may overtake the account's UserRegistered (see
+ * `ensureUser`).
+ */
+export function registerModerationConsumers(ctx: SubscriptionContext): void {
+  ctx.messaging.consumer.on(UserBanned, async (event, { em }) => {
+    const at = new Date(event.bannedAt)
+    const user = await ensureUser(em, event.userId, at)
+    if (user.status === 'deleted' || isStale(user, at)) return
+    const until = event.until ? new Date(event.until) : null
+    await em.nativeUpdate(
+      User,
+      { id: user.id },
+      { status: 'banned', bannedUntil: until, moderatedAt: at },
+    )
+    // Also when already banned: a ban that ran out shows the posts again (feed rebuilds, new
+    // posts). Also when this ban has run out already: admin publishes UserUnbanned when a ban
+    // expires, and that puts the posts back.
+    await hideAuthor(em, ctx, user.id)
+  })
+
+  ctx.messaging.consumer.on(UserUnbanned, async (event, { em }) => {
+    const at = new Date(event.unbannedAt)
+    const user = await ensureUser(em, event.userId, at)
+    // Recorded even when no ban is known yet, so a ban that arrives late and is older stays ignored.
+    if (user.status === 'deleted' || isStale(user, at)) return
+    await em.nativeUpdate(
+      User,
+      { id: user.id },
+      { status: 'active', bannedUntil: null, moderatedAt: at },
+    )
+    if (user.status === 'banned') await restoreAuthor(em, ctx, { ...user, status: 'active' })
+  })
+
+  ctx.messaging.consumer.on(UserDeleted, async (event, { em, envelope }) => {
+    const at = new Date(envelope.occurredAt)
+    const user = await ensureUser(em, event.userId, at)
+    if (user.status === 'deleted') return
+    await em.nativeUpdate(
+      User,
+      { id: user.id },
+      { status: 'deleted', bannedUntil: null, moderatedAt: at },
+    )
+    await hideAuthor(em, ctx, user.id)
+    await ctx.feeds.dropFeeds([user.id])
+  })
+}
