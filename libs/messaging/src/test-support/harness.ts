@@ -31,6 +31,7 @@ export const AMQP_URL = process.env.TEST_AMQP_URL ?? 'amqp://guest:guest@127.0.0
 export const Pinged = {
   type: 'TestPinged',
   version: 1,
+  versions: [1],
   exchange: EVENTS_EXCHANGE,
   routingKey: 'test.pinged',
   schema: z.object({ label: z.string() }),
@@ -39,6 +40,7 @@ export const Pinged = {
 export const Ordered = {
   type: 'TestOrdered',
   version: 1,
+  versions: [1],
   exchange: COMMANDS_EXCHANGE,
   routingKey: 'test.order',
   schema: z.object({ label: z.string() }),
