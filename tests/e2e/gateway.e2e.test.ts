@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto'
 
 import { describe, expect, it } from 'vitest'
 
-import { expectJson, expectProblem, request } from './support/api.js'
+import { type ApiResponse, expectJson, expectProblem, request } from './support/api.js'
 import { uniqueSuffix } from './support/users.js'
 
 describe('gateway', () => {
@@ -94,5 +94,59 @@ describe('service documents', () => {
     for (const prefix of ['auth', 'posts', 'subscriptions', 'admin']) {
       expect(response.text).toContain(`/api/${prefix}/openapi.json`)
     }
+  })
+})
+
+describe('malformed request paths', () => {
+  const securityHeaders = {
+    'x-content-type-options': 'nosniff',
+    'content-security-policy': "frame-ancestors 'none'",
+    'referrer-policy': 'no-referrer',
+  }
+
+  function expectGatewayProblem(response: ApiResponse, status: number, code: string): void {
+    expectProblem(response, status, code)
+    expect(response.text).not.toMatch(/<html/i)
+    for (const [name, value] of Object.entries(securityHeaders)) {
+      expect(response.headers.get(name), name).toBe(value)
+    }
+    expect(response.headers.get('x-request-id')).toEqual(expect.any(String))
+  }
+
+  it.each([
+    '/api/posts/abc%00def',
+    '/api/admin/users/abc%00def',
+    '/api/users/abc%00def',
+    '/api/subscriptions/abc%00def',
+    '/api/auth/abc%00',
+    '/api/feed%00',
+    '/api/posts/%zz',
+    '/api/posts/abc%4',
+    '/api/posts/%C0%AE%C0%AE/x',
+    '/api/users/%C0%80',
+    '/api/posts/%FF',
+    '/api/posts/%E0%80%AF',
+    '/api/posts/%ED%A0%80',
+    '/api/posts/..%2f..%2fadmin/users',
+    '/api/posts/..%2Fadmin/users',
+    '/api/posts/a%5cb',
+  ])('answers GET %s with a problem+json 400', async (path) => {
+    expectGatewayProblem(await request(path), 400, 'malformed-request')
+  })
+
+  it('answers a POST to a malformed path with a problem+json 400', async () => {
+    const response = await request('/api/posts/abc%00def/likes', { method: 'POST', json: {} })
+    expectGatewayProblem(response, 400, 'malformed-request')
+  })
+
+  it('answers a URI longer than the gateway accepts with a problem+json 414', async () => {
+    const response = await request(`/api/posts/${'a'.repeat(20_000)}`)
+    expectGatewayProblem(response, 414, 'uri-too-long')
+  })
+
+  it('still routes well-formed percent-encoded paths', async () => {
+    const encoded = await request(`/api/users/${encodeURIComponent('ünknown_ü')}`)
+    expect(encoded.status).toBe(404)
+    expectProblem(encoded, 404, 'not-found')
   })
 })

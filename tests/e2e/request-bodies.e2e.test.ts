@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 
 import { expectProblem, request } from './support/api.js'
-import { newUser } from './support/users.js'
+import { newUser, uniqueSuffix } from './support/users.js'
 
 describe('request bodies', () => {
   it('answers 400 malformed-request to a body that is not valid JSON', async () => {
@@ -34,4 +34,37 @@ describe('request bodies', () => {
     })
     expectProblem(response, 413, 'payload-too-large')
   })
+})
+
+describe('an oversized body', () => {
+  // About 900 KB: over the services' limit, under what the gateway used to let through.
+  const oversized = JSON.stringify({
+    login: 'someone',
+    password: 'x',
+    content: 'x'.repeat(900_000),
+  })
+
+  it.each([
+    // A new unknown login each time, so the per-account failure limit never answers instead.
+    ['/api/auth/login', () => ({ login: `nobody_${uniqueSuffix()}`, password: 'wrong' }), 401],
+    ['/api/posts', () => ({ content: 'hello' }), 401],
+  ])(
+    'to %s gets a JSON 413 and the next POSTs on kept-alive connections still work',
+    async (path, followUp, status) => {
+      const refused = await request(path, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: oversized,
+      })
+      expectProblem(refused, 413, 'payload-too-large')
+      expect(refused.headers.get('x-content-type-options')).toBe('nosniff')
+
+      const statuses: number[] = []
+      for (let index = 0; index < 20; index += 1) {
+        statuses.push((await request(path, { method: 'POST', json: followUp() })).status)
+      }
+      expect(statuses.filter((answered) => answered === 502)).toEqual([])
+      expect(statuses).toEqual(Array.from({ length: 20 }, () => status))
+    },
+  )
 })

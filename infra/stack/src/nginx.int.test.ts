@@ -165,11 +165,14 @@ describe('nginx gateway (rendered template, real nginx)', () => {
   })
 
   it('refuses a body over the limit with a problem+json 413', async () => {
+    seen = []
+    // Over the services' 64 KiB: the API locations carry that limit themselves.
     const response = await fetch(`${gateway}/api/auth/register`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ padding: 'x'.repeat(4096) }),
+      body: JSON.stringify({ padding: 'x'.repeat(70_000) }),
     })
+    expect(seen).toEqual([])
     expect(response.status).toBe(413)
     expect(response.headers.get('content-type')).toBe('application/problem+json')
     expect(await response.json()).toMatchObject({ code: 'payload-too-large', status: 413 })
@@ -234,19 +237,74 @@ describe('nginx gateway (rendered template, real nginx)', () => {
     expect(slash.headers.get('location')).toBe('/api/docs')
   })
 
-  it('answers a malformed request with a problem+json 400', async () => {
+  async function rawRequest(text: string): Promise<string> {
     const port = new URL(gateway).port
-    const raw = await new Promise<string>((resolve, reject) => {
+    return new Promise<string>((resolve, reject) => {
       const socket = connect(Number(port), '127.0.0.1')
       let received = ''
       socket.on('data', (chunk) => (received += chunk.toString()))
       socket.on('end', () => resolve(received))
       socket.on('error', reject)
-      socket.write('GET /api/auth/me HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n')
+      socket.write(text)
     })
+  }
+
+  it('answers a malformed request with a problem+json 400', async () => {
+    const raw = await rawRequest('GET /api/auth/me HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n')
     expect(raw).toMatch(/^HTTP\/1\.1 400 /)
     expect(raw).toContain('Content-Type: application/problem+json')
     expect(raw).toContain('"code":"malformed-request"')
+  })
+
+  it("passes a body up to the services' limit to the service", async () => {
+    const response = await fetch(`${gateway}/api/posts`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ padding: 'x'.repeat(60_000) }),
+    })
+    expect(response.status).toBe(200)
+  })
+
+  it.each([
+    '/api/posts/abc%00def',
+    '/api/posts/%zz',
+    '/api/posts/%C0%AE',
+    '/api/posts/%ED%A0%80',
+    '/api/posts/..%2Fadmin/users',
+    '/api/posts/../admin/users',
+    '/api/posts/a%5Cb',
+    '/api/docs%00',
+    '/nope/%FF',
+  ])('answers %s with a problem+json 400 and keeps it from the services', async (path) => {
+    seen = []
+    const raw = await rawRequest(`GET ${path} HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n`)
+    expect(raw).toMatch(/^HTTP\/1\.1 400 /)
+    expect(raw).toContain('Content-Type: application/problem+json')
+    expect(raw).toContain('X-Content-Type-Options: nosniff')
+    expect(raw).toContain('"code":"malformed-request"')
+    expect(seen).toEqual([])
+  })
+
+  it('routes well-formed percent-encoded paths and queries', async () => {
+    for (const path of ['/api/users/%C3%BC%E2%82%AC%F0%9F%98%80', '/api/posts?q=%00%2F..%C0']) {
+      const response = await fetch(`${gateway}${path}`)
+      expect(response.status, path).toBe(200)
+      expect(await response.json()).toEqual({ path })
+    }
+  })
+
+  it('answers a URI over the limit with a problem+json 414', async () => {
+    const response = await fetch(`${gateway}/api/posts/${'a'.repeat(20_000)}`)
+    expect(response.status).toBe(414)
+    expect(response.headers.get('content-type')).toBe('application/problem+json')
+    expect(await response.json()).toMatchObject({ code: 'uri-too-long', status: 414 })
+    expectSecurityHeaders(response.headers)
+  })
+
+  it('keeps its error pages internal', async () => {
+    const response = await fetch(`${gateway}/.chatty/problems/400`)
+    expect(response.status).toBe(404)
+    expect(await response.json()).toMatchObject({ code: 'not-found' })
   })
 
   it('limits requests per client IP with a problem+json 429 and Retry-After', async () => {

@@ -5,11 +5,13 @@ import { describe, expect, it } from 'vitest'
 
 import { generatedGatewayFiles } from './generated-files.js'
 import {
+  API_BODY_LIMIT,
   generateNginxTemplate,
   localTemplateValues,
   renderMainConfig,
   renderTemplate,
   templateVariables,
+  UPSTREAM_KEEPALIVE_TIMEOUT_SECONDS,
 } from './nginx.js'
 import { repositoryRoot } from './paths.js'
 import { type ServiceDefinition, SERVICES } from './services.js'
@@ -63,10 +65,33 @@ describe('nginx template', () => {
     }
   })
 
+  it("refuses bodies over the services' limit in every API location, before they reach a service", () => {
+    const config = renderTemplate(template, localTemplateValues(gateway, upstreams))
+    for (const prefix of SERVICES.flatMap((service) => service.prefixes)) {
+      for (const match of [`= ${prefix}`, `${prefix}/`]) {
+        const block = config.split(`location ${match} {`)[1]?.split('\n    }\n')[0]
+        expect(block, match).toContain(`client_max_body_size ${API_BODY_LIMIT};`)
+        expect(block, match).toContain('if ($chatty_malformed_uri) {')
+      }
+    }
+    expect(API_BODY_LIMIT).toBe('64k')
+  })
+
+  it('gives up idle upstream connections before the services do (65 s)', () => {
+    const upstreamBlocks = template.split('upstream ').slice(1)
+    expect(upstreamBlocks).toHaveLength(
+      SERVICES.filter((service) => service.prefixes.length).length,
+    )
+    for (const block of upstreamBlocks) {
+      expect(block).toContain(`keepalive_timeout ${UPSTREAM_KEEPALIVE_TIMEOUT_SECONDS}s;`)
+    }
+    expect(UPSTREAM_KEEPALIVE_TIMEOUT_SECONDS * 1000).toBeLessThan(65_000)
+  })
+
   it('answers its own errors with problem+json bodies', () => {
     const bodies = [...template.matchAll(/return (\d{3}) '(\{.*\})';/g)]
     expect(bodies.map((match) => Number(match[1])).sort()).toEqual([
-      400, 404, 413, 429, 502, 503, 504,
+      400, 404, 413, 414, 429, 502, 503, 504,
     ])
     for (const [, status, body] of bodies) {
       const problem = JSON.parse(body as string) as Record<string, unknown>

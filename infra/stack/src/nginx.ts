@@ -36,45 +36,49 @@ interface Problem {
   detail?: string
 }
 
-/** What nginx answers itself; everything else comes from the services. */
-const GATEWAY_PROBLEMS: readonly (Problem & { location: string })[] = [
+/**
+ * What nginx answers itself; everything else comes from the services. `also` lists nginx's own
+ * codes that get the same answer (494: request headers too large, which nginx reports as 400).
+ */
+const GATEWAY_PROBLEMS: readonly (Problem & { also?: readonly number[] })[] = [
   {
-    location: '@malformed_request',
     status: 400,
+    also: [494],
     code: 'malformed-request',
     title: 'Bad Request',
   },
-  { location: '@not_found', status: 404, code: 'not-found', title: 'Not Found' },
+  { status: 404, code: 'not-found', title: 'Not Found' },
   {
-    location: '@payload_too_large',
     status: 413,
     code: 'payload-too-large',
     title: 'Payload Too Large',
     detail: 'The request body is larger than the gateway accepts.',
   },
   {
-    location: '@rate_limited',
+    status: 414,
+    code: 'uri-too-long',
+    title: 'URI Too Long',
+    detail: 'The request URI is longer than the gateway accepts.',
+  },
+  {
     status: 429,
     code: 'rate-limited',
     title: 'Too Many Requests',
     detail: 'Too many requests from this address. Retry after the time in Retry-After.',
   },
   {
-    location: '@bad_gateway',
     status: 502,
     code: 'unavailable',
     title: 'Bad Gateway',
     detail: 'The service behind the gateway is not answering.',
   },
   {
-    location: '@unavailable',
     status: 503,
     code: 'unavailable',
     title: 'Service Unavailable',
     detail: 'The service is temporarily unavailable.',
   },
   {
-    location: '@gateway_timeout',
     status: 504,
     code: 'unavailable',
     title: 'Gateway Timeout',
@@ -91,6 +95,45 @@ export function problemBody(problem: Problem): string {
     ...(problem.detail === undefined ? {} : { detail: problem.detail }),
   })
 }
+
+/**
+ * The largest request body a service accepts: libs/http's DEFAULT_BODY_LIMIT_BYTES (64 KiB). nginx
+ * refuses a bigger body itself, so a service never answers 413 halfway through reading one.
+ */
+export const API_BODY_LIMIT = '64k'
+
+/** Prefixes whose service takes bigger bodies than API_BODY_LIMIT, e.g. '/api/media': '8m'. */
+export const API_BODY_LIMITS: Readonly<Record<string, string>> = {}
+
+/**
+ * How long nginx keeps an idle upstream connection. It must stay below the services' keep-alive
+ * timeout (libs/http SERVER_KEEP_ALIVE_TIMEOUT_MS), or nginx may send a request on a connection the
+ * service is closing: a 502 for a POST, which nginx does not retry.
+ */
+export const UPSTREAM_KEEPALIVE_TIMEOUT_SECONDS = 60
+
+/**
+ * A request target nginx must not route: the path (not the query) is not printable ASCII and
+ * percent-encoded UTF-8 (RFC 3629: no overlong forms, surrogates or bytes over U+10FFFF), or it
+ * holds an encoded NUL, slash or backslash, a raw backslash, or a dot segment. nginx decodes and
+ * normalises such a path to pick the location, but proxies it as sent, so `/api/posts/..%2Fadmin`
+ * would reach admin as a posts path.
+ */
+const MALFORMED_PATHS = ['~*^[^?]*(?:%00|%2f|%5c|\\x5c)', '~*^[^?]*/(?:\\.|%2e){1,2}(?:[/?]|$)']
+const CONT = '%[89ab][0-9a-f]'
+const WELL_FORMED_PATH = `~*^/(?:${[
+  '[\\x21-\\x24\\x26-\\x3e\\x40-\\x7e]',
+  '%0[1-9a-f]',
+  '%[1-7][0-9a-f]',
+  `%c[2-9a-f]${CONT}`,
+  `%d[0-9a-f]${CONT}`,
+  `%e0%[ab][0-9a-f]${CONT}`,
+  `%e[1-9abcef]${CONT}${CONT}`,
+  `%ed%[89][0-9a-f]${CONT}`,
+  `%f0%[9ab][0-9a-f]${CONT}${CONT}`,
+  `%f[1-3]${CONT}${CONT}${CONT}`,
+  `%f4%8[0-9a-f]${CONT}${CONT}`,
+].join('|')})*+(?:\\?.*)?$`
 
 function upstreamName(service: ServiceDefinition): string {
   return `chatty_${service.name.replaceAll('-', '_')}`
@@ -112,26 +155,38 @@ export function generateNginxTemplate(services: readonly ServiceDefinition[]): s
     (service) => `upstream ${upstreamName(service)} {
     server \${${upstreamVariable(service)}};
     keepalive 32;
+    keepalive_timeout ${UPSTREAM_KEEPALIVE_TIMEOUT_SECONDS}s;
 }
 `,
   )
+  const refuseMalformed =
+    '        if ($chatty_malformed_uri) {\n            return 400;\n        }\n'
   const locations = routed.flatMap((service) =>
-    service.prefixes.flatMap((prefix) => [
-      `    location = ${prefix} {\n        proxy_pass http://${upstreamName(service)};\n    }\n`,
-      `    location ${prefix}/ {\n        proxy_pass http://${upstreamName(service)};\n    }\n`,
-    ]),
+    service.prefixes.flatMap((prefix) =>
+      [`= ${prefix}`, `${prefix}/`].map(
+        (match) => `    location ${match} {
+${refuseMalformed}        client_max_body_size ${API_BODY_LIMITS[prefix] ?? API_BODY_LIMIT};
+        proxy_pass http://${upstreamName(service)};
+    }
+`,
+      ),
+    ),
   )
+  const problemUri = (problem: Problem) => `/.chatty/problems/${problem.status}`
   const errorPages = GATEWAY_PROBLEMS.map(
-    (problem) => `    error_page ${problem.status} ${problem.location};\n`,
+    (problem) =>
+      `    error_page ${[problem.status, ...(problem.also ?? [])].join(' ')} ${problemUri(problem)};\n`,
   )
   const problemLocations = GATEWAY_PROBLEMS.map(
-    (problem) => `    location ${problem.location} {
+    (problem) => `    location = ${problemUri(problem)} {
+        internal;
         types { }
         default_type application/problem+json;
         return ${problem.status} '${problemBody(problem)}';
     }
 `,
   )
+  const malformedPaths = MALFORMED_PATHS.map((pattern) => `    "${pattern}" 1;\n`).join('')
 
   return `# Generated from infra/stack/src/services.ts by \`npm run generate -w @chatty/stack\`: do not edit.
 # The upper-case placeholders are filled by envsubst in the official nginx image (mounted under
@@ -151,6 +206,13 @@ map "$status:$upstream_status" $chatty_retry_after {
     default "";
     "429:" 1;
     "503:" 5;
+}
+
+# 1 for a request target no service should see (see MALFORMED_PATHS in infra/stack/src/nginx.ts);
+# the first matching pattern wins.
+map $request_uri $chatty_malformed_uri {
+    default 1;
+${malformedPaths}    "${WELL_FORMED_PATH}" 0;
 }
 
 log_format chatty_access '$remote_addr "$request" $status $body_bytes_sent $request_time '
@@ -193,10 +255,12 @@ server {
     proxy_connect_timeout 5s;
     proxy_read_timeout 60s;
 
+    # Error pages are internal URIs, not named locations: a request whose request line nginx could
+    # not parse has no URI yet, and a redirect to a named location then fails with a 500.
 ${errorPages.join('')}
 ${locations.join('\n')}
     location = /api/docs {
-        alias \${GATEWAY_DOCS_ROOT}/index.html;
+${refuseMalformed}        alias \${GATEWAY_DOCS_ROOT}/index.html;
         types { }
         default_type text/html;
         charset utf-8;
@@ -207,7 +271,7 @@ ${locations.join('\n')}
     }
 
     location / {
-        return 404;
+${refuseMalformed}        return 404;
     }
 
 ${problemLocations.join('\n')}}

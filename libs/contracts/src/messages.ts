@@ -9,7 +9,13 @@ export interface MessageDefinition<
   Schema extends z.ZodType = z.ZodType,
 > {
   type: Type
+  /** The version producers write into the envelope. */
   version: number
+  /**
+   * Every envelope version `schema` reads. A consumer dead-letters any other version, since its
+   * data may mean something else even where it happens to parse.
+   */
+  versions: readonly number[]
   exchange: typeof EVENTS_EXCHANGE | typeof COMMANDS_EXCHANGE
   routingKey: string
   schema: Schema
@@ -17,20 +23,28 @@ export interface MessageDefinition<
 
 export type MessageData<D extends MessageDefinition> = z.infer<D['schema']>
 
+/** Which envelope versions a definition writes and reads; all of them are 1 so far. */
+interface Versioning {
+  version: number
+  versions?: readonly number[]
+}
+
 function event<const Type extends string, Schema extends z.ZodType>(
   type: Type,
   routingKey: string,
   schema: Schema,
+  { version, versions = [version] }: Versioning = { version: 1 },
 ): MessageDefinition<Type, Schema> {
-  return { type, version: 1, exchange: EVENTS_EXCHANGE, routingKey, schema }
+  return { type, version, versions, exchange: EVENTS_EXCHANGE, routingKey, schema }
 }
 
 function command<const Type extends string, Schema extends z.ZodType>(
   type: Type,
   routingKey: string,
   schema: Schema,
+  { version, versions = [version] }: Versioning = { version: 1 },
 ): MessageDefinition<Type, Schema> {
-  return { type, version: 1, exchange: COMMANDS_EXCHANGE, routingKey, schema }
+  return { type, version, versions, exchange: COMMANDS_EXCHANGE, routingKey, schema }
 }
 
 const id = z.uuid()

@@ -16,7 +16,10 @@ export const OutboxMessage = defineEntity({
     envelope: p.json<Envelope>(),
     createdAt: p.datetime().onCreate(() => new Date()),
     publishedAt: p.datetime().nullable(),
+    /** Publish attempts the broker did not confirm; at the relay's cap the row is left alone. */
     attempts: p.integer().default(0),
+    /** The relay claims the row no earlier than this; null means now. */
+    nextAttemptAt: p.datetime().nullable(),
     lastError: p.text().nullable(),
   },
   indexes: [

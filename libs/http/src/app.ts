@@ -22,6 +22,12 @@ export interface ServiceAppOptions {
   version?: string
 }
 
+/**
+ * The largest request body a service reads unless it says otherwise. The gateway refuses bigger
+ * ones itself (API_BODY_LIMIT in infra/stack/src/nginx.ts), so keep the two equal.
+ */
+export const DEFAULT_BODY_LIMIT_BYTES = 64 * 1024
+
 const REQUEST_ID = /^[\w.:-]{1,128}$/
 const accessLog = createLogger('http')
 
@@ -76,10 +82,11 @@ export function createServiceApp(options: ServiceAppOptions): OpenAPIHono<AppEnv
 
   app.use(
     bodyLimit({
-      maxSize: options.bodyLimitBytes ?? 64 * 1024,
-      onError: () => {
-        throw new PayloadTooLargeError()
-      },
+      maxSize: options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES,
+      // The rest of the body is never read, so the connection cannot carry another request:
+      // closing it tells a proxy (nginx) not to put it back into its keep-alive pool.
+      onError: () =>
+        problemResponse(new PayloadTooLargeError().toProblem(), { Connection: 'close' }),
     }),
   )
 

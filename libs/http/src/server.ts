@@ -9,6 +9,17 @@ export interface RunningServer {
   close(): Promise<void>
 }
 
+/**
+ * How long an idle kept-alive connection stays open. Longer than nginx's upstream
+ * `keepalive_timeout` (60 s, UPSTREAM_KEEPALIVE_TIMEOUT_SECONDS in infra/stack/src/nginx.ts), so
+ * nginx always gives up an idle connection first and never sends a request on one the service is
+ * closing (Node's default of 5 s made that a source of 502s on POST, which nginx does not retry).
+ */
+export const SERVER_KEEP_ALIVE_TIMEOUT_MS = 65_000
+
+/** Above the keep-alive timeout, as Node needs, so it never cuts a connection the other allows. */
+export const SERVER_HEADERS_TIMEOUT_MS = SERVER_KEEP_ALIVE_TIMEOUT_MS + 1_000
+
 /** Starts listening; resolves once the port is bound. */
 export function startHttpServer(
   app: Pick<Hono, 'fetch'>,
@@ -31,6 +42,10 @@ export function startHttpServer(
         })
       },
     )
+    if ('keepAliveTimeout' in server) {
+      server.keepAliveTimeout = SERVER_KEEP_ALIVE_TIMEOUT_MS
+      server.headersTimeout = SERVER_HEADERS_TIMEOUT_MS
+    }
     server.once('error', reject)
   })
 }

@@ -45,9 +45,20 @@ export interface BrokerOptions {
   confirmTimeoutMs?: number
 }
 
+/**
+ * How long a publish waits for the broker's confirm. The outbox relay holds its claimed rows'
+ * locks until every publish of the batch is settled, so this bounds how long they are held.
+ */
+export const DEFAULT_CONFIRM_TIMEOUT_MS = 5_000
+
 /** One AMQP connection per process, with a confirm channel for publishing. */
 export function createBroker(options: BrokerOptions): Broker {
-  const { url, names, topology = CHATTY_TOPOLOGY, confirmTimeoutMs = 30_000 } = options
+  const {
+    url,
+    names,
+    topology = CHATTY_TOPOLOGY,
+    confirmTimeoutMs = DEFAULT_CONFIRM_TIMEOUT_MS,
+  } = options
   const logger = options.logger ?? createLogger('messaging:broker')
   const reconnect = options.reconnect ?? { initialMs: 250, maxMs: 30_000 }
   const listeners = new Set<ConnectedListener>()

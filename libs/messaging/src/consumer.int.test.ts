@@ -101,6 +101,23 @@ describe('consumer', () => {
     )
   })
 
+  it('dead-letters a message of a version it does not know and goes on with the next', async () => {
+    const future = { ...envelopeFor('future-version'), version: 99 }
+    await h.publishRaw(JSON.stringify(future), publishOptions(future))
+    await h.emit('after-future-version')
+
+    await eventually(async () => expect(await h.effects('after-future-version')).toHaveLength(1))
+    const [dead] = await deadLettered(1)
+    expect(dead!.properties.messageId).toBe(future.id)
+    expect(dead!.properties.headers).toMatchObject({
+      [DEAD_LETTER_REASON_HEADER]: 'unknown-version',
+      [LAST_ERROR_HEADER]: 'TestPinged version 99; this consumer reads version 1',
+    })
+    expect(dead!.content.toString()).toBe(JSON.stringify(future))
+    expect(await h.effects('future-version')).toHaveLength(0)
+    expect(attempts.get('future-version')).toBeUndefined()
+  })
+
   it('retries a failing handler after each configured delay until it succeeds', async () => {
     failuresLeft.set('flaky', 2)
     await h.emit('flaky')

@@ -68,7 +68,8 @@ type Parsed =
 /**
  * Consumes one service's queue with manual acks. Each message runs its handler in one
  * transaction together with its inbox row, so a redelivered duplicate has no second effect; the
- * ack follows the commit. Invalid or unknown messages go straight to the dead-letter queue; a
+ * ack follows the commit. Invalid messages, and messages of a type or envelope version this
+ * consumer does not know, go straight to the dead-letter queue; a
  * failing handler is retried through delay queues, then dead-lettered.
  */
 export function createConsumer(options: ConsumerOptions): Consumer {
@@ -129,6 +130,15 @@ export function createConsumer(options: ConsumerOptions): Consumer {
     }
     const entry = handlers.get(envelope.data.type)
     if (!entry) return { ok: false, reason: 'unknown-type', detail: envelope.data.type }
+    const { versions } = entry.definition
+    if (!versions.includes(envelope.data.version)) {
+      const known = `version${versions.length === 1 ? '' : 's'} ${versions.join(', ')}`
+      return {
+        ok: false,
+        reason: 'unknown-version',
+        detail: `${envelope.data.type} version ${envelope.data.version}; this consumer reads ${known}`,
+      }
+    }
     const data = entry.definition.schema.safeParse(envelope.data.data)
     if (!data.success) return { ok: false, reason: 'invalid-data', detail: data.error.message }
     const handler = entry.handler as MessageHandler<MessageDefinition>

@@ -1,7 +1,10 @@
+import { setTimeout as sleep } from 'node:timers/promises'
+
 import { OutboxMessage } from '@chatty/db'
 import { eventually } from '@chatty/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
+import type { Broker } from './broker.js'
 import { enqueue } from './envelope.js'
 import { createHarness, type Harness, Pinged } from './test-support/harness.js'
 
@@ -76,5 +79,105 @@ describe('outbox relay', () => {
       timestamp: Math.floor(Date.parse(envelope.occurredAt) / 1000),
       headers: { 'x-correlation-id': 'req-1' },
     })
+  })
+})
+
+describe('outbox relay limits', () => {
+  // A database of its own: the relays of the tests above would publish these rows too.
+  let limits: Harness
+
+  beforeAll(async () => {
+    limits = await createHarness('relay_limits')
+  })
+
+  afterAll(async () => {
+    await limits?.cleanup()
+  })
+
+  const outboxRow = (id: string) =>
+    limits.db.orm.em.fork().findOneOrFail(OutboxMessage, { id }, { disableIdentityMap: true })
+
+  /** True while another transaction holds the row's lock. */
+  async function isLocked(id: string): Promise<boolean> {
+    try {
+      await limits.db.orm.em
+        .fork()
+        .getConnection()
+        .execute('select id from outbox where id = ? for update nowait', [id])
+      return false
+    } catch (error) {
+      if (String(error).includes('could not obtain lock')) return true
+      throw error
+    }
+  }
+
+  it('retries a row the broker refuses after growing delays, then leaves it for an operator', async () => {
+    const broker = limits.startBroker()
+    const tries: number[] = []
+    const refusing: Broker = {
+      ...broker,
+      publish: (exchange, routingKey, content, options) => {
+        if (!content.toString().includes('"label":"refused"')) {
+          return broker.publish(exchange, routingKey, content, options)
+        }
+        tries.push(Date.now())
+        return Promise.reject(new Error('refused by the broker'))
+      },
+    }
+    await eventually(() => expect(broker.status()).toBe('connected'))
+    const relay = limits.startRelay(refusing, 20, {
+      maxAttempts: 4,
+      retryBaseMs: 150,
+      retryMaxMs: 10_000,
+    })
+
+    try {
+      const refused = await limits.emit('refused')
+      const next = await limits.emit('after-refused')
+      await eventually(async () =>
+        expect((await outboxRow(next.id)).publishedAt).toBeInstanceOf(Date),
+      )
+      await eventually(() => expect(tries).toHaveLength(4), 10_000)
+      const gaps = tries.slice(1).map((at, index) => at - (tries[index] as number))
+      expect(gaps[0]).toBeGreaterThanOrEqual(150)
+      expect(gaps[1]).toBeGreaterThanOrEqual(300)
+      expect(gaps[2]).toBeGreaterThanOrEqual(600)
+
+      // A fifth attempt would come 1.2 s after the fourth; polling (every 20 ms) would find it due.
+      await sleep(1_500)
+      expect(tries).toHaveLength(4)
+      expect(await outboxRow(refused.id)).toMatchObject({
+        publishedAt: null,
+        attempts: 4,
+        nextAttemptAt: null,
+        lastError: 'Error: refused by the broker',
+      })
+    } finally {
+      // Its stub would otherwise keep publishing the next test's rows.
+      await relay.close()
+    }
+  })
+
+  it('releases the claimed rows within the confirm timeout when the broker stops confirming', async () => {
+    const { proxy, url } = await limits.proxy()
+    const broker = limits.startBroker(url)
+    await eventually(() => expect(broker.status()).toBe('connected'))
+    limits.startRelay(broker)
+    proxy.hold()
+    try {
+      const envelope = await limits.emit('unconfirmed')
+      await eventually(async () => expect(await isLocked(envelope.id)).toBe(true))
+      const lockedAt = Date.now()
+      // The default confirm timeout is 5 s; the relay gives the row up right after it.
+      await eventually(async () => expect(await isLocked(envelope.id)).toBe(false), 7_000)
+      expect(Date.now() - lockedAt).toBeLessThan(6_500)
+
+      const row = await outboxRow(envelope.id)
+      expect(row).toMatchObject({ publishedAt: null, attempts: 1 })
+      expect(row.lastError).toMatch(/no confirm within/)
+      expect(row.nextAttemptAt).toBeInstanceOf(Date)
+    } finally {
+      proxy.release()
+    }
   })
 })

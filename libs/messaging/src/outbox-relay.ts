@@ -18,6 +18,12 @@ export interface OutboxRelayOptions {
   pollIntervalMs?: number
   /** Published rows older than this are deleted. */
   retentionMs?: number
+  /** Unconfirmed publishes of one row before the relay leaves it alone (DESIGN §5, decisions). */
+  maxAttempts?: number
+  /** Wait after a row's first failed attempt; it doubles with every further one. */
+  retryBaseMs?: number
+  /** The longest wait between two attempts of a row. */
+  retryMaxMs?: number
 }
 
 export interface OutboxRelay {
@@ -30,14 +36,25 @@ export interface OutboxRelay {
 
 const PRUNE_EVERY_MS = 60 * 60_000
 
+/** When a row that has failed `attempts` times is due again: exponential, capped. */
+export function nextAttemptDelayMs(
+  attempts: number,
+  options: { retryBaseMs: number; retryMaxMs: number },
+): number {
+  return Math.min(options.retryMaxMs, options.retryBaseMs * 2 ** Math.max(0, attempts - 1))
+}
+
 /**
- * Publishes outbox rows: claims a batch with `FOR UPDATE SKIP LOCKED`, publishes each on the
- * confirm channel and marks the confirmed ones published, all in one transaction, so several
- * relays (replicas) never publish the same row at the same time and nothing is marked before the
- * broker has it.
+ * Publishes outbox rows: claims a batch of due rows with `FOR UPDATE SKIP LOCKED`, publishes each
+ * on the confirm channel and marks the confirmed ones published, all in one transaction, so
+ * several relays (replicas) never publish the same row at the same time and nothing is marked
+ * before the broker has it. The broker's confirm timeout bounds how long the locks are held. A row
+ * the broker does not confirm is tried again after a growing delay, and after `maxAttempts` no
+ * more: it stays unpublished in the table, with its last error, for an operator to look at.
  */
 export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   const { orm, broker, batchSize = 100, pollIntervalMs = 1_000 } = options
+  const { maxAttempts = 10, retryBaseMs = 1_000, retryMaxMs = 5 * 60_000 } = options
   const retentionMs = options.retentionMs ?? 7 * 24 * 60 * 60_000
   const logger = options.logger ?? createLogger('messaging:outbox')
   const stopping = new AbortController()
@@ -55,7 +72,11 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     return orm.em.fork().transactional(async (em) => {
       const rows = await em.find(
         OutboxMessage,
-        { publishedAt: null },
+        {
+          publishedAt: null,
+          attempts: { $lt: maxAttempts },
+          $or: [{ nextAttemptAt: null }, { nextAttemptAt: { $lte: new Date() } }],
+        },
         {
           orderBy: { createdAt: 'asc', id: 'asc' },
           limit: batchSize,
@@ -79,10 +100,21 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
         row.attempts += 1
         if (outcome.status === 'fulfilled') {
           row.publishedAt = now
+          row.nextAttemptAt = null
           row.lastError = null
           published += 1
+          return
+        }
+        row.lastError = String(outcome.reason)
+        if (row.attempts >= maxAttempts) {
+          row.nextAttemptAt = null
+          logger.error(
+            { outboxId: row.id, type: row.type, attempts: row.attempts, err: outcome.reason },
+            'outbox message never confirmed; no more attempts (it stays in the outbox table)',
+          )
         } else {
-          row.lastError = String(outcome.reason)
+          const delayMs = nextAttemptDelayMs(row.attempts, { retryBaseMs, retryMaxMs })
+          row.nextAttemptAt = new Date(now.getTime() + delayMs)
         }
       })
       if (published < rows.length) {

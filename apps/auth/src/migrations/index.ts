@@ -2,5 +2,10 @@ import type { MigrationClassList } from '@chatty/db'
 
 import { Migration20261121034115 } from './Migration20261121034115.js'
 import { Migration20261121052906 } from './Migration20261121052906.js'
+import { Migration20261202011935 } from './Migration20261202011935.js'
 
-export const migrations: MigrationClassList = [Migration20261121034115, Migration20261121052906]
+export const migrations: MigrationClassList = [
+  Migration20261121034115,
+  Migration20261121052906,
+  Migration20261202011935,
+]

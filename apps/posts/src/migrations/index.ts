@@ -1,5 +1,6 @@
 import type { MigrationClassList } from '@chatty/db'
 
 import { Migration20261121034600 } from './Migration20261121034600.js'
+import { Migration20261202011952 } from './Migration20261202011952.js'
 
-export const migrations: MigrationClassList = [Migration20261121034600]
+export const migrations: MigrationClassList = [Migration20261121034600, Migration20261202011952]

@@ -11,7 +11,7 @@ import { configureLogging } from '@chatty/logger'
 import amqp, { type GetMessage, type Options } from 'amqplib'
 import { z } from 'zod'
 
-import { type Broker, createBroker } from '../broker.js'
+import { type Broker, type BrokerOptions, createBroker } from '../broker.js'
 import {
   type Consumer,
   type ConsumerOptions,
@@ -20,7 +20,7 @@ import {
 } from '../consumer.js'
 import { enqueue } from '../envelope.js'
 import { messagingNames } from '../names.js'
-import { createOutboxRelay, type OutboxRelay } from '../outbox-relay.js'
+import { createOutboxRelay, type OutboxRelay, type OutboxRelayOptions } from '../outbox-relay.js'
 import { deleteTopology, type Topology } from '../topology.js'
 import { Effect } from './effect.entity.js'
 import { entities, migrations } from './orm.js'
@@ -31,6 +31,7 @@ export const AMQP_URL = process.env.TEST_AMQP_URL ?? 'amqp://guest:guest@127.0.0
 export const Pinged = {
   type: 'TestPinged',
   version: 1,
+  versions: [1],
   exchange: EVENTS_EXCHANGE,
   routingKey: 'test.pinged',
   schema: z.object({ label: z.string() }),
@@ -39,6 +40,7 @@ export const Pinged = {
 export const Ordered = {
   type: 'TestOrdered',
   version: 1,
+  versions: [1],
   exchange: COMMANDS_EXCHANGE,
   routingKey: 'test.order',
   schema: z.object({ label: z.string() }),
@@ -66,15 +68,25 @@ export async function createHarness(name: string) {
   const extraQueues: string[] = []
   const retryDelaysMs = [150, 300]
 
-  function startBroker(url = AMQP_URL): Broker {
-    const broker = createBroker({ url, names, topology, reconnect: { initialMs: 20, maxMs: 200 } })
+  function startBroker(url = AMQP_URL, options: Partial<BrokerOptions> = {}): Broker {
+    const broker = createBroker({
+      url,
+      names,
+      topology,
+      reconnect: { initialMs: 20, maxMs: 200 },
+      ...options,
+    })
     closers.push(() => broker.close())
     broker.start()
     return broker
   }
 
-  function startRelay(broker: Broker, pollIntervalMs = 60_000): OutboxRelay {
-    const relay = createOutboxRelay({ orm: db.orm, broker, pollIntervalMs })
+  function startRelay(
+    broker: Broker,
+    pollIntervalMs = 60_000,
+    options: Partial<OutboxRelayOptions> = {},
+  ): OutboxRelay {
+    const relay = createOutboxRelay({ orm: db.orm, broker, pollIntervalMs, ...options })
     closers.push(() => relay.close())
     relay.start()
     return relay

@@ -6,12 +6,20 @@ export interface TcpProxy {
   /** Drops every open connection and refuses new ones until `restore()`. */
   cut(): void
   restore(): void
+  /**
+   * Keeps the connections open but stops passing bytes from the target to the clients (a broker
+   * that has gone quiet: no confirms, no errors) until `release()`, which delivers them.
+   */
+  hold(): void
+  release(): void
   close(): Promise<void>
 }
 
 export async function createTcpProxy(target: { host: string; port: number }): Promise<TcpProxy> {
   const sockets = new Set<Socket>()
+  const held: (() => void)[] = []
   let open = true
+  let holding = false
   const track = (socket: Socket) => {
     sockets.add(socket)
     socket.on('close', () => sockets.delete(socket))
@@ -21,7 +29,11 @@ export async function createTcpProxy(target: { host: string; port: number }): Pr
     if (!open) return client.destroy()
     const upstream = connect(target.port, target.host)
     track(upstream)
-    client.pipe(upstream).pipe(client)
+    client.pipe(upstream)
+    upstream.on('data', (chunk: Buffer) => {
+      if (holding) held.push(() => client.write(chunk))
+      else client.write(chunk)
+    })
     client.on('error', () => upstream.destroy())
     upstream.on('error', () => client.destroy())
     client.on('close', () => upstream.destroy())
@@ -39,6 +51,13 @@ export async function createTcpProxy(target: { host: string; port: number }): Pr
     cut,
     restore: () => {
       open = true
+    },
+    hold: () => {
+      holding = true
+    },
+    release: () => {
+      holding = false
+      for (const deliver of held.splice(0)) deliver()
     },
     close: () => {
       cut()
