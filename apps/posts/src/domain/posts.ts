@@ -10,7 +10,7 @@ import type { AuthorRow } from '../entities/author.entity.js'
 import { Post, type PostRow } from '../entities/post.entity.js'
 import type { PostsDatabase } from '../orm.js'
 import { SERVICE } from '../service.js'
-import { ensureAuthor, findAuthorByUsername, standingOf } from './authors.js'
+import { ensureAuthor, standingOf } from './authors.js'
 import { parseMentions, parseTags } from './content.js'
 
 type Deps = Pick<PostsContext, 'clock'>
@@ -151,28 +151,16 @@ async function queryVisiblePosts(
 }
 
 /**
- * Up to `limit` posts `viewer` may see, newest first, after `after`: by the author a username names
- * (404 when there is none, or their posts are hidden), with a tag, or all.
+ * Up to `limit` posts `viewer` may see (see `queryVisiblePosts`), newest first, after `after`: by
+ * one author, with a tag, or all.
  */
-export async function listVisiblePosts(
+export async function findVisiblePosts(
   em: EntityManager,
   { clock }: Deps,
-  input: { viewer: Viewer; author?: string; tag?: string; after?: PostPosition; limit: number },
+  input: { viewer: Viewer; authorId?: string; tag?: string; after?: PostPosition; limit: number },
 ): Promise<PostView[]> {
-  const now = clock()
-  let authorId: string | undefined
-  if (input.author !== undefined) {
-    const author = await findAuthorByUsername(em, { clock: () => now }, { username: input.author })
-    if (!author) throw new NotFoundError('No such user.')
-    authorId = author.id
-  }
-  return queryVisiblePosts(
-    em,
-    now,
-    input.viewer,
-    { authorId, tag: input.tag, after: input.after },
-    input.limit,
-  )
+  const { viewer, limit, ...filter } = input
+  return queryVisiblePosts(em, clock(), viewer, filter, limit)
 }
 
 /** One post if `viewer` may see it; a malformed id is simply not found. */

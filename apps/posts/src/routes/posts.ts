@@ -18,7 +18,8 @@ import {
 import { createRoute, z } from '@hono/zod-openapi'
 
 import type { PostsContext } from '../context.js'
-import { createPost, deletePost, findVisiblePost, listVisiblePosts } from '../domain/posts.js'
+import { findAuthorByUsername } from '../domain/authors.js'
+import { createPost, deletePost, findVisiblePost, findVisiblePosts } from '../domain/posts.js'
 import { limits } from '../domain/rate-limits.js'
 import { postPageSchema, postSchema, toPost } from './schemas.js'
 
@@ -110,10 +111,20 @@ export function postRoutes(ctx: PostsContext) {
     }),
     async (c) => {
       const query = c.req.valid('query')
+      const em = ctx.orm.em.fork()
+      // One instant for the author's standing and for their posts'.
+      const now = ctx.clock()
+      const asOfNow = { clock: () => now }
+      let authorId: string | undefined
+      if (query.author !== undefined) {
+        const author = await findAuthorByUsername(em, asOfNow, { username: query.author })
+        if (!author) throw new NotFoundError('No such user.')
+        authorId = author.id
+      }
       const after = decodeCursor(query.cursor, cursorSchema)
-      const posts = await listVisiblePosts(ctx.orm.em.fork(), deps, {
+      const posts = await findVisiblePosts(em, asOfNow, {
         viewer: c.get('user'),
-        author: query.author,
+        authorId,
         tag: query.tag,
         after: after && { createdAt: new Date(after.t), id: after.id },
         limit: query.limit + 1,
