@@ -7,8 +7,9 @@ const earlier = new Date('2026-12-01T11:00:00Z')
 const later = new Date('2026-12-01T13:00:00Z')
 
 describe('isBannedAt', () => {
-  it('holds for a permanent ban', () => {
+  it('holds for a permanent ban, whether its end is null or absent', () => {
     expect(isBannedAt({ status: 'banned', bannedUntil: null }, now)).toBe(true)
+    expect(isBannedAt({ status: 'banned' }, now)).toBe(true)
   })
 
   it('holds for a temporary ban until its end, and not from its end on', () => {

@@ -7,8 +7,8 @@ export type AccountStatus = 'active' | 'banned' | 'deleted'
 
 export interface Standing {
   status: AccountStatus
-  /** The end of a temporary ban; null for a permanent one, or when not banned. */
-  bannedUntil: Date | null
+  /** The end of a temporary ban; none for a permanent one, or when not banned. */
+  bannedUntil?: Date | null
 }
 
 /**
@@ -16,7 +16,7 @@ export interface Standing {
  * passed no longer counts, even before its UserUnbanned (which may still be on its way) arrives.
  */
 export function isBannedAt(account: Standing, now: Date): boolean {
-  return account.status === 'banned' && (account.bannedUntil === null || account.bannedUntil > now)
+  return account.status === 'banned' && (account.bannedUntil == null || account.bannedUntil > now)
 }
 
 /** Whether the account may act and be shown at `now`: neither deleted nor banned. */
@@ -28,6 +28,6 @@ export function isInGoodStanding(account: Standing, now: Date): boolean {
  * Whether a moderation event that happened at `at` is older than the last one applied to the
  * account, so applying it would undo a newer decision (events may arrive out of order).
  */
-export function isStaleModeration(account: { moderatedAt: Date | null }, at: Date): boolean {
-  return account.moderatedAt !== null && account.moderatedAt > at
+export function isStaleModeration(account: { moderatedAt?: Date | null }, at: Date): boolean {
+  return account.moderatedAt != null && account.moderatedAt > at
 }

@@ -1,10 +1,11 @@
 import type { PostsContext } from '../context.js'
 import { registerAuthorConsumers } from './authors.js'
 import { registerFollowConsumers } from './follows.js'
-import { registerTakedownConsumers } from './takedowns.js'
+import { registerModerationConsumers } from './moderation.js'
 
 export function registerConsumers(ctx: PostsContext): void {
-  registerAuthorConsumers(ctx, ctx.messaging.consumer)
+  const deps = { clock: ctx.clock }
+  registerAuthorConsumers(ctx.messaging.consumer, deps)
   registerFollowConsumers(ctx.messaging.consumer)
-  registerTakedownConsumers(ctx, ctx.messaging.consumer)
+  registerModerationConsumers(ctx.messaging.consumer, deps)
 }

@@ -1,6 +1,5 @@
+import { isInGoodStanding } from '@chatty/domain'
 import { describe, expect, it } from 'vitest'
-
-import { isInGoodStanding } from './authors.js'
 
 describe('isInGoodStanding', () => {
   const now = new Date('2026-01-10T12:00:00Z')

@@ -1,16 +1,20 @@
-import { PostCreated, PostDeleted, uuidv7, type Visibility } from '@chatty/contracts'
-import type { EntityManager } from '@chatty/db'
-import { ForbiddenError, NotFoundError, UnauthorizedError } from '@chatty/domain'
-import { type AuthUser } from '@chatty/http'
+import { PostCreated, PostDeleted, UUID_PATTERN, uuidv7, type Visibility } from '@chatty/contracts'
+import { type EntityManager, inGoodStandingAt } from '@chatty/db'
+import { ForbiddenError, isBannedAt, NotFoundError, UnauthorizedError } from '@chatty/domain'
+import type { AuthUser } from '@chatty/http'
 import { enqueue } from '@chatty/messaging'
 import { LockMode } from '@mikro-orm/core'
 
 import type { PostsContext } from '../context.js'
 import type { AuthorRow } from '../entities/author.entity.js'
 import { Post, type PostRow } from '../entities/post.entity.js'
+import type { PostsDatabase } from '../orm.js'
 import { SERVICE } from '../service.js'
-import { AUTHOR_IN_GOOD_STANDING_SQL, ensureAuthor, isInGoodStanding } from './authors.js'
+import { ensureAuthor } from './authors.js'
 import { parseMentions, parseTags } from './content.js'
+
+type Deps = Pick<PostsContext, 'clock'>
+type Viewer = Pick<AuthUser, 'id'> | undefined
 
 export interface NewPost {
   content: string
@@ -41,17 +45,11 @@ export interface PostPosition {
   id: string
 }
 
-export interface PostFilter {
+interface PostFilter {
   id?: string
   authorId?: string
   tag?: string
   after?: PostPosition
-}
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
-
-export function isUuid(value: string): boolean {
-  return UUID.test(value)
 }
 
 /** Moderators and admins may remove any post. */
@@ -59,169 +57,183 @@ export function canModerate(user: Pick<AuthUser, 'role'>): boolean {
   return user.role === 'moderator' || user.role === 'admin'
 }
 
-interface PostViewRow {
-  id: string
-  author_id: string
-  title: string | null
-  content: string
-  tags: string[]
-  mentions: string[]
-  visibility: Visibility
-  like_count: number
-  comment_count: number
-  repost_count: number
-  created_at: Date | string
-  updated_at: Date | string
-  username: string | null
-  display_name: string | null
-  avatar_url: string | null
-}
-
-function toView(row: PostViewRow): PostView {
-  const username = row.username ?? ''
-  return {
-    id: row.id,
-    authorId: row.author_id,
-    title: row.title,
-    content: row.content,
-    tags: row.tags,
-    mentions: row.mentions,
-    visibility: row.visibility,
-    likeCount: row.like_count,
-    commentCount: row.comment_count,
-    repostCount: row.repost_count,
-    createdAt: new Date(row.created_at),
-    updatedAt: new Date(row.updated_at),
-    author: {
-      id: row.author_id,
-      username,
-      displayName: row.display_name ?? username,
-      avatarUrl: row.avatar_url,
-    },
+/**
+ * The posts `viewer` may see at `now`, newest first: not deleted, by an author in good standing,
+ * and public, the viewer's own, or followers-only by someone the viewer follows. Private posts are
+ * for their author alone. One query, whatever the filter.
+ */
+async function queryVisiblePosts(
+  em: EntityManager,
+  now: Date,
+  viewer: Viewer,
+  filter: PostFilter,
+  limit: number,
+): Promise<PostView[]> {
+  let query = em
+    .getKysely<PostsDatabase>()
+    .selectFrom('posts as p')
+    .innerJoin('authors as a', 'a.id', 'p.author_id')
+    .select([
+      'p.id',
+      'p.author_id',
+      'p.title',
+      'p.content',
+      'p.tags',
+      'p.mentions',
+      'p.visibility',
+      'p.like_count',
+      'p.comment_count',
+      'p.repost_count',
+      'p.created_at',
+      'p.updated_at',
+      'a.username',
+      'a.display_name',
+      'a.avatar_url',
+    ])
+    .where('p.deleted_at', 'is', null)
+    .where((eb) =>
+      inGoodStandingAt(
+        eb,
+        { status: eb.ref('a.status'), bannedUntil: eb.ref('a.banned_until') },
+        now,
+      ),
+    )
+    .where((eb) => {
+      if (!viewer) return eb('p.visibility', '=', 'public')
+      return eb.or([
+        eb('p.visibility', '=', 'public'),
+        eb('p.author_id', '=', viewer.id),
+        eb.and([
+          eb('p.visibility', '=', 'followers'),
+          eb.exists(
+            eb
+              .selectFrom('follows as f')
+              .select(eb.lit(1).as('one'))
+              .where('f.follower_id', '=', viewer.id)
+              .whereRef('f.followee_id', '=', 'p.author_id')
+              .where('f.following', '=', true),
+          ),
+        ]),
+      ])
+    })
+  if (filter.id !== undefined) query = query.where('p.id', '=', filter.id)
+  if (filter.authorId !== undefined) query = query.where('p.author_id', '=', filter.authorId)
+  const tag = filter.tag
+  if (tag !== undefined) query = query.where((eb) => eb('p.tags', '@>', eb.val([tag])))
+  const after = filter.after
+  if (after !== undefined) {
+    query = query.where((eb) =>
+      eb(eb.refTuple('p.created_at', 'p.id'), '<', eb.tuple(after.createdAt, after.id)),
+    )
   }
+  const rows = await query
+    .orderBy('p.created_at', 'desc')
+    .orderBy('p.id', 'desc')
+    .limit(limit)
+    .execute()
+  return rows.map((row) => {
+    const username = row.username ?? ''
+    return {
+      id: row.id,
+      authorId: row.author_id,
+      title: row.title,
+      content: row.content,
+      tags: row.tags,
+      mentions: row.mentions,
+      visibility: row.visibility,
+      likeCount: row.like_count,
+      commentCount: row.comment_count,
+      repostCount: row.repost_count,
+      createdAt: new Date(row.created_at),
+      updatedAt: new Date(row.updated_at),
+      author: {
+        id: row.author_id,
+        username,
+        displayName: row.display_name ?? username,
+        avatarUrl: row.avatar_url,
+      },
+    }
+  })
 }
 
 /**
- * The posts `viewer` may see, newest first: not deleted, by an author in good standing, and
- * public, the viewer's own, or followers-only by someone the viewer follows. Private posts are
- * for their author alone.
+ * Up to `limit` posts `viewer` may see (see `queryVisiblePosts`), newest first, after `after`: by
+ * one author, with a tag, or all.
  */
 export async function findVisiblePosts(
   em: EntityManager,
-  viewer: Pick<AuthUser, 'id'> | undefined,
-  filter: PostFilter,
-  limit: number,
-  now: Date,
+  { clock }: Deps,
+  input: { viewer: Viewer; authorId?: string; tag?: string; after?: PostPosition; limit: number },
 ): Promise<PostView[]> {
-  const viewerId = viewer?.id ?? null
-  const conditions = [
-    'p.deleted_at is null',
-    AUTHOR_IN_GOOD_STANDING_SQL,
-    `(p.visibility = 'public'
-      or p.author_id = ?::uuid
-      or (p.visibility = 'followers' and exists (
-        select 1 from follows f
-         where f.follower_id = ?::uuid and f.followee_id = p.author_id and f.following)))`,
-  ]
-  const params: unknown[] = [now, viewerId, viewerId]
-  if (filter.id !== undefined) {
-    conditions.push('p.id = ?')
-    params.push(filter.id)
-  }
-  if (filter.authorId !== undefined) {
-    conditions.push('p.author_id = ?')
-    params.push(filter.authorId)
-  }
-  if (filter.tag !== undefined) {
-    conditions.push('p.tags @> array[?]::text[]')
-    params.push(filter.tag)
-  }
-  if (filter.after !== undefined) {
-    conditions.push('(p.created_at, p.id) < (?::timestamptz, ?::uuid)')
-    params.push(filter.after.createdAt, filter.after.id)
-  }
-  params.push(limit)
-  const rows = await em.execute<PostViewRow[]>(
-    `select p.id, p.author_id, p.title, p.content, p.tags, p.mentions, p.visibility,
-            p.like_count, p.comment_count, p.repost_count, p.created_at, p.updated_at,
-            a.username, a.display_name, a.avatar_url
-       from posts p
-       join authors a on a.id = p.author_id
-      where ${conditions.join('\n        and ')}
-      order by p.created_at desc, p.id desc
-      limit ?`,
-    params,
-  )
-  return rows.map(toView)
+  const { viewer, limit, ...filter } = input
+  return queryVisiblePosts(em, clock(), viewer, filter, limit)
 }
 
 /** One post if `viewer` may see it; a malformed id is simply not found. */
 export async function findVisiblePost(
   em: EntityManager,
-  viewer: Pick<AuthUser, 'id'> | undefined,
-  id: string,
-  now: Date,
+  { clock }: Deps,
+  { viewer, id }: { viewer: Viewer; id: string },
 ): Promise<PostView | null> {
-  if (!isUuid(id)) return null
-  const [post] = await findVisiblePosts(em, viewer, { id }, 1, now)
+  if (!UUID_PATTERN.test(id)) return null
+  const [post] = await queryVisiblePosts(em, clock(), viewer, { id }, 1)
   return post ?? null
 }
 
 /**
- * Creates the post and its PostCreated event in one transaction. The author's row comes from
- * UserRegistered; when the user posts before that event has arrived, the token's username fills in.
+ * Creates the post and queues its PostCreated in the caller's transaction. The author's row comes
+ * from UserRegistered; when the user posts before that event has arrived, the token's username
+ * fills in.
  */
 export async function createPost(
-  ctx: PostsContext,
-  user: AuthUser,
-  input: NewPost,
-  correlationId: string | null,
+  em: EntityManager,
+  { clock }: Deps,
+  input: { user: AuthUser; post: NewPost; correlationId: string | null },
 ): Promise<PostView> {
-  const now = ctx.clock()
-  return ctx.orm.em.fork().transactional(async (em) => {
-    const author = await ensureAuthor(em, user.id, now)
-    if (author.status === 'deleted') throw new UnauthorizedError('This account no longer exists.')
-    if (!isInGoodStanding(author, now)) {
-      throw new ForbiddenError('This account is banned.', 'account-banned')
-    }
-    if (!author.username) {
-      author.username = user.username
-      author.updatedAt = now
-    }
-    const post = em.create(Post, {
-      id: uuidv7(now.getTime()),
-      authorId: user.id,
-      title: input.title,
-      content: input.content,
-      tags: parseTags(input.content),
-      mentions: parseMentions(input.content),
-      visibility: input.visibility,
-      likeCount: 0,
-      commentCount: 0,
-      repostCount: 0,
-      createdAt: now,
-      updatedAt: now,
-      deletedAt: null,
-      deletedBy: null,
-      deletionReason: null,
-    })
-    enqueue(
-      em,
-      PostCreated,
-      {
-        postId: post.id,
-        authorId: post.authorId,
-        content: post.content,
-        title: post.title ?? null,
-        tags: post.tags,
-        mentions: post.mentions,
-        visibility: post.visibility,
-        createdAt: now.toISOString(),
-      },
-      { producer: SERVICE.name, correlationId, occurredAt: now },
-    )
-    return viewOf(post, author)
+  const { user, post: content, correlationId } = input
+  const now = clock()
+  const author = await ensureAuthor(em, { clock: () => now }, { id: user.id })
+  if (author.status === 'deleted') throw new UnauthorizedError('This account no longer exists.')
+  if (isBannedAt(author, now)) {
+    throw new ForbiddenError('This account is banned.', 'account-banned')
+  }
+  if (!author.username) {
+    author.username = user.username
+    author.updatedAt = now
+  }
+  const post = em.create(Post, {
+    id: uuidv7(now.getTime()),
+    authorId: user.id,
+    title: content.title,
+    content: content.content,
+    tags: parseTags(content.content),
+    mentions: parseMentions(content.content),
+    visibility: content.visibility,
+    likeCount: 0,
+    commentCount: 0,
+    repostCount: 0,
+    createdAt: now,
+    updatedAt: now,
+    deletedAt: null,
+    deletedBy: null,
+    deletionReason: null,
   })
+  enqueue(
+    em,
+    PostCreated,
+    {
+      postId: post.id,
+      authorId: post.authorId,
+      content: post.content,
+      title: post.title ?? null,
+      tags: post.tags,
+      mentions: post.mentions,
+      visibility: post.visibility,
+      createdAt: now.toISOString(),
+    },
+    { producer: SERVICE.name, correlationId, occurredAt: now },
+  )
+  return viewOf(post, author)
 }
 
 function viewOf(post: PostRow, author: AuthorRow): PostView {
@@ -249,7 +261,7 @@ function viewOf(post: PostRow, author: AuthorRow): PostView {
 }
 
 /** Soft-deletes a locked, live post and queues PostDeleted in the caller's transaction. */
-export function markDeleted(
+function markDeleted(
   em: EntityManager,
   post: PostRow,
   deletion: { by: string; at: Date; reason: string | null },
@@ -276,28 +288,49 @@ export function markDeleted(
  * else gets 403 for a post they can see and 404 for one they cannot.
  */
 export async function deletePost(
-  ctx: PostsContext,
-  user: AuthUser,
-  id: string,
-  correlationId: string | null,
+  em: EntityManager,
+  { clock }: Deps,
+  input: { user: AuthUser; id: string; correlationId: string | null },
 ): Promise<void> {
-  if (!isUuid(id)) throw new NotFoundError('No such post.')
-  const now = ctx.clock()
-  await ctx.orm.em.fork().transactional(async (em) => {
-    const post = await em.findOne(
-      Post,
-      canModerate(user) ? { id, deletedAt: null } : { id, authorId: user.id, deletedAt: null },
-      { lockMode: LockMode.PESSIMISTIC_WRITE },
-    )
-    if (!post) {
-      if (await findVisiblePost(em, user, id, now)) {
-        throw new ForbiddenError(
-          'Only the author or a moderator can delete this post.',
-          'not-owner',
-        )
-      }
-      throw new NotFoundError('No such post.')
+  const { user, id, correlationId } = input
+  if (!UUID_PATTERN.test(id)) throw new NotFoundError('No such post.')
+  const now = clock()
+  const post = await em.findOne(
+    Post,
+    canModerate(user) ? { id, deletedAt: null } : { id, authorId: user.id, deletedAt: null },
+    { lockMode: LockMode.PESSIMISTIC_WRITE },
+  )
+  if (!post) {
+    const [visible] = await queryVisiblePosts(em, now, user, { id }, 1)
+    if (visible) {
+      throw new ForbiddenError('Only the author or a moderator can delete this post.', 'not-owner')
     }
-    markDeleted(em, post, { by: user.id, at: now, reason: null }, correlationId)
-  })
+    throw new NotFoundError('No such post.')
+  }
+  markDeleted(em, post, { by: user.id, at: now, reason: null }, correlationId)
+}
+
+/**
+ * A moderator's takedown (from admin): removes the post like a delete, naming who and why. A post
+ * already deleted stays as it is; an unknown one is reported so the caller can log it.
+ */
+export async function takeDownPost(
+  em: EntityManager,
+  { clock }: Deps,
+  input: { postId: string; requestedBy: string; reason: string; correlationId: string | null },
+): Promise<'taken-down' | 'already-deleted' | 'not-found'> {
+  const post = await em.findOne(
+    Post,
+    { id: input.postId },
+    { lockMode: LockMode.PESSIMISTIC_WRITE },
+  )
+  if (!post) return 'not-found'
+  if (post.deletedAt) return 'already-deleted'
+  markDeleted(
+    em,
+    post,
+    { by: input.requestedBy, at: clock(), reason: input.reason.slice(0, 500) },
+    input.correlationId,
+  )
+  return 'taken-down'
 }

@@ -1,14 +1,15 @@
 import { visibilitySchema } from '@chatty/contracts'
+import { inTransaction } from '@chatty/db'
 import { NotFoundError } from '@chatty/domain'
 import {
   bearerSecurity,
   createRouter,
   currentUser,
   decodeCursor,
-  encodeCursor,
   jsonBody,
   jsonContent,
   optionalUser,
+  pageFromRows,
   pageQuery,
   problems,
   requireUser,
@@ -68,6 +69,7 @@ const optionalBearer = [{}, ...bearerSecurity]
 
 export function postRoutes(ctx: PostsContext) {
   const router = createRouter()
+  const deps = { clock: ctx.clock }
 
   router.openapi(
     createRoute({
@@ -88,7 +90,8 @@ export function postRoutes(ctx: PostsContext) {
     async (c) => {
       const user = currentUser(c)
       await ctx.rateLimiter.hit(limits.createPerUser, user.id)
-      const post = await createPost(ctx, user, c.req.valid('json'), c.get('requestId'))
+      const input = { user, post: c.req.valid('json'), correlationId: c.get('requestId') }
+      const post = await inTransaction(ctx.orm.em, (em) => createPost(em, deps, input))
       return c.json(toPost(post), 201)
     },
   )
@@ -108,34 +111,29 @@ export function postRoutes(ctx: PostsContext) {
     }),
     async (c) => {
       const query = c.req.valid('query')
-      const viewer = c.get('user')
-      const now = ctx.clock()
       const em = ctx.orm.em.fork()
+      // One instant for the author's standing and for their posts'.
+      const now = ctx.clock()
+      const asOfNow = { clock: () => now }
       let authorId: string | undefined
       if (query.author !== undefined) {
-        const author = await findAuthorByUsername(em, query.author, now)
+        const author = await findAuthorByUsername(em, asOfNow, { username: query.author })
         if (!author) throw new NotFoundError('No such user.')
         authorId = author.id
       }
       const after = decodeCursor(query.cursor, cursorSchema)
-      const posts = await findVisiblePosts(
-        em,
-        viewer,
-        {
-          authorId,
-          tag: query.tag,
-          after: after && { createdAt: new Date(after.t), id: after.id },
-        },
-        query.limit + 1,
-        now,
-      )
-      const page = posts.slice(0, query.limit)
-      const last = page.at(-1)
-      const nextCursor =
-        posts.length > query.limit && last
-          ? encodeCursor({ t: last.createdAt.toISOString(), id: last.id })
-          : null
-      return c.json({ items: page.map(toPost), nextCursor }, 200)
+      const posts = await findVisiblePosts(em, asOfNow, {
+        viewer: c.get('user'),
+        authorId,
+        tag: query.tag,
+        after: after && { createdAt: new Date(after.t), id: after.id },
+        limit: query.limit + 1,
+      })
+      const page = pageFromRows(posts, query.limit, toPost, (last) => ({
+        t: last.createdAt.toISOString(),
+        id: last.id,
+      }))
+      return c.json(page, 200)
     },
   )
 
@@ -154,7 +152,7 @@ export function postRoutes(ctx: PostsContext) {
     }),
     async (c) => {
       const { id } = c.req.valid('param')
-      const post = await findVisiblePost(ctx.orm.em.fork(), c.get('user'), id, ctx.clock())
+      const post = await findVisiblePost(ctx.orm.em.fork(), deps, { viewer: c.get('user'), id })
       if (!post) throw new NotFoundError('No such post.')
       return c.json(toPost(post), 200)
     },
@@ -174,7 +172,12 @@ export function postRoutes(ctx: PostsContext) {
       },
     }),
     async (c) => {
-      await deletePost(ctx, currentUser(c), c.req.valid('param').id, c.get('requestId'))
+      const input = {
+        user: currentUser(c),
+        id: c.req.valid('param').id,
+        correlationId: c.get('requestId'),
+      }
+      await inTransaction(ctx.orm.em, (em) => deletePost(em, deps, input))
       return c.body(null, 204)
     },
   )

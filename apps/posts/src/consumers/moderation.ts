@@ -1,0 +1,59 @@
+import { PostTakedownRequested, UserBanned, UserDeleted, UserUnbanned } from '@chatty/contracts'
+import { isStaleModeration } from '@chatty/domain'
+import type { Consumer } from '@chatty/messaging'
+
+import type { PostsContext } from '../context.js'
+import { ensureAuthor } from '../domain/authors.js'
+import { takeDownPost } from '../domain/posts.js'
+
+/**
+ * What moderators decide, applied to posts: bans, unbans and deletions set the author's standing
+ * (which hides their posts and refuses new ones, see `domain/posts.ts`), and a takedown removes one
+ * post. Events can arrive out of order; one older than the last applied decision is ignored.
+ */
+export function registerModerationConsumers(
+  consumer: Consumer,
+  deps: Pick<PostsContext, 'clock'>,
+): void {
+  consumer.on(UserBanned, async (event, { em }) => {
+    const author = await ensureAuthor(em, deps, { id: event.userId, lock: true })
+    const at = new Date(event.bannedAt)
+    if (author.status === 'deleted' || isStaleModeration(author, at)) return
+    author.status = 'banned'
+    author.bannedUntil = event.until ? new Date(event.until) : null
+    author.moderatedAt = at
+    author.updatedAt = deps.clock()
+  })
+
+  consumer.on(UserUnbanned, async (event, { em }) => {
+    const author = await ensureAuthor(em, deps, { id: event.userId, lock: true })
+    const at = new Date(event.unbannedAt)
+    // Recorded even when no ban is known yet, so a ban that arrives late and is older stays ignored.
+    if (author.status === 'deleted' || isStaleModeration(author, at)) return
+    author.status = 'active'
+    author.bannedUntil = null
+    author.moderatedAt = at
+    author.updatedAt = deps.clock()
+  })
+
+  consumer.on(UserDeleted, async (event, { em, envelope }) => {
+    const author = await ensureAuthor(em, deps, { id: event.userId, lock: true })
+    if (author.status === 'deleted') return
+    author.status = 'deleted'
+    author.bannedUntil = null
+    author.moderatedAt = new Date(envelope.occurredAt)
+    author.updatedAt = deps.clock()
+  })
+
+  consumer.on(PostTakedownRequested, async (event, { em, envelope, logger }) => {
+    const outcome = await takeDownPost(em, deps, {
+      postId: event.postId,
+      requestedBy: event.requestedBy,
+      reason: event.reason,
+      correlationId: envelope.correlationId,
+    })
+    if (outcome === 'not-found') {
+      logger.warn({ postId: event.postId }, 'takedown of an unknown post ignored')
+    }
+  })
+}
