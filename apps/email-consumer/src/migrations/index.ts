@@ -1,5 +1,6 @@
 import type { MigrationClassList } from '@chatty/db'
 
 import { Migration20261121034251 } from './Migration20261121034251.js'
+import { Migration20261202015000 } from './Migration20261202015000.js'
 
-export const migrations: MigrationClassList = [Migration20261121034251]
+export const migrations: MigrationClassList = [Migration20261121034251, Migration20261202015000]
