@@ -1,3 +1,4 @@
+import { inTransaction } from '@chatty/db'
 import { eventually } from '@chatty/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
@@ -125,7 +126,11 @@ describe('ban expiry', () => {
     // Only these instances see the bans as ended; the service's own job is still an hour behind.
     const later = () => new Date(clock().getTime() + 2 * HOUR_MS)
     const lifted = await Promise.all(
-      Array.from({ length: 4 }, () => liftExpiredBans(admin.ctx.orm, later, 2)),
+      Array.from({ length: 4 }, () =>
+        inTransaction(admin.ctx.orm.em, (em) =>
+          liftExpiredBans(em, { clock: later }, { batchSize: 2 }),
+        ),
+      ),
     )
 
     expect(lifted.reduce((sum, n) => sum + n, 0)).toBe(5)
@@ -148,7 +153,9 @@ describe('ban expiry', () => {
     })
     expect(res.status).toBe(200)
 
-    await liftExpiredBans(admin.ctx.orm, () => new Date(clock().getTime() + 2 * HOUR_MS))
+    await inTransaction(admin.ctx.orm.em, (em) =>
+      liftExpiredBans(em, { clock: () => new Date(clock().getTime() + 2 * HOUR_MS) }),
+    )
     expect(await unbannedEvents(user.id)).toBe(1)
     const [entry] = await auditOf(user.id)
     expect(entry).toMatchObject({ action: 'user.unban', actorId: moderator.id })

@@ -6,7 +6,7 @@ import {
 
 import type { AdminConfig } from './config.js'
 import { registerConsumers } from './consumers/index.js'
-import { runBanExpiry } from './domain/ban-expiry.js'
+import { runBanExpiry } from './jobs/ban-expiry.js'
 import { entities, migrations } from './orm.js'
 
 export interface AdminContext extends HttpServiceFoundation {
@@ -22,7 +22,7 @@ export async function createContext(
   const foundation = await createHttpServiceFoundation(config, { entities, migrations, overrides })
   foundation.addBackgroundJob('ban-expiry', (signal) =>
     runBanExpiry({
-      orm: foundation.orm,
+      em: foundation.orm.em,
       clock: foundation.clock,
       intervalMs: config.banExpiryIntervalMs,
       signal,

@@ -180,8 +180,7 @@ describe('ban', () => {
 
   it('refuses banning a deleted account with 422', async () => {
     const user = await admin.registerUser()
-    const deleted = await admin.publish(UserDeleted, { userId: user.id })
-    await admin.processed(deleted)
+    await admin.deliver(UserDeleted, { userId: user.id })
     const res = await ban(user.id, { reason: 'spam' })
     expect(res.status).toBe(422)
     expect((await json(res)).code).toBe('user-deleted')
@@ -237,7 +236,7 @@ describe('post takedown', () => {
   async function knownPost() {
     const postId = uuidv7()
     const authorId = uuidv7()
-    const created = await admin.publish(
+    await admin.deliver(
       PostCreated,
       {
         postId,
@@ -251,7 +250,6 @@ describe('post takedown', () => {
       },
       { producer: 'posts' },
     )
-    await admin.processed(created)
     return { postId, authorId }
   }
 
@@ -303,28 +301,29 @@ describe('post takedown', () => {
   it('answers 404 for a deleted post, even when the deletion overtook the creation', async () => {
     const { postId, authorId } = await knownPost()
     const deletion = { authorId, deletedBy: authorId, deletedAt: new Date().toISOString() }
-    await admin.processed(
-      await admin.publish(PostDeleted, { postId, ...deletion }, { producer: 'posts' }),
-    )
+    await admin.deliver(PostDeleted, { postId, ...deletion }, { producer: 'posts' })
 
     const early = uuidv7()
-    await admin.processed(
-      await admin.publish(PostDeleted, { postId: early, ...deletion }, { producer: 'posts' }),
-      await admin.publish(
-        PostCreated,
-        {
-          postId: early,
-          authorId,
-          content: 'late',
-          title: null,
-          tags: [],
-          mentions: [],
-          visibility: 'public',
-          createdAt: new Date().toISOString(),
-        },
-        { producer: 'posts' },
-      ),
+    const deleted = await admin.publish(
+      PostDeleted,
+      { postId: early, ...deletion },
+      { producer: 'posts' },
     )
+    const created = await admin.publish(
+      PostCreated,
+      {
+        postId: early,
+        authorId,
+        content: 'late',
+        title: null,
+        tags: [],
+        mentions: [],
+        visibility: 'public',
+        createdAt: new Date().toISOString(),
+      },
+      { producer: 'posts' },
+    )
+    await admin.consumed(deleted.id, created.id)
     for (const id of [postId, early]) {
       const res = await admin.request(`/api/admin/posts/${id}`, {
         method: 'DELETE',

@@ -193,7 +193,7 @@ describe('user detail', () => {
         template: 'verify-email',
         deliveredAt: '2026-01-01T10:00:00.000Z',
       },
-      { producer: 'email' },
+      { producer: 'email-consumer' },
     )
     await admin.publish(
       EmailFailed,
@@ -205,7 +205,7 @@ describe('user detail', () => {
         reason: '550 mailbox unavailable',
         failedAt: '2026-01-01T11:00:00.000Z',
       },
-      { producer: 'email' },
+      { producer: 'email-consumer' },
     )
     const detail = await eventually(async () => {
       const body = await getUser(user.id)
@@ -242,7 +242,7 @@ describe('user detail', () => {
       reason: 'timeout',
       failedAt: '2026-02-01T10:00:00.000Z',
     })
-    await admin.processed(delivered, failed)
+    await admin.consumed(delivered.id, failed.id)
     expect((await getUser(user.id)).emails).toEqual([
       { template: 'welcome', status: 'delivered', at: '2026-02-01T10:05:00.000Z', error: null },
     ])
@@ -296,7 +296,7 @@ describe('user projection', () => {
       { userId: user.id, displayName: 'Older', bio: '', avatarUrl: null },
       { occurredAt: new Date('2026-03-01T11:00:00Z') },
     )
-    await admin.processed(late)
+    await admin.consumed(late.id)
     expect((await getUser(user.id)).displayName).toBe('Newer')
   })
 
@@ -318,6 +318,84 @@ describe('user projection', () => {
     })
   })
 
+  it('keeps what events before the registration say, hidden until UserRegistered fills in the rest', async () => {
+    const userId = uuidv7()
+    const email = `early_${userId.slice(-8)}@example.test`
+    await admin.deliver(
+      EmailDelivered,
+      {
+        emailId: uuidv7(),
+        userId,
+        to: email,
+        template: 'verify-email',
+        deliveredAt: '2026-04-01T10:00:00.000Z',
+      },
+      { producer: 'email-consumer' },
+    )
+    await admin.deliver(UserEmailVerified, { userId, verifiedAt: new Date().toISOString() })
+    await admin.deliver(UserProfileUpdated, {
+      userId,
+      displayName: 'Renamed Early',
+      bio: '',
+      avatarUrl: null,
+    })
+    await admin.deliver(UserRoleChanged, { userId, role: 'moderator', changedBy: null })
+    expect(await admin.deadLetterCount()).toBe(0)
+
+    const hidden = await admin.request(`/api/admin/users/${userId}`, { token: moderatorToken })
+    expect(hidden.status).toBe(404)
+    const listed = await admin.request('/api/admin/users?q=renamed%20early', {
+      token: moderatorToken,
+    })
+    expect((await json(listed)).items).toEqual([])
+
+    await admin.deliver(UserRegistered, {
+      userId,
+      username: `early_${userId.slice(-8)}`,
+      email,
+      displayName: 'Name At Signup',
+      role: 'user',
+      registeredAt: new Date().toISOString(),
+    })
+    expect(await getUser(userId)).toMatchObject({
+      id: userId,
+      username: `early_${userId.slice(-8)}`,
+      email,
+      displayName: 'Renamed Early',
+      role: 'moderator',
+      status: 'active',
+      emailVerified: true,
+      emails: [
+        {
+          template: 'verify-email',
+          status: 'delivered',
+          at: '2026-04-01T10:00:00.000Z',
+          error: null,
+        },
+      ],
+    })
+    const found = await admin.request('/api/admin/users?q=renamed%20early', {
+      token: moderatorToken,
+    })
+    expect((await json(found)).items.map((user: { id: string }) => user.id)).toEqual([userId])
+    expect(await admin.deadLetterCount()).toBe(0)
+  })
+
+  it('keeps a deletion that overtook the registration', async () => {
+    const userId = uuidv7()
+    await admin.deliver(UserDeleted, { userId })
+    await admin.deliver(UserRegistered, {
+      userId,
+      username: `gone_${userId.slice(-8)}`,
+      email: `gone_${userId.slice(-8)}@example.test`,
+      displayName: 'Gone',
+      role: 'user',
+      registeredAt: new Date().toISOString(),
+    })
+    expect(await getUser(userId)).toMatchObject({ status: 'deleted', displayName: 'Gone' })
+    expect(await admin.deadLetterCount()).toBe(0)
+  })
+
   it('shrugs off a duplicated UserRegistered: one user, and a ban decided here survives', async () => {
     const user = await admin.registerUser({ label: 'dupe' })
     const adminToken = await admin.tokenFor('admin')
@@ -336,9 +414,9 @@ describe('user projection', () => {
       registeredAt: new Date().toISOString(),
     }
     const replayed = await admin.publish(UserRegistered, registration)
-    await admin.publish(UserRegistered, registration, { id: replayed })
+    await admin.publish(UserRegistered, registration, { id: replayed.id })
     const reissued = await admin.publish(UserRegistered, registration)
-    await admin.processed(replayed, reissued)
+    await admin.consumed(replayed.id, reissued.id)
     expect(await admin.ctx.orm.em.fork().count(User, { username: user.username })).toBe(1)
     expect(await getUser(user.id)).toMatchObject({ status: 'banned', banReason: 'spam' })
   })

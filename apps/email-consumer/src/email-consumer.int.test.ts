@@ -1,3 +1,5 @@
+import { SendEmail, uuidv7 } from '@chatty/contracts'
+import { InboxMessage, migrate } from '@chatty/db'
 import { createSmtpSink, eventually, type SmtpSink } from '@chatty/testing'
 import { afterEach, describe, expect, it } from 'vitest'
 
@@ -95,7 +97,7 @@ describe('email consumer', () => {
     // One at a time, so the sentinel's delivery proves the commands before it were handled.
     harness = await startEmailConsumer({ smtpPort: sink.port, env: { EMAIL_CONCURRENCY: '1' } })
     const command = await harness.sendEmail({ template: 'welcome' })
-    await harness.publish(command)
+    await harness.repeat(command)
     const resent = await harness.sendEmail({ ...command.data })
     expect(resent.id).not.toBe(command.id)
     const sentinel = await harness.sendEmail({ template: 'welcome' })
@@ -241,5 +243,31 @@ describe('email consumer', () => {
       (m) => m.body.type === 'EmailDelivered' && m.body.data.emailId === command.data.emailId,
     )
     expect(sink.messages()).toHaveLength(1)
+  })
+
+  it('still knows a command handled under its old name once the migrations have run', async () => {
+    sink = await createSmtpSink()
+    // One at a time, so the sentinel's delivery proves the command before it was handled.
+    harness = await startEmailConsumer({ smtpPort: sink.port, env: { EMAIL_CONCURRENCY: '1' } })
+    const { orm } = harness.ctx
+    // Back to the schema before the rename, with a command the service handled as `email`.
+    await orm.migrator.down()
+    const handled = uuidv7()
+    await orm.em.fork().insert(InboxMessage, {
+      consumer: 'email',
+      messageId: handled,
+      type: SendEmail.type,
+      processedAt: new Date(),
+    })
+    await migrate(orm)
+
+    const redelivered = await harness.sendEmail({ template: 'welcome' }, { id: handled })
+    const sentinel = await harness.sendEmail({ template: 'welcome' })
+    const current = sink
+    await eventually(() => {
+      expect(current.messages().map((m) => m.envelope.to[0])).toContain(sentinel.data.to)
+    }, 10_000)
+    expect(current.messages().map((m) => m.envelope.to[0])).not.toContain(redelivered.data.to)
+    expect(await harness.email(redelivered.data.emailId)).toBeNull()
   })
 })

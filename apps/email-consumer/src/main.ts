@@ -9,7 +9,7 @@ import { SERVICE } from './service.js'
 
 const config = loadConfig(process.env)
 configureLogging({ level: config.logLevel, service: SERVICE.name })
-const logger = createLogger('email:main')
+const logger = createLogger('email-consumer:main')
 
 const ctx = await createContext(config)
 const app = createApp(ctx)

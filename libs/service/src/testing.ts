@@ -143,6 +143,10 @@ export async function startServiceHarness<
   )
   const app = options.createApp(ctx)
   await ctx.start()
+  // Once connected the topology is declared, so messages published from here on wait in its queue.
+  await eventually(() => {
+    if (ctx.messaging.broker.status() !== 'connected') throw new Error('waiting for the broker')
+  }, 10_000)
   const cleanups: (() => Promise<void> | void)[] = []
 
   const consumed = (...messageIds: string[]) =>

@@ -2,6 +2,8 @@ import { EmailDelivered, EmailFailed } from '@chatty/contracts'
 import type { EntityManager } from '@chatty/db'
 import type { Consumer } from '@chatty/messaging'
 
+import type { AdminDatabase } from '../orm.js'
+
 interface EmailOutcome {
   emailId: string
   userId: string | null
@@ -12,25 +14,35 @@ interface EmailOutcome {
   error: string | null
 }
 
-/** The latest report about an email wins, whatever order the reports arrive in. */
+/**
+ * The latest report about an email wins, whatever order the reports arrive in. The row is keyed
+ * by the email, so a report about an account admin does not know yet waits here, and shows in
+ * the account's detail once its UserRegistered has arrived.
+ */
 async function recordOutcome(em: EntityManager, outcome: EmailOutcome): Promise<void> {
-  await em.execute(
-    `insert into "emails" ("email_id", "user_id", "to", "template", "status", "at", "error")
-     values (?, ?, ?, ?, ?, ?, ?)
-     on conflict ("email_id") do update
-       set "status" = excluded."status", "at" = excluded."at", "error" = excluded."error"
-       where "emails"."at" <= excluded."at"`,
-    [
-      outcome.emailId,
-      outcome.userId,
-      outcome.to,
-      outcome.template,
-      outcome.status,
-      outcome.at,
-      outcome.error?.slice(0, 1000) ?? null,
-    ],
-    'run',
-  )
+  await em
+    .getKysely<AdminDatabase>()
+    .insertInto('emails')
+    .values({
+      email_id: outcome.emailId,
+      user_id: outcome.userId,
+      to: outcome.to,
+      template: outcome.template,
+      status: outcome.status,
+      at: outcome.at,
+      error: outcome.error?.slice(0, 1000) ?? null,
+    })
+    .onConflict((conflict) =>
+      conflict
+        .column('email_id')
+        .doUpdateSet((eb) => ({
+          status: eb.ref('excluded.status'),
+          at: eb.ref('excluded.at'),
+          error: eb.ref('excluded.error'),
+        }))
+        .whereRef('emails.at', '<=', 'excluded.at'),
+    )
+    .execute()
 }
 
 export function registerEmailConsumers(consumer: Consumer): void {

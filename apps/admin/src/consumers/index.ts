@@ -4,7 +4,7 @@ import { registerPostConsumers } from './posts.js'
 import { registerUserConsumers } from './users.js'
 
 export function registerConsumers(ctx: AdminContext): void {
-  registerUserConsumers(ctx, ctx.messaging.consumer)
+  registerUserConsumers(ctx.messaging.consumer, { clock: ctx.clock })
   registerEmailConsumers(ctx.messaging.consumer)
   registerPostConsumers(ctx.messaging.consumer)
 }

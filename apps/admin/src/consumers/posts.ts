@@ -1,24 +1,41 @@
 import { PostCreated, PostDeleted } from '@chatty/contracts'
 import type { Consumer } from '@chatty/messaging'
 
+import type { AdminDatabase } from '../orm.js'
+
 export function registerPostConsumers(consumer: Consumer): void {
   consumer.on(PostCreated, async (event, { em }) => {
     // A deletion that arrived first left a tombstone; the create only fills in its time.
-    await em.execute(
-      `insert into "posts" ("id", "author_id", "created_at", "deleted_at") values (?, ?, ?, null)
-       on conflict ("id") do update set "created_at" = excluded."created_at"`,
-      [event.postId, event.authorId, new Date(event.createdAt)],
-      'run',
-    )
+    await em
+      .getKysely<AdminDatabase>()
+      .insertInto('posts')
+      .values({
+        id: event.postId,
+        author_id: event.authorId,
+        created_at: new Date(event.createdAt),
+        deleted_at: null,
+      })
+      .onConflict((conflict) =>
+        conflict.column('id').doUpdateSet((eb) => ({ created_at: eb.ref('excluded.created_at') })),
+      )
+      .execute()
   })
 
   consumer.on(PostDeleted, async (event, { em }) => {
-    await em.execute(
-      `insert into "posts" ("id", "author_id", "created_at", "deleted_at") values (?, ?, null, ?)
-       on conflict ("id") do update
-         set "deleted_at" = coalesce("posts"."deleted_at", excluded."deleted_at")`,
-      [event.postId, event.authorId, new Date(event.deletedAt)],
-      'run',
-    )
+    await em
+      .getKysely<AdminDatabase>()
+      .insertInto('posts')
+      .values({
+        id: event.postId,
+        author_id: event.authorId,
+        created_at: null,
+        deleted_at: new Date(event.deletedAt),
+      })
+      .onConflict((conflict) =>
+        conflict.column('id').doUpdateSet((eb) => ({
+          deleted_at: eb.fn.coalesce('posts.deleted_at', 'excluded.deleted_at'),
+        })),
+      )
+      .execute()
   })
 }

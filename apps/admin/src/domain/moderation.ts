@@ -4,33 +4,56 @@ import { ForbiddenError, NotFoundError, RuleViolationError } from '@chatty/domai
 import { enqueue } from '@chatty/messaging'
 import { LockMode } from '@mikro-orm/core'
 
-import type { AdminContext } from '../context.js'
 import { Post } from '../entities/post.entity.js'
-import { User, type UserRow } from '../entities/user.entity.js'
+import { type RegisteredUserRow, User, type UserRow } from '../entities/user.entity.js'
 import { SERVICE } from '../service.js'
 import { recordAudit } from './audit.js'
 import { type Actor, moderationRefusal } from './authority.js'
+import { isRegistered } from './users.js'
+
+export interface ModerationDeps {
+  clock: () => Date
+}
 
 export interface BanInput {
+  actor: Actor
+  userId: string
   reason: string
   /** Unset: until an unban. */
   durationHours?: number | undefined
+  correlationId: string | null
+}
+
+export interface UnbanInput {
+  actor: Actor
+  userId: string
+  correlationId: string | null
+}
+
+export interface TakedownInput {
+  actor: Actor
+  postId: string
+  reason: string | undefined
+  correlationId: string | null
 }
 
 const HOUR_MS = 3_600_000
 
-/** The target, locked for the rest of the transaction, once the actor may act on it. */
+/**
+ * The target, locked for the rest of the transaction, once the actor may act on it. A placeholder
+ * (an account whose UserRegistered has not arrived) is not found: admin cannot judge it yet.
+ */
 async function lockTarget(
   em: EntityManager,
   actor: Actor,
   userId: string,
   verb: 'ban' | 'unban',
-): Promise<UserRow> {
+): Promise<RegisteredUserRow> {
   if (actor.id === userId) {
     throw new RuleViolationError(`cannot-${verb}-self`, `You cannot ${verb} yourself.`)
   }
   const user = await em.findOne(User, { id: userId }, { lockMode: LockMode.PESSIMISTIC_WRITE })
-  if (!user) throw new NotFoundError('No such user.')
+  if (!user || !isRegistered(user)) throw new NotFoundError('No such user.')
   if (moderationRefusal(actor, user)) {
     throw new ForbiddenError(
       actor.role === 'admin'
@@ -46,71 +69,67 @@ async function lockTarget(
  * logins and revokes tokens, the other services hide the user's content.
  */
 export async function banUser(
-  ctx: AdminContext,
-  actor: Actor,
-  userId: string,
+  em: EntityManager,
+  deps: ModerationDeps,
   input: BanInput,
-  correlationId: string | null,
-): Promise<UserRow> {
-  return ctx.orm.em.fork().transactional(async (em) => {
-    const user = await lockTarget(em, actor, userId, 'ban')
-    if (user.status === 'deleted') {
-      throw new RuleViolationError('user-deleted', 'This account is deleted.')
-    }
-    const now = ctx.clock()
-    const until = input.durationHours
-      ? new Date(now.getTime() + input.durationHours * HOUR_MS)
-      : null
-    const previousStatus = user.status
-    Object.assign(user, {
-      status: 'banned',
-      bannedAt: now,
-      banReason: input.reason,
-      bannedUntil: until,
-      updatedAt: now,
-    })
-    recordAudit(em, {
-      actorId: actor.id,
-      action: 'user.ban',
-      targetType: 'user',
-      targetId: user.id,
-      detail: {
-        reason: input.reason,
-        durationHours: input.durationHours ?? null,
-        until: until?.toISOString() ?? null,
-        previousStatus,
-      },
-      at: now,
-    })
-    enqueue(
-      em,
-      UserBanned,
-      {
-        userId: user.id,
-        reason: input.reason,
-        bannedBy: actor.id,
-        bannedAt: now.toISOString(),
-        until: until?.toISOString() ?? null,
-      },
-      { producer: SERVICE.name, correlationId, occurredAt: now },
-    )
-    return user
+): Promise<RegisteredUserRow> {
+  const { actor, correlationId } = input
+  const user = await lockTarget(em, actor, input.userId, 'ban')
+  if (user.status === 'deleted') {
+    throw new RuleViolationError('user-deleted', 'This account is deleted.')
+  }
+  const now = deps.clock()
+  const until = input.durationHours ? new Date(now.getTime() + input.durationHours * HOUR_MS) : null
+  const previousStatus = user.status
+  Object.assign(user, {
+    status: 'banned',
+    bannedAt: now,
+    banReason: input.reason,
+    bannedUntil: until,
+    updatedAt: now,
   })
+  recordAudit(em, {
+    actorId: actor.id,
+    action: 'user.ban',
+    targetType: 'user',
+    targetId: user.id,
+    detail: {
+      reason: input.reason,
+      durationHours: input.durationHours ?? null,
+      until: until?.toISOString() ?? null,
+      previousStatus,
+    },
+    at: now,
+  })
+  enqueue(
+    em,
+    UserBanned,
+    {
+      userId: user.id,
+      reason: input.reason,
+      bannedBy: actor.id,
+      bannedAt: now.toISOString(),
+      until: until?.toISOString() ?? null,
+    },
+    { producer: SERVICE.name, correlationId, occurredAt: now },
+  )
+  return user
 }
 
 /** Lifts a ban; a user who is not banned is answered as is, with no event and no audit row. */
 export async function unbanUser(
-  ctx: AdminContext,
-  actor: Actor,
-  userId: string,
-  correlationId: string | null,
-): Promise<UserRow> {
-  return ctx.orm.em.fork().transactional(async (em) => {
-    const user = await lockTarget(em, actor, userId, 'unban')
-    if (user.status !== 'banned') return user
-    liftBan(em, user, { actorId: actor.id, at: ctx.clock(), correlationId })
-    return user
+  em: EntityManager,
+  deps: ModerationDeps,
+  input: UnbanInput,
+): Promise<RegisteredUserRow> {
+  const user = await lockTarget(em, input.actor, input.userId, 'unban')
+  if (user.status !== 'banned') return user
+  liftBan(em, user, {
+    actorId: input.actor.id,
+    at: deps.clock(),
+    correlationId: input.correlationId,
   })
+  return user
 }
 
 export interface BanLift {
@@ -158,29 +177,26 @@ export function liftBan(em: EntityManager, user: UserRow, lift: BanLift): void {
  * so a second request before that is accepted again (posts deletes once).
  */
 export async function requestPostTakedown(
-  ctx: AdminContext,
-  actor: Actor,
-  postId: string,
-  reason: string | undefined,
-  correlationId: string | null,
+  em: EntityManager,
+  deps: ModerationDeps,
+  input: TakedownInput,
 ): Promise<void> {
-  await ctx.orm.em.fork().transactional(async (em) => {
-    const post = await em.findOne(Post, { id: postId, deletedAt: null })
-    if (!post) throw new NotFoundError('No such post.')
-    const now = ctx.clock()
-    recordAudit(em, {
-      actorId: actor.id,
-      action: 'post.takedown',
-      targetType: 'post',
-      targetId: post.id,
-      detail: { reason: reason ?? null, authorId: post.authorId },
-      at: now,
-    })
-    enqueue(
-      em,
-      PostTakedownRequested,
-      { postId: post.id, reason: reason ?? '', requestedBy: actor.id },
-      { producer: SERVICE.name, correlationId, occurredAt: now },
-    )
+  const { actor, reason, correlationId } = input
+  const post = await em.findOne(Post, { id: input.postId, deletedAt: null })
+  if (!post) throw new NotFoundError('No such post.')
+  const now = deps.clock()
+  recordAudit(em, {
+    actorId: actor.id,
+    action: 'post.takedown',
+    targetType: 'post',
+    targetId: post.id,
+    detail: { reason: reason ?? null, authorId: post.authorId },
+    at: now,
   })
+  enqueue(
+    em,
+    PostTakedownRequested,
+    { postId: post.id, reason: reason ?? '', requestedBy: actor.id },
+    { producer: SERVICE.name, correlationId, occurredAt: now },
+  )
 }

@@ -7,16 +7,19 @@ export type Status = (typeof STATUSES)[number]
 
 /**
  * admin's view of an account: profile and role come from auth's events, the ban state is owned
- * here (admin decides bans and announces them).
+ * here (admin decides bans and announces them). An event that overtakes the account's
+ * UserRegistered creates a placeholder without username and email, hidden until the registration
+ * fills it in.
  */
 export const User = defineEntity({
   name: 'User',
   tableName: 'users',
   properties: {
     id: p.uuid().primary(),
-    username: p.string().length(30),
-    email: p.string().length(320),
-    displayName: p.string().length(50),
+    /** Null while the row is a placeholder (UserRegistered not applied yet). */
+    username: p.string().length(30).nullable(),
+    email: p.string().length(320).nullable(),
+    displayName: p.string().length(50).nullable(),
     role: p.enum(ROLES).default('user'),
     status: p.enum(STATUSES).default('active'),
     emailVerified: p.boolean().default(false),
@@ -36,3 +39,6 @@ export const User = defineEntity({
 })
 
 export type UserRow = InferEntity<typeof User>
+
+/** An account whose UserRegistered has been applied. */
+export type RegisteredUserRow = UserRow & { username: string; email: string; displayName: string }

@@ -2,8 +2,8 @@ import {
   bearerSecurity,
   createRouter,
   decodeCursor,
-  encodeCursor,
   jsonContent,
+  pageFromRows,
   pageOf,
   pageQuery,
   problems,
@@ -11,16 +11,11 @@ import {
   requireUser,
 } from '@chatty/http'
 import { createRoute, z } from '@hono/zod-openapi'
-import type { FilterQuery } from '@mikro-orm/core'
 
 import type { AdminContext } from '../context.js'
-import {
-  AUDIT_ACTIONS,
-  AUDIT_TARGET_TYPES,
-  AuditEntry,
-  type AuditEntryRow,
-} from '../entities/audit-entry.entity.js'
-import { auditEntrySchema } from './schemas.js'
+import { listAuditEntries } from '../domain/audit.js'
+import { AUDIT_ACTIONS, AUDIT_TARGET_TYPES } from '../entities/audit-entry.entity.js'
+import { auditEntrySchema, toAuditEntry } from './schemas.js'
 
 const auditCursor = z.object({ id: z.uuid() })
 
@@ -50,31 +45,13 @@ export function auditLogRoutes(ctx: AdminContext) {
     async (c) => {
       const { limit, cursor, ...filters } = c.req.valid('query')
       const after = decodeCursor(cursor, auditCursor)
-      // Ids are UUIDv7, so ordering by id is ordering by time.
-      const where: FilterQuery<AuditEntryRow> = {}
-      if (filters.actorId) where.actorId = filters.actorId
-      if (filters.targetType) where.targetType = filters.targetType
-      if (filters.targetId) where.targetId = filters.targetId
-      if (filters.action) where.action = filters.action
-      if (after) where.id = { $lt: after.id }
-      const rows = await ctx.orm.em
-        .fork()
-        .find(AuditEntry, where, { orderBy: { id: 'desc' }, limit: limit + 1 })
-      const page = rows.slice(0, limit)
-      const last = page.at(-1)
+      const rows = await listAuditEntries(ctx.orm.em.fork(), {
+        ...filters,
+        afterId: after?.id,
+        limit,
+      })
       return c.json(
-        {
-          items: page.map((entry) => ({
-            id: entry.id,
-            actorId: entry.actorId ?? null,
-            action: entry.action,
-            targetType: entry.targetType,
-            targetId: entry.targetId,
-            detail: entry.detail,
-            at: entry.at.toISOString(),
-          })),
-          nextCursor: rows.length > limit && last ? encodeCursor({ id: last.id }) : null,
-        },
+        pageFromRows(rows, limit, toAuditEntry, (last) => ({ id: last.id })),
         200,
       )
     },

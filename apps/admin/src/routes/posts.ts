@@ -1,3 +1,4 @@
+import { inTransaction } from '@chatty/db'
 import {
   bearerSecurity,
   createRouter,
@@ -44,9 +45,13 @@ export function postRoutes(ctx: AdminContext) {
       },
     }),
     async (c) => {
-      const id = knownId(c.req.valid('param').id)
-      const { reason } = c.req.valid('json')
-      await requestPostTakedown(ctx, currentUser(c), id, reason, c.get('requestId'))
+      const input = {
+        actor: currentUser(c),
+        postId: knownId(c.req.valid('param').id),
+        reason: c.req.valid('json').reason,
+        correlationId: c.get('requestId'),
+      }
+      await inTransaction(ctx.orm.em, (em) => requestPostTakedown(em, { clock: ctx.clock }, input))
       return c.json({ status: 'accepted' as const }, 202)
     },
   )

@@ -2,9 +2,13 @@ import { UUID_PATTERN } from '@chatty/contracts'
 import { NotFoundError } from '@chatty/domain'
 import { z } from '@hono/zod-openapi'
 
-import { AUDIT_ACTIONS, AUDIT_TARGET_TYPES } from '../entities/audit-entry.entity.js'
+import {
+  AUDIT_ACTIONS,
+  AUDIT_TARGET_TYPES,
+  type AuditEntryRow,
+} from '../entities/audit-entry.entity.js'
 import type { EmailRow } from '../entities/email.entity.js'
-import { ROLES, STATUSES, type UserRow } from '../entities/user.entity.js'
+import { type RegisteredUserRow, ROLES, STATUSES } from '../entities/user.entity.js'
 
 export const adminUserSchema = z
   .object({
@@ -55,7 +59,7 @@ export const auditEntrySchema = z
 
 export type AdminUser = z.infer<typeof adminUserSchema>
 
-export function toAdminUser(user: UserRow): AdminUser {
+export function toAdminUser(user: RegisteredUserRow): AdminUser {
   return {
     id: user.id,
     username: user.username,
@@ -68,6 +72,18 @@ export function toAdminUser(user: UserRow): AdminUser {
     bannedAt: user.bannedAt?.toISOString() ?? null,
     banReason: user.banReason ?? null,
     bannedUntil: user.bannedUntil?.toISOString() ?? null,
+  }
+}
+
+export function toAuditEntry(entry: AuditEntryRow): z.infer<typeof auditEntrySchema> {
+  return {
+    id: entry.id,
+    actorId: entry.actorId ?? null,
+    action: entry.action,
+    targetType: entry.targetType,
+    targetId: entry.targetId,
+    detail: entry.detail,
+    at: entry.at.toISOString(),
   }
 }
 

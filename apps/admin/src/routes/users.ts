@@ -1,12 +1,12 @@
-import { NotFoundError } from '@chatty/domain'
+import { inTransaction } from '@chatty/db'
 import {
   bearerSecurity,
   createRouter,
   currentUser,
   decodeCursor,
-  encodeCursor,
   jsonBody,
   jsonContent,
+  pageFromRows,
   pageOf,
   pageQuery,
   problems,
@@ -14,12 +14,11 @@ import {
   requireUser,
 } from '@chatty/http'
 import { createRoute, z } from '@hono/zod-openapi'
-import type { FilterQuery } from '@mikro-orm/core'
 
 import type { AdminContext } from '../context.js'
 import { banUser, unbanUser } from '../domain/moderation.js'
-import { Email } from '../entities/email.entity.js'
-import { ROLES, STATUSES, User, type UserRow } from '../entities/user.entity.js'
+import { findUserDetail, searchUsers } from '../domain/users.js'
+import { ROLES, STATUSES } from '../entities/user.entity.js'
 import {
   adminUserDetailSchema,
   adminUserSchema,
@@ -28,8 +27,6 @@ import {
   toAdminUser,
   toEmailOutcome,
 } from './schemas.js'
-
-const RECENT_EMAILS = 50
 
 const userCursor = z.object({ createdAt: z.iso.datetime(), id: z.uuid() })
 
@@ -60,10 +57,6 @@ const banBody = z.strictObject({
     .describe('A temporary ban of this many hours; without it the ban lasts until an unban'),
 })
 
-function likePattern(text: string): string {
-  return `%${text.replace(/[\\%_]/g, '\\$&')}%`
-}
-
 export function userRoutes(ctx: AdminContext) {
   const router = createRouter()
 
@@ -81,41 +74,14 @@ export function userRoutes(ctx: AdminContext) {
       },
     }),
     async (c) => {
-      const { q, status, role, limit, cursor } = c.req.valid('query')
+      const { limit, cursor, ...filters } = c.req.valid('query')
       const after = decodeCursor(cursor, userCursor)
-      const where: FilterQuery<UserRow> = {}
-      if (status) where.status = status
-      if (role) where.role = role
-      const and: FilterQuery<UserRow>[] = []
-      if (q) {
-        const pattern = likePattern(q)
-        and.push({
-          $or: [
-            { username: { $ilike: pattern } },
-            { displayName: { $ilike: pattern } },
-            { email: { $ilike: pattern } },
-          ],
-        })
-      }
-      if (after) {
-        const createdAt = new Date(after.createdAt)
-        and.push({ $or: [{ createdAt: { $lt: createdAt } }, { createdAt, id: { $lt: after.id } }] })
-      }
-      if (and.length > 0) where.$and = and
-      const rows = await ctx.orm.em.fork().find(User, where, {
-        orderBy: { createdAt: 'desc', id: 'desc' },
-        limit: limit + 1,
-      })
-      const page = rows.slice(0, limit)
-      const last = page.at(-1)
+      const rows = await searchUsers(ctx.orm.em.fork(), { ...filters, after, limit })
       return c.json(
-        {
-          items: page.map(toAdminUser),
-          nextCursor:
-            rows.length > limit && last
-              ? encodeCursor({ createdAt: last.createdAt.toISOString(), id: last.id })
-              : null,
-        },
+        pageFromRows(rows, limit, toAdminUser, (last) => ({
+          createdAt: last.createdAt.toISOString(),
+          id: last.id,
+        })),
         200,
       )
     },
@@ -136,14 +102,7 @@ export function userRoutes(ctx: AdminContext) {
     }),
     async (c) => {
       const id = knownId(c.req.valid('param').id)
-      const em = ctx.orm.em.fork()
-      const user = await em.findOne(User, { id })
-      if (!user) throw new NotFoundError('No such user.')
-      const emails = await em.find(
-        Email,
-        { userId: id },
-        { orderBy: { at: 'desc', emailId: 'desc' }, limit: RECENT_EMAILS },
-      )
+      const { user, emails } = await findUserDetail(ctx.orm.em.fork(), id)
       return c.json({ ...toAdminUser(user), emails: emails.map(toEmailOutcome) }, 200)
     },
   )
@@ -162,9 +121,13 @@ export function userRoutes(ctx: AdminContext) {
       },
     }),
     async (c) => {
-      const id = knownId(c.req.valid('param').id)
-      const actor = currentUser(c)
-      const user = await banUser(ctx, actor, id, c.req.valid('json'), c.get('requestId'))
+      const input = {
+        ...c.req.valid('json'),
+        actor: currentUser(c),
+        userId: knownId(c.req.valid('param').id),
+        correlationId: c.get('requestId'),
+      }
+      const user = await inTransaction(ctx.orm.em, (em) => banUser(em, { clock: ctx.clock }, input))
       return c.json(toAdminUser(user), 200)
     },
   )
@@ -183,8 +146,14 @@ export function userRoutes(ctx: AdminContext) {
       },
     }),
     async (c) => {
-      const id = knownId(c.req.valid('param').id)
-      const user = await unbanUser(ctx, currentUser(c), id, c.get('requestId'))
+      const input = {
+        actor: currentUser(c),
+        userId: knownId(c.req.valid('param').id),
+        correlationId: c.get('requestId'),
+      }
+      const user = await inTransaction(ctx.orm.em, (em) =>
+        unbanUser(em, { clock: ctx.clock }, input),
+      )
       return c.json(toAdminUser(user), 200)
     },
   )

@@ -1,25 +1,14 @@
 import { randomBytes } from 'node:crypto'
 
-import { type MessageData, type MessageDefinition, UserRegistered, uuidv7 } from '@chatty/contracts'
-import { createTestDatabase } from '@chatty/db/testing'
-import { removePrefixedTopology } from '@chatty/messaging'
-import {
-  createTestIssuer,
-  eventually,
-  type MessageTap,
-  publishEvent,
-  type PublishEventOptions,
-  tapExchange,
-  type TestIssuer,
-} from '@chatty/testing'
+import { UserRegistered, uuidv7 } from '@chatty/contracts'
+import { type ServiceHarness, startServiceHarness } from '@chatty/service/testing'
+import { createTestIssuer, type TestIssuer } from '@chatty/testing'
 
 import { createApp } from '../app.js'
-import { type AdminConfig, loadConfig } from '../config.js'
+import { loadConfig } from '../config.js'
 import { type AdminContext, createContext } from '../context.js'
-import { User } from '../entities/user.entity.js'
 import { entities, migrations } from '../orm.js'
-
-export const AMQP_URL = process.env.TEST_AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672'
+import { SERVICE } from '../service.js'
 
 export type Role = 'user' | 'moderator' | 'admin'
 
@@ -32,29 +21,12 @@ export interface KnownUser {
   token: string
 }
 
-export interface AdminHarness {
-  ctx: AdminContext
-  app: ReturnType<typeof createApp>
-  /** Everything admin publishes on its events exchange. */
-  events: MessageTap
+export interface AdminHarness extends ServiceHarness<AdminContext, ReturnType<typeof createApp>> {
   issuer: TestIssuer
-  request(
-    path: string,
-    init?: { method?: string; body?: unknown; token?: string },
-  ): Promise<Response>
-  /** Delivers an event to admin as its producer would; answers the envelope id. */
-  publish<D extends MessageDefinition>(
-    definition: D,
-    data: MessageData<D>,
-    options?: PublishEventOptions,
-  ): Promise<string>
-  /** Waits until admin's consumer has committed the messages with these envelope ids. */
-  processed(...messageIds: string[]): Promise<void>
   /** A user announced by auth (UserRegistered), once admin's projection has it. */
   registerUser(options?: { role?: Role; label?: string; displayName?: string }): Promise<KnownUser>
   /** A token for someone admin's projection does not have to know (role comes from the token). */
   tokenFor(role: Role): Promise<string>
-  close(): Promise<void>
 }
 
 export interface AdminHarnessOptions {
@@ -65,63 +37,22 @@ export interface AdminHarnessOptions {
 
 /** admin in-process on its own database and its own exchange names, with tokens minted here. */
 export async function startAdmin(options: AdminHarnessOptions = {}): Promise<AdminHarness> {
-  const prefix = `t${randomBytes(4).toString('hex')}.`
-  const database = await createTestDatabase({ name: 'admin', entities, migrations })
-  const config: AdminConfig = loadConfig({
-    ADMIN_DATABASE_URL: database.url,
-    AMQP_URL,
-    MESSAGING_PREFIX: prefix,
-    ...options.env,
-  })
   const issuer = await createTestIssuer()
-  const ctx = await createContext(config, {
-    orm: database.orm,
-    clock: options.clock,
-    tokenKeys: issuer.jwks,
-    messaging: { pollIntervalMs: 50, retryDelaysMs: [50, 100, 200] },
+  const harness = await startServiceHarness({
+    service: SERVICE,
+    entities,
+    migrations,
+    loadConfig,
+    createContext,
+    createApp,
+    env: options.env,
+    overrides: { clock: options.clock, tokenKeys: issuer.jwks },
+    retryDelaysMs: [50, 100, 200],
   })
-  const events = await tapExchange(AMQP_URL, `${prefix}chatty.events`, ['#'])
-  const app = createApp(ctx)
-  await ctx.start()
-  // Once connected the topology is declared, so events published from here on wait in admin's queue.
-  await eventually(() => {
-    if (ctx.messaging.broker.status() !== 'connected') throw new Error('waiting for the broker')
-  }, 10_000)
 
-  const harness: AdminHarness = {
-    ctx,
-    app,
-    events,
+  return {
+    ...harness,
     issuer,
-    request: async (path, init = {}) => {
-      const headers: Record<string, string> = {}
-      if (init.body !== undefined) headers['content-type'] = 'application/json'
-      if (init.token) headers.authorization = `Bearer ${init.token}`
-      return app.request(path, {
-        method: init.method ?? (init.body === undefined ? 'GET' : 'POST'),
-        headers,
-        body: init.body === undefined ? undefined : JSON.stringify(init.body),
-      })
-    },
-    publish: async (definition, data, options) => {
-      const envelope = await publishEvent(AMQP_URL, prefix, definition, data, {
-        producer: 'auth',
-        ...options,
-      })
-      return envelope.id
-    },
-    processed: async (...messageIds) => {
-      await eventually(async () => {
-        const [row] = await ctx.orm.em
-          .fork()
-          .getConnection()
-          .execute<{ n: number }[]>(
-            'select count(*)::int as n from inbox where message_id in (?)',
-            [messageIds],
-          )
-        if (row?.n !== new Set(messageIds).size) throw new Error('waiting for the consumer')
-      })
-    },
     registerUser: async (options = {}) => {
       const suffix = randomBytes(4).toString('hex')
       const role = options.role ?? 'user'
@@ -133,28 +64,21 @@ export async function startAdmin(options: AdminHarnessOptions = {}): Promise<Adm
         displayName: options.displayName ?? `Display ${suffix}`,
         role,
       }
-      await harness.publish(UserRegistered, {
-        userId: user.id,
-        username: user.username,
-        email: user.email,
-        displayName: user.displayName,
-        role,
-        registeredAt: new Date().toISOString(),
-      })
-      await eventually(async () => {
-        const known = await ctx.orm.em.fork().count(User, { id: user.id })
-        if (known === 0) throw new Error(`waiting for ${username} in the projection`)
-      })
+      await harness.deliver(
+        UserRegistered,
+        {
+          userId: user.id,
+          username: user.username,
+          email: user.email,
+          displayName: user.displayName,
+          role,
+          registeredAt: new Date().toISOString(),
+        },
+        { producer: 'auth' },
+      )
       return { ...user, token: await issuer.sign({ id: user.id, username, role }) }
     },
     tokenFor: (role) =>
       issuer.sign({ id: uuidv7(), username: `${role}_${randomBytes(3).toString('hex')}`, role }),
-    close: async () => {
-      await events.close()
-      await ctx.close()
-      await removePrefixedTopology(AMQP_URL, prefix, [50, 100, 200])
-      await database.drop()
-    },
   }
-  return harness
 }

@@ -5,12 +5,14 @@ import {
   type MessageData,
   type SendEmail,
 } from '@chatty/contracts'
+import { type EntityManager, inTransaction } from '@chatty/db'
 import { enqueue, type MessageContext, PermanentFailure } from '@chatty/messaging'
 
 import type { EmailContext } from '../context.js'
 import { renderEmail, TemplateParamsError } from '../domain/templates.js'
 import { Email, type EmailStatus } from '../entities/email.entity.js'
 import { SmtpError } from '../mailer.js'
+import type { EmailDatabase } from '../orm.js'
 import { SERVICE } from '../service.js'
 
 type SendEmailData = MessageData<typeof SendEmail>
@@ -37,9 +39,16 @@ export async function deliverEmail(
 ): Promise<void> {
   // Serialises the commands of one email (a producer may resend it under a new message id)
   // without locking its row, which the records below update on their own connections.
-  await em.execute('select pg_advisory_xact_lock(hashtextextended(?, 0))', [
-    `email:${data.emailId}`,
-  ])
+  await em
+    .getKysely<EmailDatabase>()
+    .selectNoFrom((eb) =>
+      eb
+        .fn('pg_advisory_xact_lock', [
+          eb.fn('hashtextextended', [eb.val(`email:${data.emailId}`), eb.lit(0)]),
+        ])
+        .as('locked'),
+    )
+    .execute()
   const attempt = await recordAttempt(ctx, data)
   if (attempt.status === 'delivered') {
     logger.info({ emailId: data.emailId }, 'email already delivered; skipping')
@@ -95,17 +104,31 @@ async function recordAttempt(
   ctx: EmailContext,
   data: SendEmailData,
 ): Promise<{ status: EmailStatus; attempts: number }> {
-  const rows = await independentEm(ctx).execute<{ status: EmailStatus; attempts: number }[]>(
-    `insert into "emails" ("id", "to", "user_id", "template", "status", "attempts", "created_at")
-     values (?, ?, ?, ?, 'pending', 1, ?)
-     on conflict ("id") do update
-       set "attempts" = "emails"."attempts" + (case when "emails"."status" = 'delivered' then 0 else 1 end)
-     returning "status", "attempts"`,
-    [data.emailId, data.to, data.userId ?? null, data.template, ctx.clock()],
+  return independently(ctx, (em) =>
+    em
+      .getKysely<EmailDatabase>()
+      .insertInto('emails')
+      .values({
+        id: data.emailId,
+        to: data.to,
+        user_id: data.userId ?? null,
+        template: data.template,
+        status: 'pending',
+        attempts: 1,
+        created_at: ctx.clock(),
+      })
+      .onConflict((conflict) =>
+        conflict.column('id').doUpdateSet((eb) => ({
+          attempts: eb(
+            'emails.attempts',
+            '+',
+            eb.case().when('emails.status', '=', 'delivered').then(0).else(1).end(),
+          ),
+        })),
+      )
+      .returning(['status', 'attempts'])
+      .executeTakeFirstOrThrow(),
   )
-  const [row] = rows
-  if (!row) throw new Error(`could not record an attempt for email ${data.emailId}`)
-  return row
 }
 
 async function recordFailure(
@@ -116,7 +139,7 @@ async function recordFailure(
   final: boolean,
 ): Promise<void> {
   const failedAt = ctx.clock()
-  await independentEm(ctx).transactional(async (tx) => {
+  await independently(ctx, async (tx) => {
     const email = await tx.findOneOrFail(Email, { id: data.emailId })
     email.lastError = reason.slice(0, 2_000)
     // EmailFailed goes out once per email, even if the command keeps arriving after that.
@@ -139,7 +162,11 @@ async function recordFailure(
   })
 }
 
-/** An EntityManager outside the message's transaction: what it writes commits on its own. */
-function independentEm(ctx: EmailContext) {
-  return ctx.orm.em.fork({ disableContextResolution: true })
+/**
+ * Runs `work` in a transaction of its own, beside the message's: the attempt count and the failure
+ * must stay recorded when the message's transaction rolls back (the send failed, or the process
+ * died mid-send). The fork skips context resolution, so it never joins the message's transaction.
+ */
+function independently<T>(ctx: EmailContext, work: (em: EntityManager) => Promise<T>): Promise<T> {
+  return inTransaction(ctx.orm.em.fork({ disableContextResolution: true }), work)
 }

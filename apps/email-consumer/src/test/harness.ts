@@ -2,38 +2,30 @@ import { randomBytes } from 'node:crypto'
 import { createServer } from 'node:net'
 
 import { type Envelope, type MessageData, SendEmail, uuidv7 } from '@chatty/contracts'
-import { createTestDatabase } from '@chatty/db/testing'
-import { publishOptions, removePrefixedTopology } from '@chatty/messaging'
-import { eventually, type MessageTap, tapExchange } from '@chatty/testing'
-import amqp, { type ChannelModel, type ConfirmChannel, type GetMessage } from 'amqplib'
+import { type ServiceHarness, startServiceHarness, TEST_AMQP_URL } from '@chatty/service/testing'
+import amqp, { type GetMessage } from 'amqplib'
 
 import { createApp } from '../app.js'
-import { type EmailConsumerConfig, loadConfig } from '../config.js'
+import { loadConfig } from '../config.js'
 import { createContext, type EmailContext } from '../context.js'
 import { Email, type EmailRow } from '../entities/email.entity.js'
 import { createMailer, type Mailer } from '../mailer.js'
 import { entities, migrations } from '../orm.js'
-
-export const AMQP_URL = process.env.TEST_AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672'
+import { SERVICE } from '../service.js'
 
 export type SendEmailData = MessageData<typeof SendEmail>
 
-export interface EmailHarness {
-  ctx: EmailContext
-  app: ReturnType<typeof createApp>
-  /** EmailDelivered / EmailFailed as published on this harness's events exchange. */
-  events: MessageTap
+export interface EmailHarness extends ServiceHarness<EmailContext, ReturnType<typeof createApp>> {
   /** Publishes a SendEmail command the way a producer's relay does; returns its envelope. */
   sendEmail(
     data: Partial<SendEmailData>,
-    envelope?: Partial<Envelope>,
+    envelope?: Partial<Omit<Envelope, 'data'>>,
   ): Promise<Envelope<SendEmailData>>
-  /** Publishes an envelope exactly as given (to repeat one). */
-  publish(envelope: Envelope<SendEmailData>): Promise<void>
+  /** Publishes a command envelope again, exactly as it was sent. */
+  repeat(envelope: Envelope<SendEmailData>): Promise<void>
   email(id: string): Promise<EmailRow | null>
   /** Every message that reached `email.send.dlq` so far. */
   deadLetters(): Promise<GetMessage[]>
-  close(): Promise<void>
 }
 
 /**
@@ -46,12 +38,7 @@ export async function startEmailConsumer(options: {
   /** Wraps the real SMTP mailer, e.g. to hold a send back. */
   wrapMailer?: (mailer: Mailer) => Mailer
 }): Promise<EmailHarness> {
-  const prefix = `t${randomBytes(4).toString('hex')}.`
-  const database = await createTestDatabase({ name: 'email', entities, migrations })
-  const config: EmailConsumerConfig = loadConfig({
-    EMAIL_DATABASE_URL: database.url,
-    AMQP_URL,
-    MESSAGING_PREFIX: prefix,
+  const env = {
     SMTP_URL: `smtp://127.0.0.1:${options.smtpPort}`,
     PUBLIC_URL: 'http://chatty.test',
     // Two concurrent emails need four connections; the test database pool has five.
@@ -59,45 +46,49 @@ export async function startEmailConsumer(options: {
     EMAIL_RETRY_DELAYS_MS: '100,200',
     SMTP_CONNECTION_TIMEOUT_MS: '2000',
     ...options.env,
+  }
+  let wrapped: Mailer | undefined
+  const harness = await startServiceHarness({
+    service: SERVICE,
+    entities,
+    migrations,
+    loadConfig,
+    createApp,
+    createContext: (config, overrides) => {
+      if (!options.wrapMailer) return createContext(config, overrides)
+      const mailer = createMailer({
+        smtp: config.smtp,
+        from: config.mailFrom,
+        maxConnections: config.concurrency,
+      })
+      wrapped = options.wrapMailer(mailer)
+      return createContext(config, { ...overrides, mailer: wrapped })
+    },
+    env,
+    // The retry waits are what some tests are about, so they come from the environment here.
+    retryDelaysMs: loadConfig(env).retryDelaysMs,
   })
-  const mailer = createMailer({
-    smtp: config.smtp,
-    from: config.mailFrom,
-    maxConnections: config.concurrency,
-  })
-  const ctx = await createContext(config, {
-    orm: database.orm,
-    mailer: options.wrapMailer?.(mailer) ?? mailer,
-    messaging: { pollIntervalMs: 50 },
-  })
-  const names = ctx.messaging.broker.names
-  const events = await tapExchange(AMQP_URL, names.eventsExchange, ['email.*'])
-  const app = createApp(ctx)
-  await ctx.start()
-  await eventually(() => {
-    if (ctx.messaging.broker.status() !== 'connected') throw new Error('broker not connected yet')
-  }, 10_000)
+  const { ctx } = harness
 
-  const connection: ChannelModel = await amqp.connect(AMQP_URL)
-  const channel: ConfirmChannel = await connection.createConfirmChannel()
-  const queue = names.queue('email.send')
-  const deadLetterQueue = names.deadLetterQueue(queue)
+  const names = ctx.messaging.broker.names
+  const connection = await amqp.connect(TEST_AMQP_URL)
+  const channel = await connection.createChannel()
+  harness.onClose(() => connection.close())
+  const deadLetterQueue = names.deadLetterQueue(names.queue(SERVICE.queue))
   const deadLetters: GetMessage[] = []
 
-  const publish = async (envelope: Envelope<SendEmailData>) => {
-    channel.publish(
-      names.commandsExchange,
-      SendEmail.routingKey,
-      Buffer.from(JSON.stringify(envelope)),
-      publishOptions(envelope),
-    )
-    await channel.waitForConfirms()
+  const repeat = async (envelope: Envelope<SendEmailData>) => {
+    const { id, producer, correlationId, occurredAt } = envelope
+    await harness.publish(SendEmail, envelope.data, {
+      id,
+      producer,
+      correlationId,
+      occurredAt: new Date(occurredAt),
+    })
   }
 
   return {
-    ctx,
-    app,
-    events,
+    ...harness,
     async sendEmail(data, envelope = {}) {
       const full: Envelope<SendEmailData> = {
         id: uuidv7(),
@@ -116,10 +107,10 @@ export async function startEmailConsumer(options: {
           ...data,
         },
       }
-      await publish(full)
+      await repeat(full)
       return full
     },
-    publish,
+    repeat,
     email: (id) => ctx.orm.em.fork().findOne(Email, { id }),
     async deadLetters() {
       for (;;) {
@@ -128,13 +119,9 @@ export async function startEmailConsumer(options: {
         deadLetters.push(message)
       }
     },
-    async close() {
-      await events.close()
-      await ctx.close()
-      mailer.close()
-      await removePrefixedTopology(AMQP_URL, prefix, config.retryDelaysMs)
-      await connection.close()
-      await database.drop()
+    close: async () => {
+      await harness.close()
+      wrapped?.close()
     },
   }
 }
