@@ -430,9 +430,9 @@ describe('moderation events', () => {
     }
     const followedAt = new Date(Date.now() - 1_000).toISOString()
     const delivered = [
-      await auth.publish(Unfollowed, { ...pair, at: new Date().toISOString() }),
-      await auth.publish(Followed, { ...pair, at: followedAt }),
-      await auth.publish(Followed, { ...pair, at: followedAt }),
+      (await auth.publish(Unfollowed, { ...pair, at: new Date().toISOString() })).id,
+      (await auth.publish(Followed, { ...pair, at: followedAt })).id,
+      (await auth.publish(Followed, { ...pair, at: followedAt })).id,
     ]
     const counters = async (token: string) => {
       const me = await json(await auth.request('/api/auth/me', { token }))
