@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto'
 
 import { Followed, Unfollowed, UserBanned, UserUnbanned } from '@chatty/contracts'
-import { InboxMessage } from '@chatty/db'
+import { InboxMessage, inTransaction } from '@chatty/db'
 import { eventually } from '@chatty/testing'
 import { SignJWT } from 'jose'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -454,15 +454,17 @@ describe('moderation events', () => {
 describe('admin bootstrap', () => {
   it('creates a verified admin once, and promotes an existing account', async () => {
     const admin = uniqueUser('boss')
-    const created = await bootstrapAdmin(auth.ctx, admin)
+    const bootstrap = (account: typeof admin) =>
+      inTransaction(auth.ctx.orm.em, (em) => bootstrapAdmin(em, auth.ctx, account))
+    const created = await bootstrap(admin)
     expect(created).toMatchObject({ role: 'admin' })
-    const again = await bootstrapAdmin(auth.ctx, admin)
+    const again = await bootstrap(admin)
     expect(again.id).toBe(created.id)
     const { body } = await login(auth, admin.username, admin.password)
     expect(body.user).toMatchObject({ role: 'admin', emailVerified: true })
 
     const existing = await registerVerified(auth, 'promo')
-    const promoted = await bootstrapAdmin(auth.ctx, { ...existing, password: 'ignored password' })
+    const promoted = await bootstrap({ ...existing, password: 'ignored password' })
     expect(promoted.role).toBe('admin')
     await auth.events.next(
       (m) => m.body.type === 'UserRoleChanged' && m.body.data.userId === promoted.id,
