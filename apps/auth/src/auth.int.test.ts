@@ -80,6 +80,22 @@ describe('registration', () => {
     expect((await json(sameEmail)).code).toBe('email-taken')
   })
 
+  it('refuses the loser of two concurrent registrations of one username or email with 409', async () => {
+    for (const [field, code] of [
+      ['username', 'username-taken'],
+      ['email', 'email-taken'],
+    ] as const) {
+      const first = uniqueUser('race')
+      const second = { ...uniqueUser('race'), [field]: first[field] }
+      const results = await Promise.all(
+        [first, second].map((body) => auth.request('/api/auth/register', { body })),
+      )
+      expect(results.map((res) => res.status).sort()).toEqual([201, 409])
+      const refused = results.find((res) => res.status === 409) as Response
+      expect((await json(refused)).code).toBe(code)
+    }
+  })
+
   it.each([
     ['email', { email: 'not-an-email' }],
     ['password', { password: 'short' }],
