@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto'
 
 import { Followed, Unfollowed, UserBanned, UserUnbanned } from '@chatty/contracts'
-import { InboxMessage } from '@chatty/db'
+import { InboxMessage, inTransaction } from '@chatty/db'
 import { eventually } from '@chatty/testing'
 import { SignJWT } from 'jose'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -78,6 +78,22 @@ describe('registration', () => {
     })
     expect(sameEmail.status).toBe(409)
     expect((await json(sameEmail)).code).toBe('email-taken')
+  })
+
+  it('refuses the loser of two concurrent registrations of one username or email with 409', async () => {
+    for (const [field, code] of [
+      ['username', 'username-taken'],
+      ['email', 'email-taken'],
+    ] as const) {
+      const first = uniqueUser('race')
+      const second = { ...uniqueUser('race'), [field]: first[field] }
+      const results = await Promise.all(
+        [first, second].map((body) => auth.request('/api/auth/register', { body })),
+      )
+      expect(results.map((res) => res.status).sort()).toEqual([201, 409])
+      const refused = results.find((res) => res.status === 409) as Response
+      expect((await json(refused)).code).toBe(code)
+    }
   })
 
   it.each([
@@ -430,9 +446,9 @@ describe('moderation events', () => {
     }
     const followedAt = new Date(Date.now() - 1_000).toISOString()
     const delivered = [
-      await auth.publish(Unfollowed, { ...pair, at: new Date().toISOString() }),
-      await auth.publish(Followed, { ...pair, at: followedAt }),
-      await auth.publish(Followed, { ...pair, at: followedAt }),
+      (await auth.publish(Unfollowed, { ...pair, at: new Date().toISOString() })).id,
+      (await auth.publish(Followed, { ...pair, at: followedAt })).id,
+      (await auth.publish(Followed, { ...pair, at: followedAt })).id,
     ]
     const counters = async (token: string) => {
       const me = await json(await auth.request('/api/auth/me', { token }))
@@ -454,15 +470,17 @@ describe('moderation events', () => {
 describe('admin bootstrap', () => {
   it('creates a verified admin once, and promotes an existing account', async () => {
     const admin = uniqueUser('boss')
-    const created = await bootstrapAdmin(auth.ctx, admin)
+    const bootstrap = (account: typeof admin) =>
+      inTransaction(auth.ctx.orm.em, (em) => bootstrapAdmin(em, auth.ctx, account))
+    const created = await bootstrap(admin)
     expect(created).toMatchObject({ role: 'admin' })
-    const again = await bootstrapAdmin(auth.ctx, admin)
+    const again = await bootstrap(admin)
     expect(again.id).toBe(created.id)
     const { body } = await login(auth, admin.username, admin.password)
     expect(body.user).toMatchObject({ role: 'admin', emailVerified: true })
 
     const existing = await registerVerified(auth, 'promo')
-    const promoted = await bootstrapAdmin(auth.ctx, { ...existing, password: 'ignored password' })
+    const promoted = await bootstrap({ ...existing, password: 'ignored password' })
     expect(promoted.role).toBe('admin')
     await auth.events.next(
       (m) => m.body.type === 'UserRoleChanged' && m.body.data.userId === promoted.id,

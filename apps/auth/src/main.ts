@@ -1,3 +1,4 @@
+import { inTransaction } from '@chatty/db'
 import { serveUntilSignal } from '@chatty/http'
 import { configureLogging, createLogger } from '@chatty/logger'
 
@@ -13,7 +14,10 @@ const logger = createLogger('auth:main')
 
 const ctx = await createContext(config)
 if (config.admin) {
-  const admin = await bootstrapAdmin(ctx, config.admin)
+  const { admin: wanted } = config
+  const admin = await inTransaction(ctx.orm.em, (em) =>
+    bootstrapAdmin(em, { clock: ctx.clock, passwords: ctx.passwords }, wanted),
+  )
   logger.info({ userId: admin.id, username: admin.username }, 'admin account ready')
 }
 const app = createApp(ctx)

@@ -1,15 +1,36 @@
 import { Followed, Unfollowed } from '@chatty/contracts'
 import type { EntityManager } from '@chatty/db'
 import type { Consumer } from '@chatty/messaging'
-import { LockMode, raw } from '@mikro-orm/core'
+import { LockMode } from '@mikro-orm/core'
 
+import { db } from '../db.js'
 import { FollowState } from '../entities/follow-state.entity.js'
-import { User } from '../entities/user.entity.js'
 
 interface FollowEvent {
   followerId: string
   followeeId: string
   at: string
+}
+
+type FollowCounter = 'followers_count' | 'following_count'
+
+/**
+ * Moves the follower's following count and the followee's followers count. The rows are updated
+ * in id order, so A following B while B follows A (or a login reading either) cannot deadlock.
+ */
+async function moveFollowCounters(em: EntityManager, event: FollowEvent, by: 1 | -1) {
+  const moves: [string, FollowCounter][] = [
+    [event.followerId, 'following_count'],
+    [event.followeeId, 'followers_count'],
+  ]
+  moves.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+  for (const [userId, counter] of moves) {
+    await db(em)
+      .updateTable('users')
+      .set(counter, (eb) => eb.fn<number>('greatest', [eb(counter, '+', by), eb.lit(0)]))
+      .where('id', '=', userId)
+      .execute()
+  }
 }
 
 /**
@@ -19,23 +40,28 @@ interface FollowEvent {
 async function applyFollow(em: EntityManager, event: FollowEvent, following: boolean) {
   const at = new Date(event.at)
   const pair = { followerId: event.followerId, followeeId: event.followeeId }
-  const state = await em.findOne(FollowState, pair, { lockMode: LockMode.PESSIMISTIC_WRITE })
-  if (state && state.changedAt >= at) return
-  const wasFollowing = state?.following ?? false
-  if (state) Object.assign(state, { following, changedAt: at })
-  else em.create(FollowState, { ...pair, following, changedAt: at })
+  // The first event of a pair records it; a concurrent one waits for that row instead of failing.
+  const recorded = await db(em)
+    .insertInto('follow_states')
+    .values({
+      follower_id: pair.followerId,
+      followee_id: pair.followeeId,
+      following,
+      changed_at: at,
+    })
+    .onConflict((conflict) => conflict.doNothing())
+    .executeTakeFirstOrThrow()
+  let wasFollowing = false
+  if (recorded.numInsertedOrUpdatedRows === 0n) {
+    const state = await em.findOneOrFail(FollowState, pair, {
+      lockMode: LockMode.PESSIMISTIC_WRITE,
+    })
+    if (state.changedAt >= at) return
+    wasFollowing = state.following
+    Object.assign(state, { following, changedAt: at })
+  }
   if (wasFollowing === following) return
-  const by = following ? 1 : -1
-  await em.nativeUpdate(
-    User,
-    { id: event.followeeId },
-    { followersCount: raw(`greatest(followers_count + ${by}, 0)`) },
-  )
-  await em.nativeUpdate(
-    User,
-    { id: event.followerId },
-    { followingCount: raw(`greatest(following_count + ${by}, 0)`) },
-  )
+  await moveFollowCounters(em, event, following ? 1 : -1)
 }
 
 export function registerFollowConsumers(consumer: Consumer): void {

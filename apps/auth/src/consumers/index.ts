@@ -3,6 +3,9 @@ import { registerFollowConsumers } from './follows.js'
 import { registerModerationConsumers } from './moderation.js'
 
 export function registerConsumers(ctx: AuthContext): void {
-  registerModerationConsumers(ctx, ctx.messaging.consumer)
+  registerModerationConsumers(
+    { clock: ctx.clock, redis: ctx.redis, config: ctx.config },
+    ctx.messaging.consumer,
+  )
   registerFollowConsumers(ctx.messaging.consumer)
 }

@@ -6,33 +6,41 @@ import {
   UserUnbanned,
   uuidv7,
 } from '@chatty/contracts'
+import type { EntityManager } from '@chatty/db'
+import { isStaleModeration } from '@chatty/domain'
+import type { Logger } from '@chatty/logger'
 import type { Consumer } from '@chatty/messaging'
 import { enqueue } from '@chatty/messaging'
 
-import type { AuthContext } from '../context.js'
-import { blockUser } from '../domain/sessions.js'
+import { blockUser, type RevocationDeps } from '../domain/sessions.js'
 import { User, type UserRow } from '../entities/user.entity.js'
 import { SERVICE } from '../service.js'
 
-/** Events can arrive out of order; one older than the last applied moderation is ignored. */
-function isStale(user: UserRow, at: Date): boolean {
-  return user.moderatedAt != null && user.moderatedAt > at
+/** auth owns accounts: an event about one it does not have is logged and skipped. */
+async function findModerated(
+  em: EntityManager,
+  logger: Logger,
+  userId: string,
+): Promise<UserRow | null> {
+  const user = await em.findOne(User, { id: userId })
+  if (!user) logger.warn({ userId }, 'moderation event for an unknown account skipped')
+  return user
 }
 
-export function registerModerationConsumers(ctx: AuthContext, consumer: Consumer): void {
-  consumer.on(UserBanned, async (event, { em, envelope }) => {
-    const user = await em.findOne(User, { id: event.userId })
+export function registerModerationConsumers(deps: RevocationDeps, consumer: Consumer): void {
+  consumer.on(UserBanned, async (event, { em, envelope, logger }) => {
+    const user = await findModerated(em, logger, event.userId)
     const at = new Date(event.bannedAt)
-    if (!user || user.status === 'deleted' || isStale(user, at)) return
+    if (!user || user.status === 'deleted' || isStaleModeration(user, at)) return
     Object.assign(user, {
       status: 'banned',
       bannedAt: at,
       banReason: event.reason,
       bannedUntil: event.until ? new Date(event.until) : null,
       moderatedAt: at,
-      updatedAt: ctx.clock(),
+      updatedAt: deps.clock(),
     })
-    await blockUser(ctx, em, user.id, 'banned')
+    await blockUser(em, deps, { userId: user.id, reason: 'banned' })
     enqueue(
       em,
       SendEmail,
@@ -52,10 +60,10 @@ export function registerModerationConsumers(ctx: AuthContext, consumer: Consumer
     )
   })
 
-  consumer.on(UserUnbanned, async (event, { em }) => {
-    const user = await em.findOne(User, { id: event.userId })
+  consumer.on(UserUnbanned, async (event, { em, logger }) => {
+    const user = await findModerated(em, logger, event.userId)
     const at = new Date(event.unbannedAt)
-    if (!user || user.status !== 'banned' || isStale(user, at)) return
+    if (!user || user.status !== 'banned' || isStaleModeration(user, at)) return
     // The revocation mark stays: tokens issued before the ban remain dead.
     Object.assign(user, {
       status: 'active',
@@ -63,24 +71,24 @@ export function registerModerationConsumers(ctx: AuthContext, consumer: Consumer
       banReason: null,
       bannedUntil: null,
       moderatedAt: at,
-      updatedAt: ctx.clock(),
+      updatedAt: deps.clock(),
     })
   })
 
-  consumer.on(UserRoleChanged, async (event, { em }) => {
-    const user = await em.findOne(User, { id: event.userId })
+  consumer.on(UserRoleChanged, async (event, { em, logger }) => {
+    const user = await findModerated(em, logger, event.userId)
     if (!user || user.role === event.role) return
     user.role = event.role
-    user.updatedAt = ctx.clock()
+    user.updatedAt = deps.clock()
     // Tokens carry the role, so the old ones must go for a demotion to take effect at once.
-    await blockUser(ctx, em, user.id, 'role-changed')
+    await blockUser(em, deps, { userId: user.id, reason: 'role-changed' })
   })
 
-  consumer.on(UserDeleted, async (event, { em }) => {
-    const user = await em.findOne(User, { id: event.userId })
+  consumer.on(UserDeleted, async (event, { em, logger }) => {
+    const user = await findModerated(em, logger, event.userId)
     if (!user || user.status === 'deleted') return
     user.status = 'deleted'
-    user.updatedAt = ctx.clock()
-    await blockUser(ctx, em, user.id, 'deleted')
+    user.updatedAt = deps.clock()
+    await blockUser(em, deps, { userId: user.id, reason: 'deleted' })
   })
 }

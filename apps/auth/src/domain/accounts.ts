@@ -6,19 +6,17 @@ import {
   uuidv7,
 } from '@chatty/contracts'
 import type { EntityManager } from '@chatty/db'
-import { ConflictError, RuleViolationError } from '@chatty/domain'
+import { ConflictError, RuleViolationError, UnauthorizedError } from '@chatty/domain'
 import { enqueue } from '@chatty/messaging'
 import { LockMode, raw, UniqueConstraintViolationException } from '@mikro-orm/core'
 
 import type { AdminBootstrap } from '../config.js'
-import type { AuthContext } from '../context.js'
 import { EmailVerification } from '../entities/email-verification.entity.js'
-import { User, type UserRow } from '../entities/user.entity.js'
+import { type ROLES, User, type UserRow } from '../entities/user.entity.js'
 import { SERVICE } from '../service.js'
-import { keyedHash, newVerificationCode, sameHash } from './secrets.js'
-
-export const VERIFICATION_CODE_TTL_MS = 30 * 60_000
-export const VERIFICATION_MAX_ATTEMPTS = 5
+import type { PasswordHasher } from './passwords.js'
+import { normalizeLogin } from './usernames.js'
+import { judgeCode, newPendingCode } from './verification-codes.js'
 
 export interface Registration {
   username: string
@@ -27,52 +25,117 @@ export interface Registration {
   displayName?: string | undefined
 }
 
+/** A registration whose names were free when checked and whose password is hashed. */
+export interface PreparedRegistration extends Omit<Registration, 'password'> {
+  passwordHash: string
+}
+
+/** What writing accounts needs: the clock, and the secret and address verification codes use. */
+export interface AccountDeps {
+  clock: () => Date
+  config: { codeSecret: string; publicUrl: string }
+}
+
+export interface PasswordDeps {
+  passwords: Pick<PasswordHasher, 'hash'>
+}
+
 /** Looks a user up by username (any case) or email. */
 export function findByLogin(em: EntityManager, login: string): Promise<UserRow | null> {
-  const normalized = login.trim().toLowerCase()
+  const normalized = normalizeLogin(login)
   return normalized.includes('@')
     ? em.findOne(User, { email: normalized })
     : em.findOne(User, { [raw((alias) => `lower(${alias}.username)`)]: normalized })
 }
 
-async function assertAvailable(em: EntityManager, username: string, email: string): Promise<void> {
-  const taken = await em
-    .getConnection()
-    .execute<{ username_taken: boolean; email_taken: boolean }[]>(
-      `select exists(select 1 from users where lower(username) = lower(?)) as username_taken,
-              exists(select 1 from users where email = ?) as email_taken`,
-      [username, email],
-    )
-  const [row] = taken
-  if (row?.username_taken) {
-    throw new ConflictError('username-taken', 'This username is taken.', [
-      { path: 'username', message: 'This username is taken.' },
-    ])
-  }
-  if (row?.email_taken) {
-    throw new ConflictError('email-taken', 'An account with this email exists.', [
-      { path: 'email', message: 'An account with this email exists.' },
-    ])
-  }
+/** The caller's own account; a deleted one no longer authenticates. */
+export async function findOwnAccount(em: EntityManager, userId: string): Promise<UserRow> {
+  const user = await em.findOne(User, { id: userId })
+  if (!user || user.status === 'deleted') throw new UnauthorizedError()
+  return user
+}
+
+const usernameTaken = () =>
+  new ConflictError('username-taken', 'This username is taken.', [
+    { path: 'username', message: 'This username is taken.' },
+  ])
+
+const emailTaken = () =>
+  new ConflictError('email-taken', 'An account with this email exists.', [
+    { path: 'email', message: 'An account with this email exists.' },
+  ])
+
+/**
+ * Refuses a taken username (in any case) or email before the slow password hash is spent on
+ * it, then hashes the password.
+ */
+export async function prepareRegistration(
+  em: EntityManager,
+  deps: PasswordDeps,
+  input: Registration,
+): Promise<PreparedRegistration> {
+  const { password, ...names } = input
+  if (await findByLogin(em, input.username)) throw usernameTaken()
+  if (await em.findOne(User, { email: input.email }, { fields: ['id'] })) throw emailTaken()
+  return { ...names, passwordHash: await deps.passwords.hash(password) }
+}
+
+/**
+ * Creates an account and writes its UserRegistered event, in the caller's transaction: the one
+ * way an account comes to exist, whether someone registers or the admin is bootstrapped.
+ */
+function createAccount(
+  em: EntityManager,
+  account: PreparedRegistration & { role: (typeof ROLES)[number] },
+  now: Date,
+  correlationId: string | null,
+): UserRow {
+  const user = em.create(User, {
+    id: uuidv7(),
+    username: account.username,
+    email: account.email,
+    displayName: account.displayName ?? account.username,
+    bio: '',
+    avatarUrl: null,
+    passwordHash: account.passwordHash,
+    role: account.role,
+    status: 'active',
+    createdAt: now,
+    updatedAt: now,
+  })
+  enqueue(
+    em,
+    UserRegistered,
+    {
+      userId: user.id,
+      username: user.username,
+      email: user.email,
+      displayName: user.displayName,
+      role: user.role,
+      registeredAt: now.toISOString(),
+    },
+    { producer: SERVICE.name, correlationId },
+  )
+  return user
 }
 
 /** Replaces the user's pending code and queues the email that carries it, in the caller's transaction. */
-export function issueVerificationCode(
-  ctx: AuthContext,
+export async function issueVerificationCode(
   em: EntityManager,
-  user: UserRow,
-  correlationId: string | null,
-): void {
-  const now = ctx.clock()
-  const code = newVerificationCode()
-  em.upsert(EmailVerification, {
+  deps: AccountDeps,
+  input: { user: UserRow; correlationId: string | null },
+): Promise<void> {
+  const { user, correlationId } = input
+  const now = deps.clock()
+  const { code, codeHash, expiresAt } = newPendingCode(deps.config.codeSecret, now)
+  await em.upsert(EmailVerification, {
     userId: user.id,
-    codeHash: keyedHash(ctx.config.codeSecret, code),
+    codeHash,
     attempts: 0,
-    expiresAt: new Date(now.getTime() + VERIFICATION_CODE_TTL_MS),
+    expiresAt,
     createdAt: now,
   })
-  const link = `${ctx.config.publicUrl}/verify-email?email=${encodeURIComponent(user.email)}&code=${code}`
+  const link = `${deps.config.publicUrl}/verify-email?email=${encodeURIComponent(user.email)}&code=${code}`
   enqueue(
     em,
     SendEmail,
@@ -89,54 +152,39 @@ export function issueVerificationCode(
 
 /**
  * Creates the account, its verification code, the UserRegistered event and the verification
- * email in one transaction: either all of it happens or none.
+ * email in the caller's transaction: either all of it happens or none. A registration that
+ * races another for the same name loses with the same 409 as one that came later.
  */
 export async function registerAccount(
-  ctx: AuthContext,
-  input: Registration,
-  correlationId: string | null,
+  em: EntityManager,
+  deps: AccountDeps,
+  input: PreparedRegistration & { correlationId: string | null },
 ): Promise<UserRow> {
-  const em = ctx.orm.em.fork()
-  await assertAvailable(em, input.username, input.email)
-  const passwordHash = await ctx.passwords.hash(input.password)
-  const now = ctx.clock()
+  const { correlationId, ...account } = input
+  const user = createAccount(em, { ...account, role: 'user' }, deps.clock(), correlationId)
+  await issueVerificationCode(em, deps, { user, correlationId })
   try {
-    return await em.transactional(async (tx) => {
-      const user = tx.create(User, {
-        id: uuidv7(),
-        username: input.username,
-        email: input.email,
-        displayName: input.displayName ?? input.username,
-        bio: '',
-        avatarUrl: null,
-        passwordHash,
-        role: 'user',
-        status: 'active',
-        createdAt: now,
-        updatedAt: now,
-      })
-      enqueue(
-        tx,
-        UserRegistered,
-        {
-          userId: user.id,
-          username: user.username,
-          email: user.email,
-          displayName: user.displayName,
-          role: user.role,
-          registeredAt: now.toISOString(),
-        },
-        { producer: SERVICE.name, correlationId },
-      )
-      issueVerificationCode(ctx, tx, user, correlationId)
-      return user
-    })
+    await em.flush()
   } catch (error) {
-    // A concurrent registration won the race between the check and the insert.
     if (error instanceof UniqueConstraintViolationException) {
-      await assertAvailable(ctx.orm.em.fork(), input.username, input.email)
+      const { constraint } = error as { constraint?: string }
+      if (constraint === 'users_username_lower_unique') throw usernameTaken()
+      if (constraint === 'users_email_unique') throw emailTaken()
     }
     throw error
+  }
+  return user
+}
+
+/** Sends a new code to an active, unverified account; silently nothing for any other address. */
+export async function resendVerificationCode(
+  em: EntityManager,
+  deps: AccountDeps,
+  input: { email: string; correlationId: string | null },
+): Promise<void> {
+  const user = await em.findOne(User, { email: input.email })
+  if (user && user.status === 'active' && !user.emailVerifiedAt) {
+    await issueVerificationCode(em, deps, { user, correlationId: input.correlationId })
   }
 }
 
@@ -159,102 +207,81 @@ function markVerified(
 const invalidCode = (detail = 'The code is wrong.') =>
   new RuleViolationError('invalid-code', detail, [{ path: 'code', message: detail }])
 
+/** A verification either verifies the account or is refused; a refusal still counts its guess. */
+export type VerificationOutcome = { verified: UserRow } | { refused: RuleViolationError }
+
 /**
  * Checks a verification code. The pending row is locked so concurrent guesses count one by one;
- * after five wrong guesses the code is dead and a new one must be requested.
+ * after five wrong guesses the code is dead and a new one must be requested. The outcome is
+ * answered, not thrown, so the caller commits the counted guess before refusing.
  */
 export async function verifyEmail(
-  ctx: AuthContext,
-  email: string,
-  code: string,
-  correlationId: string | null,
-): Promise<UserRow> {
-  const now = ctx.clock()
-  const outcome = await ctx.orm.em.fork().transactional(async (em) => {
-    const user = await em.findOne(User, { email })
-    if (!user || user.status === 'deleted') return { error: invalidCode() }
-    if (user.emailVerifiedAt) return { user }
-    const pending = await em.findOne(
-      EmailVerification,
-      { userId: user.id },
-      { lockMode: LockMode.PESSIMISTIC_WRITE },
-    )
-    if (!pending || pending.attempts >= VERIFICATION_MAX_ATTEMPTS) {
-      return { error: invalidCode('No valid code is pending; request a new one.') }
-    }
-    if (pending.expiresAt <= now) {
+  em: EntityManager,
+  deps: AccountDeps,
+  input: { email: string; code: string; correlationId: string | null },
+): Promise<VerificationOutcome> {
+  const now = deps.clock()
+  const user = await em.findOne(User, { email: input.email })
+  if (!user || user.status === 'deleted') return { refused: invalidCode() }
+  if (user.emailVerifiedAt) return { verified: user }
+  const pending = await em.findOne(
+    EmailVerification,
+    { userId: user.id },
+    { lockMode: LockMode.PESSIMISTIC_WRITE },
+  )
+  switch (judgeCode(pending, input.code, deps.config.codeSecret, now)) {
+    case 'none':
+      return { refused: invalidCode('No valid code is pending; request a new one.') }
+    case 'expired':
       return {
-        error: new RuleViolationError('code-expired', 'The code has expired; request a new one.', [
-          { path: 'code', message: 'The code has expired.' },
-        ]),
+        refused: new RuleViolationError(
+          'code-expired',
+          'The code has expired; request a new one.',
+          [{ path: 'code', message: 'The code has expired.' }],
+        ),
       }
-    }
-    if (!sameHash(pending.codeHash, keyedHash(ctx.config.codeSecret, code))) {
-      pending.attempts += 1
-      return { error: invalidCode() }
-    }
-    em.remove(pending)
-    markVerified(em, user, now, correlationId)
-    return { user }
-  })
-  if (outcome.error) throw outcome.error
-  return outcome.user
+    case 'wrong':
+      if (pending) pending.attempts += 1
+      return { refused: invalidCode() }
+    case 'right':
+      if (pending) em.remove(pending)
+      markVerified(em, user, now, input.correlationId)
+      return { verified: user }
+  }
 }
 
 /**
  * Creates the configured admin, or promotes and verifies an existing account with that username
- * or email. An existing account keeps its password.
+ * or email, in the caller's transaction. An existing account keeps its password.
  */
-export async function bootstrapAdmin(ctx: AuthContext, admin: AdminBootstrap): Promise<UserRow> {
-  const em = ctx.orm.em.fork()
-  const now = ctx.clock()
+export async function bootstrapAdmin(
+  em: EntityManager,
+  deps: Pick<AccountDeps, 'clock'> & PasswordDeps,
+  admin: AdminBootstrap,
+): Promise<UserRow> {
+  const now = deps.clock()
   const existing = (await findByLogin(em, admin.username)) ?? (await findByLogin(em, admin.email))
   if (!existing) {
-    const passwordHash = await ctx.passwords.hash(admin.password)
-    return em.transactional(async (tx) => {
-      const user = tx.create(User, {
-        id: uuidv7(),
-        username: admin.username,
-        email: admin.email,
-        displayName: admin.username,
-        bio: '',
-        avatarUrl: null,
-        passwordHash,
-        role: 'admin',
-        status: 'active',
-        createdAt: now,
-        updatedAt: now,
-      })
-      enqueue(
-        tx,
-        UserRegistered,
-        {
-          userId: user.id,
-          username: user.username,
-          email: user.email,
-          displayName: user.displayName,
-          role: 'admin',
-          registeredAt: now.toISOString(),
-        },
-        { producer: SERVICE.name, correlationId: null },
-      )
-      markVerified(tx, user, now, null)
-      return user
-    })
-  }
-  return em.transactional(async (tx) => {
-    const user = await tx.findOneOrFail(User, { id: existing.id })
-    if (user.role !== 'admin') {
-      user.role = 'admin'
-      user.updatedAt = now
-      enqueue(
-        tx,
-        UserRoleChanged,
-        { userId: user.id, role: 'admin', changedBy: null },
-        { producer: SERVICE.name, correlationId: null },
-      )
-    }
-    if (!user.emailVerifiedAt) markVerified(tx, user, now, null)
+    const passwordHash = await deps.passwords.hash(admin.password)
+    const user = createAccount(
+      em,
+      { username: admin.username, email: admin.email, passwordHash, role: 'admin' },
+      now,
+      null,
+    )
+    markVerified(em, user, now, null)
     return user
-  })
+  }
+  if (existing.role !== 'admin') {
+    existing.role = 'admin'
+    existing.updatedAt = now
+    enqueue(
+      em,
+      UserRoleChanged,
+      { userId: existing.id, role: 'admin', changedBy: null },
+      { producer: SERVICE.name, correlationId: null },
+    )
+  }
+  if (!existing.emailVerifiedAt) markVerified(em, existing, now, null)
+  return existing
 }

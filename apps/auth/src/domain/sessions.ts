@@ -1,14 +1,16 @@
 import { uuidv7 } from '@chatty/contracts'
 import type { EntityManager } from '@chatty/db'
-import { ForbiddenError, UnauthorizedError } from '@chatty/domain'
+import { ForbiddenError, isBannedAt, isInGoodStanding, UnauthorizedError } from '@chatty/domain'
 import { revocationKeys } from '@chatty/http'
 import { LockMode } from '@mikro-orm/core'
+import type { Redis } from 'ioredis'
 
-import type { AuthContext } from '../context.js'
-import { RefreshToken } from '../entities/refresh-token.entity.js'
-import { Session } from '../entities/session.entity.js'
+import type { AuthConfig } from '../config.js'
+import { RefreshToken, type RefreshTokenRow } from '../entities/refresh-token.entity.js'
+import { Session, type SessionRow } from '../entities/session.entity.js'
 import { User, type UserRow } from '../entities/user.entity.js'
 import { newOpaqueToken, sha256 } from './secrets.js'
+import type { TokenSigner } from './signing-keys.js'
 
 export interface ClientInfo {
   ip: string | null
@@ -22,27 +24,104 @@ export interface IssuedTokens {
   user: UserRow
 }
 
-const invalidRefreshToken = () =>
-  new UnauthorizedError(
-    'The refresh token is invalid, expired or revoked.',
-    'invalid-refresh-token',
-  )
+/** What issuing tokens needs: the clock, the signing key and the token lifetimes. */
+export interface SessionDeps {
+  clock: () => Date
+  signer: TokenSigner
+  config: { refreshTokenTtlDays: AuthConfig['refreshTokenTtlDays']; jwt: RevocationConfig }
+}
 
-function addRefreshToken(em: EntityManager, ctx: AuthContext, sessionId: string, now: Date) {
+interface RevocationConfig {
+  accessTokenTtlSeconds: number
+}
+
+/** What ending sessions needs: the clock, Redis for the marks every service checks, their lifetime. */
+export interface RevocationDeps {
+  clock: () => Date
+  redis: Pick<Redis, 'set' | 'pipeline'>
+  config: { jwt: RevocationConfig }
+}
+
+const DAY_MS = 86_400_000
+const USER_AGENT_MAX_LENGTH = 300
+
+/** The columns of an account its standing is read from. */
+export type AccountStanding = Pick<UserRow, 'status' | 'bannedUntil'>
+
+/** A session and each of its refresh tokens live this long from when they are issued. */
+export function refreshLifetimeEnd(issuedAt: Date, ttlDays: number): Date {
+  return new Date(issuedAt.getTime() + ttlDays * DAY_MS)
+}
+
+/** A session can still be refreshed: not ended, not past its lifetime. */
+export function isSessionLive(
+  session: Pick<SessionRow, 'revokedAt' | 'expiresAt'>,
+  now: Date,
+): boolean {
+  return session.revokedAt == null && session.expiresAt > now
+}
+
+/** A revocation mark outlives every access token issued before it. */
+export function revocationTtlSeconds(config: RevocationConfig): number {
+  return config.accessTokenTtlSeconds + 60
+}
+
+/**
+ * Whether an account that just proved its password may open a session at `now`: a missing or
+ * deleted account answers like a wrong password; a ban is said as such.
+ */
+export function assertMayLogIn<A extends AccountStanding>(
+  account: A | null,
+  now: Date,
+): asserts account is A {
+  if (!account || account.status === 'deleted') {
+    throw new UnauthorizedError('The login or the password is wrong.', 'invalid-credentials')
+  }
+  if (isBannedAt(account, now)) {
+    throw new ForbiddenError('This account is banned.', 'account-banned')
+  }
+}
+
+/**
+ * What a presented refresh token earns: a rotation; nothing; or, for a token that was rotated
+ * already, the end of its session, since a replay means the token was stolen.
+ */
+export type RefreshVerdict = 'rotate' | 'refuse' | 'replayed'
+
+export function judgeRefresh(
+  token: Pick<RefreshTokenRow, 'rotatedAt' | 'expiresAt'> | null,
+  session: Pick<SessionRow, 'revokedAt' | 'expiresAt'> | null,
+  account: AccountStanding | null,
+  now: Date,
+): RefreshVerdict {
+  if (!token) return 'refuse'
+  if (token.rotatedAt) return 'replayed'
+  if (token.expiresAt <= now || !session || !isSessionLive(session, now)) return 'refuse'
+  if (!account || !isInGoodStanding(account, now)) return 'refuse'
+  return 'rotate'
+}
+
+function addRefreshToken(em: EntityManager, deps: SessionDeps, sessionId: string, now: Date) {
   const refreshToken = newOpaqueToken()
   em.create(RefreshToken, {
     id: uuidv7(),
     sessionId,
     tokenHash: sha256(refreshToken),
     createdAt: now,
-    expiresAt: new Date(now.getTime() + ctx.config.refreshTokenTtlDays * 86_400_000),
+    expiresAt: refreshLifetimeEnd(now, deps.config.refreshTokenTtlDays),
     rotatedAt: null,
   })
   return refreshToken
 }
 
-function signFor(ctx: AuthContext, user: UserRow, sessionId: string, now: Date) {
-  return ctx.signer.signAccessToken(
+async function issueTokens(
+  deps: SessionDeps,
+  user: UserRow,
+  sessionId: string,
+  refreshToken: string,
+  now: Date,
+): Promise<IssuedTokens> {
+  const accessToken = await deps.signer.signAccessToken(
     {
       id: user.id,
       username: user.username,
@@ -52,11 +131,7 @@ function signFor(ctx: AuthContext, user: UserRow, sessionId: string, now: Date) 
     },
     now,
   )
-}
-
-/** A ban refuses login until it is lifted or its `until` has passed. */
-export function isBanned(user: UserRow, now: Date): boolean {
-  return user.status === 'banned' && (!user.bannedUntil || user.bannedUntil > now)
+  return { accessToken, refreshToken, expiresIn: deps.config.jwt.accessTokenTtlSeconds, user }
 }
 
 /**
@@ -65,91 +140,60 @@ export function isBanned(user: UserRow, now: Date): boolean {
  * is seen here, so no token outlives a ban that raced the login.
  */
 export async function openSession(
-  ctx: AuthContext,
-  userId: string,
-  client: ClientInfo,
+  em: EntityManager,
+  deps: SessionDeps,
+  input: { userId: string; client: ClientInfo },
 ): Promise<IssuedTokens> {
-  const now = ctx.clock()
-  const sessionId = uuidv7()
-  const { user, refreshToken } = await ctx.orm.em.fork().transactional(async (em) => {
-    const current = await em.findOne(User, { id: userId }, { lockMode: LockMode.PESSIMISTIC_READ })
-    if (!current || current.status === 'deleted') {
-      throw new UnauthorizedError('The login or the password is wrong.', 'invalid-credentials')
-    }
-    if (isBanned(current, now)) {
-      throw new ForbiddenError('This account is banned.', 'account-banned')
-    }
-    em.create(Session, {
-      id: sessionId,
-      userId,
-      ip: client.ip,
-      userAgent: client.userAgent?.slice(0, 300) ?? null,
-      createdAt: now,
-      lastUsedAt: now,
-      expiresAt: new Date(now.getTime() + ctx.config.refreshTokenTtlDays * 86_400_000),
-      revokedAt: null,
-      revokedReason: null,
-    })
-    return { user: current, refreshToken: addRefreshToken(em, ctx, sessionId, now) }
+  const now = deps.clock()
+  const user = await em.findOne(User, { id: input.userId }, { lockMode: LockMode.PESSIMISTIC_READ })
+  assertMayLogIn(user, now)
+  const session = em.create(Session, {
+    id: uuidv7(),
+    userId: input.userId,
+    ip: input.client.ip,
+    userAgent: input.client.userAgent?.slice(0, USER_AGENT_MAX_LENGTH) ?? null,
+    createdAt: now,
+    lastUsedAt: now,
+    expiresAt: refreshLifetimeEnd(now, deps.config.refreshTokenTtlDays),
+    revokedAt: null,
+    revokedReason: null,
   })
-  return {
-    accessToken: await signFor(ctx, user, sessionId, now),
-    refreshToken,
-    expiresIn: ctx.config.jwt.accessTokenTtlSeconds,
-    user,
-  }
+  return issueTokens(
+    deps,
+    user as UserRow,
+    session.id,
+    addRefreshToken(em, deps, session.id, now),
+    now,
+  )
 }
 
 /**
- * Exchanges a refresh token for a new pair. The token row is locked, so two concurrent uses
- * cannot both rotate it; a token that was already rotated is a replay and ends the session.
+ * Exchanges a refresh token for a new pair; null when it is refused. The token row is locked, so
+ * two concurrent uses cannot both rotate it; a token that was already rotated is a replay and
+ * ends its session (in this transaction, which the caller commits).
  */
 export async function rotateRefreshToken(
-  ctx: AuthContext,
-  presented: string,
-): Promise<IssuedTokens> {
-  const now = ctx.clock()
-  const outcome = await ctx.orm.em.fork().transactional(async (em) => {
-    const token = await em.findOne(
-      RefreshToken,
-      { tokenHash: sha256(presented) },
-      { lockMode: LockMode.PESSIMISTIC_WRITE },
-    )
-    if (!token) return { kind: 'invalid' as const }
-    if (token.rotatedAt) return { kind: 'reused' as const, sessionId: token.sessionId }
-    const session = await em.findOne(Session, { id: token.sessionId })
-    if (!session || session.revokedAt || session.expiresAt <= now || token.expiresAt <= now) {
-      return { kind: 'invalid' as const }
-    }
-    const user = await em.findOne(User, { id: session.userId })
-    if (!user || user.status === 'deleted' || isBanned(user, now)) {
-      return { kind: 'invalid' as const }
-    }
-    token.rotatedAt = now
-    session.lastUsedAt = now
-    const refreshToken = addRefreshToken(em, ctx, session.id, now)
-    return { kind: 'rotated' as const, user, sessionId: session.id, refreshToken }
-  })
-  if (outcome.kind === 'reused') {
-    await revokeSessions(ctx, [outcome.sessionId], 'refresh-token-reuse')
-    throw invalidRefreshToken()
+  em: EntityManager,
+  deps: SessionDeps & RevocationDeps,
+  input: { refreshToken: string },
+): Promise<IssuedTokens | null> {
+  const now = deps.clock()
+  const token = await em.findOne(
+    RefreshToken,
+    { tokenHash: sha256(input.refreshToken) },
+    { lockMode: LockMode.PESSIMISTIC_WRITE },
+  )
+  const session =
+    token && !token.rotatedAt ? await em.findOne(Session, { id: token.sessionId }) : null
+  const user = session ? await em.findOne(User, { id: session.userId }) : null
+  const verdict = judgeRefresh(token, session, user, now)
+  if (verdict === 'replayed' && token) {
+    await revokeSessions(em, deps, { sessionIds: [token.sessionId], reason: 'refresh-token-reuse' })
   }
-  if (outcome.kind === 'invalid') throw invalidRefreshToken()
-  return {
-    accessToken: await signFor(ctx, outcome.user, outcome.sessionId, now),
-    refreshToken: outcome.refreshToken,
-    expiresIn: ctx.config.jwt.accessTokenTtlSeconds,
-    user: outcome.user,
-  }
-}
-
-/** The session a refresh token belongs to, whatever state the token is in. */
-export async function sessionOfRefreshToken(
-  ctx: AuthContext,
-  presented: string,
-): Promise<string | undefined> {
-  const token = await ctx.orm.em.fork().findOne(RefreshToken, { tokenHash: sha256(presented) })
-  return token?.sessionId
+  if (verdict !== 'rotate' || !token || !session || !user) return null
+  token.rotatedAt = now
+  session.lastUsedAt = now
+  return issueTokens(deps, user, session.id, addRefreshToken(em, deps, session.id, now), now)
 }
 
 /**
@@ -158,23 +202,49 @@ export async function sessionOfRefreshToken(
  * before anything changes.
  */
 export async function revokeSessions(
-  ctx: AuthContext,
-  sessionIds: string[],
-  reason: string,
+  em: EntityManager,
+  deps: RevocationDeps,
+  input: { sessionIds: string[]; reason: string },
 ): Promise<void> {
+  const { sessionIds, reason } = input
   if (sessionIds.length === 0) return
-  const ttl = ctx.config.jwt.accessTokenTtlSeconds + 60
-  const marks = ctx.redis.pipeline()
+  const ttl = revocationTtlSeconds(deps.config.jwt)
+  const marks = deps.redis.pipeline()
   for (const id of sessionIds) marks.set(revocationKeys.session(id), reason, 'EX', ttl)
   const results = await marks.exec()
   for (const [error] of results ?? []) if (error) throw error
-  await ctx.orm.em
-    .fork()
-    .nativeUpdate(
-      Session,
-      { id: { $in: sessionIds }, revokedAt: null },
-      { revokedAt: ctx.clock(), revokedReason: reason },
-    )
+  await em.nativeUpdate(
+    Session,
+    { id: { $in: sessionIds }, revokedAt: null },
+    { revokedAt: deps.clock(), revokedReason: reason },
+  )
+}
+
+/** Logout: ends the session a refresh token belongs to, whatever state the token is in. */
+export async function endSessionOfRefreshToken(
+  em: EntityManager,
+  deps: RevocationDeps,
+  input: { refreshToken: string },
+): Promise<void> {
+  const token = await em.findOne(RefreshToken, { tokenHash: sha256(input.refreshToken) })
+  if (token) await revokeSessions(em, deps, { sessionIds: [token.sessionId], reason: 'logout' })
+}
+
+/** Ends every session of a user that is still open. */
+export async function endAllSessions(
+  em: EntityManager,
+  deps: RevocationDeps,
+  input: { userId: string },
+): Promise<void> {
+  const sessions = await em.find(
+    Session,
+    { userId: input.userId, revokedAt: null },
+    { fields: ['id'] },
+  )
+  await revokeSessions(em, deps, {
+    sessionIds: sessions.map((session) => session.id),
+    reason: 'logout-all',
+  })
 }
 
 /**
@@ -182,21 +252,20 @@ export async function revokeSessions(
  * caller's transaction. The Redis mark outlives any token issued before it.
  */
 export async function blockUser(
-  ctx: AuthContext,
   em: EntityManager,
-  userId: string,
-  reason: string,
+  deps: RevocationDeps,
+  input: { userId: string; reason: string },
 ): Promise<void> {
-  const now = ctx.clock()
-  await ctx.redis.set(
-    revocationKeys.user(userId),
+  const now = deps.clock()
+  await deps.redis.set(
+    revocationKeys.user(input.userId),
     String(now.getTime()),
     'EX',
-    ctx.config.jwt.accessTokenTtlSeconds + 60,
+    revocationTtlSeconds(deps.config.jwt),
   )
   await em.nativeUpdate(
     Session,
-    { userId, revokedAt: null },
-    { revokedAt: now, revokedReason: reason },
+    { userId: input.userId, revokedAt: null },
+    { revokedAt: now, revokedReason: input.reason },
   )
 }

@@ -34,3 +34,8 @@ const RESERVED = new Set([
 export function isReservedUsername(username: string): boolean {
   return RESERVED.has(username.toLowerCase())
 }
+
+/** How a typed login (username or email) is compared: any case, surrounding spaces ignored. */
+export function normalizeLogin(login: string): string {
+  return login.trim().toLowerCase()
+}

@@ -1,4 +1,3 @@
-import { UnauthorizedError } from '@chatty/domain'
 import {
   bearerSecurity,
   createRouter,
@@ -10,7 +9,7 @@ import {
 import { createRoute } from '@hono/zod-openapi'
 
 import type { AuthContext } from '../context.js'
-import { User } from '../entities/user.entity.js'
+import { findOwnAccount } from '../domain/accounts.js'
 import { meSchema, toMe } from './schemas.js'
 
 export function meRoutes(ctx: AuthContext) {
@@ -26,8 +25,7 @@ export function meRoutes(ctx: AuthContext) {
       responses: { 200: jsonContent(meSchema, 'The account'), ...problems(401, 503) },
     }),
     async (c) => {
-      const user = await ctx.orm.em.fork().findOne(User, { id: currentUser(c).id })
-      if (!user || user.status === 'deleted') throw new UnauthorizedError()
+      const user = await findOwnAccount(ctx.orm.em.fork(), currentUser(c).id)
       return c.json(toMe(user), 200)
     },
   )

@@ -1,10 +1,17 @@
+import { inTransaction } from '@chatty/db'
 import { createRouter, jsonBody, jsonContent, problems } from '@chatty/http'
 import { createRoute, z } from '@hono/zod-openapi'
 
 import type { AuthContext } from '../context.js'
-import { issueVerificationCode, registerAccount, verifyEmail } from '../domain/accounts.js'
+import {
+  type AccountDeps,
+  type PasswordDeps,
+  prepareRegistration,
+  registerAccount,
+  resendVerificationCode,
+  verifyEmail,
+} from '../domain/accounts.js'
 import { limits } from '../domain/rate-limits.js'
-import { User } from '../entities/user.entity.js'
 import {
   displayNameField,
   emailField,
@@ -18,6 +25,11 @@ const acceptedSchema = z.object({ status: z.literal('accepted') }).openapi('Acce
 
 export function registrationRoutes(ctx: AuthContext) {
   const router = createRouter()
+  const accounts: AccountDeps & PasswordDeps = {
+    clock: ctx.clock,
+    config: ctx.config,
+    passwords: ctx.passwords,
+  }
 
   router.openapi(
     createRoute({
@@ -41,7 +53,10 @@ export function registrationRoutes(ctx: AuthContext) {
     }),
     async (c) => {
       await ctx.rateLimiter.hit(limits.registerPerIp, c.get('clientIp'))
-      const user = await registerAccount(ctx, c.req.valid('json'), c.get('requestId'))
+      const prepared = await prepareRegistration(ctx.orm.em.fork(), accounts, c.req.valid('json'))
+      const user = await inTransaction(ctx.orm.em, (em) =>
+        registerAccount(em, accounts, { ...prepared, correlationId: c.get('requestId') }),
+      )
       return c.json(toMe(user), 201)
     },
   )
@@ -68,8 +83,11 @@ export function registrationRoutes(ctx: AuthContext) {
       const { email, code } = c.req.valid('json')
       await ctx.rateLimiter.hit(limits.verifyPerIp, c.get('clientIp'))
       await ctx.rateLimiter.hit(limits.verifyPerAccount, email)
-      const user = await verifyEmail(ctx, email, code, c.get('requestId'))
-      return c.json(toMe(user), 200)
+      const outcome = await inTransaction(ctx.orm.em, (em) =>
+        verifyEmail(em, accounts, { email, code, correlationId: c.get('requestId') }),
+      )
+      if ('refused' in outcome) throw outcome.refused
+      return c.json(toMe(outcome.verified), 200)
     },
   )
 
@@ -88,12 +106,9 @@ export function registrationRoutes(ctx: AuthContext) {
       const { email } = c.req.valid('json')
       await ctx.rateLimiter.hit(limits.resendPerIp, c.get('clientIp'))
       await ctx.rateLimiter.hit(limits.resendPerAccount, email)
-      await ctx.orm.em.fork().transactional(async (em) => {
-        const user = await em.findOne(User, { email })
-        if (user && user.status === 'active' && !user.emailVerifiedAt) {
-          issueVerificationCode(ctx, em, user, c.get('requestId'))
-        }
-      })
+      await inTransaction(ctx.orm.em, (em) =>
+        resendVerificationCode(em, accounts, { email, correlationId: c.get('requestId') }),
+      )
       return c.json({ status: 'accepted' as const }, 202)
     },
   )

@@ -1,3 +1,4 @@
+import { inTransaction } from '@chatty/db'
 import { UnauthorizedError } from '@chatty/domain'
 import {
   bearerSecurity,
@@ -14,13 +15,15 @@ import type { AuthContext } from '../context.js'
 import { findByLogin } from '../domain/accounts.js'
 import { limits } from '../domain/rate-limits.js'
 import {
+  endAllSessions,
+  endSessionOfRefreshToken,
   type IssuedTokens,
   openSession,
-  revokeSessions,
+  type RevocationDeps,
   rotateRefreshToken,
-  sessionOfRefreshToken,
+  type SessionDeps,
 } from '../domain/sessions.js'
-import { Session } from '../entities/session.entity.js'
+import { normalizeLogin } from '../domain/usernames.js'
 import { tokensSchema, toMe } from './schemas.js'
 
 const refreshBody = z.strictObject({ refreshToken: z.string().min(1).max(200) })
@@ -37,8 +40,19 @@ function tokensBody(issued: IssuedTokens) {
 
 export function sessionRoutes(ctx: AuthContext) {
   const router = createRouter()
+  const sessions: SessionDeps & RevocationDeps = {
+    clock: ctx.clock,
+    signer: ctx.signer,
+    redis: ctx.redis,
+    config: ctx.config,
+  }
   const invalidCredentials = () =>
     new UnauthorizedError('The login or the password is wrong.', 'invalid-credentials')
+  const invalidRefreshToken = () =>
+    new UnauthorizedError(
+      'The refresh token is invalid, expired or revoked.',
+      'invalid-refresh-token',
+    )
 
   router.openapi(
     createRoute({
@@ -63,7 +77,7 @@ export function sessionRoutes(ctx: AuthContext) {
       await ctx.rateLimiter.hit(limits.loginPerIp, c.get('clientIp'))
       const user = await findByLogin(ctx.orm.em.fork(), login)
       // Failures count per account, whichever of its names is typed; unknown names count by name.
-      const account = user?.id ?? login.trim().toLowerCase()
+      const account = user?.id ?? normalizeLogin(login)
       await ctx.rateLimiter.check(limits.loginFailuresPerAccount, account)
       const passwordMatches = user
         ? await ctx.passwords.verify(password, user.passwordHash)
@@ -73,10 +87,10 @@ export function sessionRoutes(ctx: AuthContext) {
         throw invalidCredentials()
       }
       await ctx.rateLimiter.reset(limits.loginFailuresPerAccount, account)
-      const issued = await openSession(ctx, user.id, {
-        ip: c.get('clientIp'),
-        userAgent: c.req.header('user-agent') ?? null,
-      })
+      const client = { ip: c.get('clientIp'), userAgent: c.req.header('user-agent') ?? null }
+      const issued = await inTransaction(ctx.orm.em, (em) =>
+        openSession(em, sessions, { userId: user.id, client }),
+      )
       return c.json(tokensBody(issued), 200)
     },
   )
@@ -93,7 +107,11 @@ export function sessionRoutes(ctx: AuthContext) {
       },
     }),
     async (c) => {
-      const issued = await rotateRefreshToken(ctx, c.req.valid('json').refreshToken)
+      const { refreshToken } = c.req.valid('json')
+      const issued = await inTransaction(ctx.orm.em, (em) =>
+        rotateRefreshToken(em, sessions, { refreshToken }),
+      )
+      if (!issued) throw invalidRefreshToken()
       return c.json(tokensBody(issued), 200)
     },
   )
@@ -107,8 +125,10 @@ export function sessionRoutes(ctx: AuthContext) {
       responses: { 204: { description: 'Logged out' }, ...problems(400, 415, 422, 503) },
     }),
     async (c) => {
-      const sessionId = await sessionOfRefreshToken(ctx, c.req.valid('json').refreshToken)
-      if (sessionId) await revokeSessions(ctx, [sessionId], 'logout')
+      const { refreshToken } = c.req.valid('json')
+      await inTransaction(ctx.orm.em, (em) =>
+        endSessionOfRefreshToken(em, sessions, { refreshToken }),
+      )
       return c.body(null, 204)
     },
   )
@@ -123,15 +143,8 @@ export function sessionRoutes(ctx: AuthContext) {
       responses: { 204: { description: 'All sessions ended' }, ...problems(401, 503) },
     }),
     async (c) => {
-      const user = currentUser(c)
-      const sessions = await ctx.orm.em
-        .fork()
-        .find(Session, { userId: user.id, revokedAt: null }, { fields: ['id'] })
-      await revokeSessions(
-        ctx,
-        sessions.map((session) => session.id),
-        'logout-all',
-      )
+      const { id: userId } = currentUser(c)
+      await inTransaction(ctx.orm.em, (em) => endAllSessions(em, sessions, { userId }))
       return c.body(null, 204)
     },
   )

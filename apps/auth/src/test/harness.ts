@@ -1,85 +1,48 @@
 import { randomBytes } from 'node:crypto'
 
-import type { MessageData, MessageDefinition } from '@chatty/contracts'
-import { createTestDatabase } from '@chatty/db/testing'
-import { removePrefixedTopology } from '@chatty/messaging'
-import { eventually, type MessageTap, publishEvent, tapExchange } from '@chatty/testing'
+import { type ServiceHarness, startServiceHarness } from '@chatty/service/testing'
+import { eventually } from '@chatty/testing'
 
 import { createApp } from '../app.js'
-import { type AuthConfig, loadConfig } from '../config.js'
+import { loadConfig } from '../config.js'
 import { type AuthContext, createContext } from '../context.js'
 import { entities, migrations } from '../orm.js'
+import { SERVICE } from '../service.js'
 
-export const AMQP_URL = process.env.TEST_AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672'
-
-export interface AuthHarness {
-  ctx: AuthContext
-  app: ReturnType<typeof createApp>
-  commands: MessageTap
-  events: MessageTap
-  /** Delivers an event to auth as its producer's relay would; answers the envelope id. */
-  publish<D extends MessageDefinition>(definition: D, data: MessageData<D>): Promise<string>
+export interface AuthHarness extends ServiceHarness<AuthContext, ReturnType<typeof createApp>> {
   /** Moves the service clock forward. */
   advance(ms: number): void
-  request(
-    path: string,
-    init?: { method?: string; body?: unknown; token?: string; ip?: string },
-  ): Promise<Response>
-  close(): Promise<void>
+}
+
+export interface AuthHarnessOptions {
+  env?: Record<string, string>
+  /** Messages handled at once; the service default unless told. */
+  prefetch?: number
 }
 
 /** auth in-process on its own database and its own exchange names, with a controllable clock. */
-export async function startAuth(env: Record<string, string> = {}): Promise<AuthHarness> {
-  const prefix = `t${randomBytes(4).toString('hex')}.`
-  const database = await createTestDatabase({ name: 'auth', entities, migrations })
-  const config: AuthConfig = loadConfig({
-    AUTH_DATABASE_URL: database.url,
-    AMQP_URL,
-    MESSAGING_PREFIX: prefix,
-    BCRYPT_COST: '4',
-    TRUST_PROXY: 'true',
-    PUBLIC_URL: 'http://chatty.test',
-    ...env,
-  })
+export async function startAuth(options: AuthHarnessOptions = {}): Promise<AuthHarness> {
   let offset = 0
-  const ctx = await createContext(config, {
-    orm: database.orm,
-    clock: () => new Date(Date.now() + offset),
-    messaging: { pollIntervalMs: 50, retryDelaysMs: [50, 100] },
+  const harness = await startServiceHarness({
+    service: SERVICE,
+    entities,
+    migrations,
+    loadConfig,
+    createContext,
+    createApp,
+    env: {
+      BCRYPT_COST: '4',
+      TRUST_PROXY: 'true',
+      PUBLIC_URL: 'http://chatty.test',
+      ...options.env,
+    },
+    overrides: { clock: () => new Date(Date.now() + offset) },
+    prefetch: options.prefetch,
   })
-  const commands = await tapExchange(AMQP_URL, `${prefix}chatty.commands`, ['email.send'], 'direct')
-  const events = await tapExchange(AMQP_URL, `${prefix}chatty.events`, ['#'])
-  const app = createApp(ctx)
-  await ctx.start()
   return {
-    ctx,
-    app,
-    commands,
-    events,
-    publish: async (definition, data) =>
-      (await publishEvent(AMQP_URL, prefix, definition, data)).id,
+    ...harness,
     advance: (ms) => {
       offset += ms
-    },
-    request: async (path, init = {}) => {
-      // A fresh client address per request unless a test pins one, so per-IP limits stay out of the way.
-      const headers: Record<string, string> = {
-        'x-real-ip': init.ip ?? `10.${randomBytes(3).join('.')}`,
-      }
-      if (init.body !== undefined) headers['content-type'] = 'application/json'
-      if (init.token) headers.authorization = `Bearer ${init.token}`
-      return app.request(path, {
-        method: init.method ?? (init.body === undefined ? 'GET' : 'POST'),
-        headers,
-        body: init.body === undefined ? undefined : JSON.stringify(init.body),
-      })
-    },
-    close: async () => {
-      await commands.close()
-      await events.close()
-      await ctx.close()
-      await removePrefixedTopology(AMQP_URL, prefix, [50, 100])
-      await database.drop()
     },
   }
 }
