@@ -1,5 +1,4 @@
 import { messagingEntities } from '@chatty/db'
-import type { InferKyselyDB } from '@mikro-orm/postgresql'
 
 import { AuditEntry } from './entities/audit-entry.entity.js'
 import { Email } from './entities/email.entity.js'
@@ -8,10 +7,5 @@ import { User } from './entities/user.entity.js'
 import { migrations } from './migrations/index.js'
 
 export const entities = [User, Email, Post, AuditEntry, ...messagingEntities]
-
-/** admin's tables as the typed Kysely of `em.getKysely<AdminDatabase>()` sees them. */
-export type AdminDatabase = InferKyselyDB<
-  typeof User | typeof Email | typeof Post | typeof AuditEntry
->
 
 export { migrations }

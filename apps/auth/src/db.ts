@@ -1,16 +1,14 @@
-import type { EntityManager, InferKyselyDB } from '@mikro-orm/postgresql'
+import { type EntityManager, kyselyOf } from '@chatty/db'
+import type { InferKyselyDB } from '@mikro-orm/postgresql'
 import type { Kysely } from 'kysely'
 
 import type { FollowState } from './entities/follow-state.entity.js'
 import type { User } from './entities/user.entity.js'
 
 /** auth's tables as Kysely sees them, derived from the entity definitions (SQL names). */
-export type AuthDb = InferKyselyDB<typeof User | typeof FollowState>
+export type AuthDb = InferKyselyDB<typeof FollowState | typeof User>
 
-/**
- * Kysely for set-based statements, on `em`'s connection and inside its transaction when it has
- * one; `convertValues` turns timestamps into Dates like the entities do.
- */
+/** Kysely for auth's set-based statements, inside `em`'s transaction when it has one. */
 export function db(em: EntityManager): Kysely<AuthDb> {
-  return em.getKysely<AuthDb>({ convertValues: true })
+  return kyselyOf<AuthDb>(em)
 }

@@ -11,6 +11,7 @@ export {
   withClient,
 } from './database.js'
 export { InboxMessage } from './inbox-message.entity.js'
+export * from './kysely.js'
 export { ChattyMigrationGenerator } from './migration-generator.js'
 export * from './orm.js'
 export { OUTBOX_CHANNEL, OutboxMessage } from './outbox-message.entity.js'

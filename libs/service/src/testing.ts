@@ -146,6 +146,8 @@ export async function startServiceHarness<
   // Once connected the topology is declared, so messages published from here on wait in its queue.
   await eventually(() => {
     if (ctx.messaging.broker.status() !== 'connected') throw new Error('waiting for the broker')
+    if ('redis' in ctx && (ctx.redis as Redis).status !== 'ready')
+      throw new Error('waiting for Redis')
   }, 10_000)
   const cleanups: (() => Promise<void> | void)[] = []
 

@@ -2,7 +2,7 @@ import { EmailDelivered, EmailFailed } from '@chatty/contracts'
 import type { EntityManager } from '@chatty/db'
 import type { Consumer } from '@chatty/messaging'
 
-import type { AdminDatabase } from '../orm.js'
+import { db } from '../db.js'
 
 interface EmailOutcome {
   emailId: string
@@ -20,8 +20,7 @@ interface EmailOutcome {
  * the account's detail once its UserRegistered has arrived.
  */
 async function recordOutcome(em: EntityManager, outcome: EmailOutcome): Promise<void> {
-  await em
-    .getKysely<AdminDatabase>()
+  await db(em)
     .insertInto('emails')
     .values({
       email_id: outcome.emailId,

@@ -1,13 +1,12 @@
 import { PostCreated, PostDeleted } from '@chatty/contracts'
 import type { Consumer } from '@chatty/messaging'
 
-import type { AdminDatabase } from '../orm.js'
+import { db } from '../db.js'
 
 export function registerPostConsumers(consumer: Consumer): void {
   consumer.on(PostCreated, async (event, { em }) => {
     // A deletion that arrived first left a tombstone; the create only fills in its time.
-    await em
-      .getKysely<AdminDatabase>()
+    await db(em)
       .insertInto('posts')
       .values({
         id: event.postId,
@@ -22,8 +21,7 @@ export function registerPostConsumers(consumer: Consumer): void {
   })
 
   consumer.on(PostDeleted, async (event, { em }) => {
-    await em
-      .getKysely<AdminDatabase>()
+    await db(em)
       .insertInto('posts')
       .values({
         id: event.postId,

@@ -2,6 +2,7 @@ import type { EntityManager } from '@chatty/db'
 import { NotFoundError } from '@chatty/domain'
 import { type FilterQuery, LockMode } from '@mikro-orm/core'
 
+import { db } from '../db.js'
 import { Email, type EmailRow } from '../entities/email.entity.js'
 import {
   type RegisteredUserRow,
@@ -10,7 +11,6 @@ import {
   User,
   type UserRow,
 } from '../entities/user.entity.js'
-import type { AdminDatabase } from '../orm.js'
 
 export const RECENT_EMAILS = 50
 
@@ -27,8 +27,7 @@ export async function ensureUser(em: EntityManager, userId: string, now: Date): 
   const lockMode = LockMode.PESSIMISTIC_WRITE
   const existing = await em.findOne(User, { id: userId }, { lockMode })
   if (existing) return existing
-  await em
-    .getKysely<AdminDatabase>()
+  await db(em)
     .insertInto('users')
     .values({ id: userId, role: 'user', status: 'active', created_at: now, updated_at: now })
     .onConflict((conflict) => conflict.column('id').doNothing())

@@ -9,10 +9,10 @@ import { type EntityManager, inTransaction } from '@chatty/db'
 import { enqueue, type MessageContext, PermanentFailure } from '@chatty/messaging'
 
 import type { EmailContext } from '../context.js'
+import { db } from '../db.js'
 import { renderEmail, TemplateParamsError } from '../domain/templates.js'
 import { Email, type EmailStatus } from '../entities/email.entity.js'
 import { SmtpError } from '../mailer.js'
-import type { EmailDatabase } from '../orm.js'
 import { SERVICE } from '../service.js'
 
 type SendEmailData = MessageData<typeof SendEmail>
@@ -39,8 +39,7 @@ export async function deliverEmail(
 ): Promise<void> {
   // Serialises the commands of one email (a producer may resend it under a new message id)
   // without locking its row, which the records below update on their own connections.
-  await em
-    .getKysely<EmailDatabase>()
+  await db(em)
     .selectNoFrom((eb) =>
       eb
         .fn('pg_advisory_xact_lock', [
@@ -105,8 +104,7 @@ async function recordAttempt(
   data: SendEmailData,
 ): Promise<{ status: EmailStatus; attempts: number }> {
   return independently(ctx, (em) =>
-    em
-      .getKysely<EmailDatabase>()
+    db(em)
       .insertInto('emails')
       .values({
         id: data.emailId,

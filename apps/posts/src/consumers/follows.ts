@@ -2,7 +2,7 @@ import { Followed, Unfollowed } from '@chatty/contracts'
 import type { EntityManager } from '@chatty/db'
 import type { Consumer } from '@chatty/messaging'
 
-import type { PostsDatabase } from '../orm.js'
+import { db } from '../db.js'
 
 /** Applies a follow or an unfollow unless a later change to the same pair is already recorded. */
 async function recordFollow(
@@ -10,8 +10,7 @@ async function recordFollow(
   event: { followerId: string; followeeId: string; at: string },
   following: boolean,
 ): Promise<void> {
-  await em
-    .getKysely<PostsDatabase>()
+  await db(em)
     .insertInto('follows')
     .values({
       follower_id: event.followerId,

@@ -2,8 +2,8 @@ import { type EntityManager, inGoodStandingAt } from '@chatty/db'
 import { LockMode } from '@mikro-orm/core'
 
 import type { PostsContext } from '../context.js'
+import { db } from '../db.js'
 import { Author, type AuthorRow } from '../entities/author.entity.js'
-import type { PostsDatabase } from '../orm.js'
 
 /**
  * The author's row, created first as a placeholder (active, no username yet) when no event has
@@ -18,8 +18,7 @@ export async function ensureAuthor(
   const lockMode = lock ? LockMode.PESSIMISTIC_WRITE : undefined
   const existing = await em.findOne(Author, { id }, { lockMode })
   if (existing) return existing
-  await em
-    .getKysely<PostsDatabase>()
+  await db(em)
     .insertInto('authors')
     .values({ id, status: 'active', updated_at: clock() })
     .onConflict((conflict) => conflict.column('id').doNothing())
@@ -33,8 +32,7 @@ export async function findAuthorByUsername(
   { clock }: Pick<PostsContext, 'clock'>,
   { username }: { username: string },
 ): Promise<Pick<AuthorRow, 'id'> | null> {
-  const row = await em
-    .getKysely<PostsDatabase>()
+  const row = await db(em)
     .selectFrom('authors as a')
     .select('a.id')
     .where((eb) => eb(eb.fn('lower', ['a.username']), '=', eb.fn('lower', [eb.val(username)])))

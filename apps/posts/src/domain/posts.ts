@@ -6,9 +6,9 @@ import { enqueue } from '@chatty/messaging'
 import { LockMode } from '@mikro-orm/core'
 
 import type { PostsContext } from '../context.js'
+import { db } from '../db.js'
 import type { AuthorRow } from '../entities/author.entity.js'
 import { Post, type PostRow } from '../entities/post.entity.js'
-import type { PostsDatabase } from '../orm.js'
 import { SERVICE } from '../service.js'
 import { ensureAuthor } from './authors.js'
 import { parseMentions, parseTags } from './content.js'
@@ -69,8 +69,7 @@ async function queryVisiblePosts(
   filter: PostFilter,
   limit: number,
 ): Promise<PostView[]> {
-  let query = em
-    .getKysely<PostsDatabase>()
+  let query = db(em)
     .selectFrom('posts as p')
     .innerJoin('authors as a', 'a.id', 'p.author_id')
     .select([

@@ -1,36 +1,24 @@
 import { randomBytes } from 'node:crypto'
 
 import {
-  type Envelope,
   type FeedItem,
-  type MessageData,
-  type MessageDefinition,
   PostCreated,
   UserRegistered,
   uuidv7,
   type Visibility,
 } from '@chatty/contracts'
-import { createTestDatabase } from '@chatty/db/testing'
-import { removePrefixedTopology } from '@chatty/messaging'
-import {
-  createTestIssuer,
-  eventually,
-  type MessageTap,
-  publishEvent,
-  type PublishEventOptions,
-  tapExchange,
-  type TestIssuer,
-} from '@chatty/testing'
+import { type ServiceHarness, startServiceHarness, TEST_AMQP_URL } from '@chatty/service/testing'
+import { createTestIssuer, type TestIssuer } from '@chatty/testing'
 
 import { createApp } from '../app.js'
-import { loadConfig, type SubscriptionConfig } from '../config.js'
+import { loadConfig } from '../config.js'
 import { createContext, type SubscriptionContext } from '../context.js'
 import { feedKeys } from '../domain/feed-keys.js'
+import { Follow } from '../entities/follow.entity.js'
 import { entities, migrations } from '../orm.js'
+import { SERVICE } from '../service.js'
 
-export const AMQP_URL = process.env.TEST_AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672'
-
-const RETRY_DELAYS_MS = [50, 100, 200]
+export const AMQP_URL = TEST_AMQP_URL
 
 export interface TestUser {
   id: string
@@ -44,23 +32,11 @@ export interface FeedPage {
   nextCursor: string | null
 }
 
-export interface SubscriptionHarness {
-  ctx: SubscriptionContext
-  app: ReturnType<typeof createApp>
-  events: MessageTap
+export interface SubscriptionHarness extends ServiceHarness<
+  SubscriptionContext,
+  ReturnType<typeof createApp>
+> {
   issuer: TestIssuer
-  request(
-    path: string,
-    init?: { method?: string; body?: unknown; token?: string },
-  ): Promise<Response>
-  /** Publishes an event to the service's exchange and waits until the service has applied it. */
-  deliver<D extends MessageDefinition>(
-    definition: D,
-    data: MessageData<D>,
-    options?: PublishEventOptions,
-  ): Promise<Envelope<MessageData<D>>>
-  /** Waits until the message with this id has been consumed (its inbox row is committed). */
-  consumed(messageId: string): Promise<void>
   /**
    * A user known to the service through UserRegistered, with an access token. `id` lets a test
    * deliver events about the account before its registration.
@@ -85,7 +61,6 @@ export interface SubscriptionHarness {
   feedIds(user: TestUser, query?: string): Promise<string[]>
   /** Reads every page `limit` at a time; the post ids in order. */
   allFeedIds(user: TestUser, limit: number): Promise<string[]>
-  close(): Promise<void>
 }
 
 let lastPostTime = Date.now() - 3_600_000
@@ -99,46 +74,36 @@ export function nextPostTime(): Date {
 export async function startSubscription(
   env: Record<string, string> = {},
 ): Promise<SubscriptionHarness> {
-  const prefix = `t${randomBytes(4).toString('hex')}.`
-  const database = await createTestDatabase({ name: 'subscription', entities, migrations })
-  const config: SubscriptionConfig = loadConfig({
-    SUBSCRIPTION_DATABASE_URL: database.url,
-    AMQP_URL,
-    MESSAGING_PREFIX: prefix,
-    ...env,
-  })
   const issuer = await createTestIssuer()
-  const ctx = await createContext(config, {
-    orm: database.orm,
-    tokenKeys: issuer.jwks,
-    messaging: { pollIntervalMs: 50, retryDelaysMs: RETRY_DELAYS_MS },
+  const harness = await startServiceHarness({
+    service: SERVICE,
+    entities,
+    migrations,
+    loadConfig,
+    createContext,
+    createApp,
+    env,
+    overrides: { tokenKeys: issuer.jwks },
+    retryDelaysMs: [50, 100, 200],
   })
-  const events = await tapExchange(AMQP_URL, `${prefix}chatty.events`, ['follow.*'])
-  const app = createApp(ctx)
-  await ctx.start()
-  await eventually(() => {
-    if (ctx.redis.status !== 'ready' || ctx.messaging.broker.status() !== 'connected') {
-      throw new Error('waiting for Redis and RabbitMQ')
-    }
-  }, 10_000)
-
+  const { ctx, events, consumed, deliver, request } = harness
   const userIds: string[] = []
   const postIds: string[] = []
-
-  const consumed = async (messageId: string) => {
-    await eventually(async () => {
-      const rows = await ctx.orm.em
-        .fork()
-        .execute('select 1 from inbox where message_id = ?', [messageId])
-      if (rows.length === 0) throw new Error(`message ${messageId} not consumed yet`)
-    }, 10_000)
-  }
-
-  const deliver: SubscriptionHarness['deliver'] = async (definition, data, options) => {
-    const envelope = await publishEvent(AMQP_URL, prefix, definition, data, options)
-    await consumed(envelope.id)
-    return envelope
-  }
+  harness.onClose(async () => {
+    const keys = [
+      ...userIds.flatMap((id) => [
+        feedKeys.feed(id),
+        feedKeys.feedBuilt(id),
+        feedKeys.feedGeneration(id),
+        feedKeys.timeline(id),
+        feedKeys.timelineBuilt(id),
+        feedKeys.active(id),
+        `rl:follow:user:${id}`,
+      ]),
+      ...postIds.map((id) => feedKeys.post(id)),
+    ]
+    if (keys.length > 0) await ctx.redis.del(...keys)
+  })
 
   const settled = new Set<string>()
   const settleFollowEvent = async (type: string, follower: TestUser, followee: TestUser) => {
@@ -153,19 +118,6 @@ export async function startSubscription(
     await consumed(event.body.id)
   }
 
-  const request: SubscriptionHarness['request'] = (path, init = {}) => {
-    const headers: Record<string, string> = {}
-    if (init.body !== undefined) headers['content-type'] = 'application/json'
-    if (init.token) headers.authorization = `Bearer ${init.token}`
-    return Promise.resolve(
-      app.request(path, {
-        method: init.method ?? (init.body === undefined ? 'GET' : 'POST'),
-        headers,
-        body: init.body === undefined ? undefined : JSON.stringify(init.body),
-      }),
-    )
-  }
-
   const readFeed: SubscriptionHarness['readFeed'] = async (user, query = '') => {
     const res = await request(`/api/feed${query}`, { token: user.token })
     if (res.status !== 200)
@@ -175,9 +127,8 @@ export async function startSubscription(
   const idsOf = (page: FeedPage): string[] => page.items.map((item) => item.post.id)
 
   return {
-    ctx,
-    app,
-    request,
+    ...harness,
+    issuer,
     follow: async (follower, followee) => {
       const res = await request(`/api/subscriptions/${followee.username}`, {
         method: 'POST',
@@ -189,23 +140,16 @@ export async function startSubscription(
     unfollow: async (follower, followee) => {
       const before = await ctx.orm.em
         .fork()
-        .execute('select 1 from follows where follower_id = ? and followee_id = ?', [
-          follower.id,
-          followee.id,
-        ])
+        .findOne(Follow, { followerId: follower.id, followeeId: followee.id })
       const res = await request(`/api/subscriptions/${followee.username}`, {
         method: 'DELETE',
         token: follower.token,
       })
-      if (res.status === 200 && before.length > 0) {
+      if (res.status === 200 && before) {
         await settleFollowEvent('Unfollowed', follower, followee)
       }
       return res
     },
-    events,
-    issuer,
-    deliver,
-    consumed,
     registerUser: async (label = 'u', options = {}) => {
       const id = options.id ?? uuidv7()
       const username = `${label}_${randomBytes(4).toString('hex')}`
@@ -247,25 +191,6 @@ export async function startSubscription(
         cursor = page.nextCursor
       } while (cursor)
       return ids
-    },
-    close: async () => {
-      await events.close()
-      const keys = [
-        ...userIds.flatMap((id) => [
-          feedKeys.feed(id),
-          feedKeys.feedBuilt(id),
-          feedKeys.feedGeneration(id),
-          feedKeys.timeline(id),
-          feedKeys.timelineBuilt(id),
-          feedKeys.active(id),
-          `rl:follow:user:${id}`,
-        ]),
-        ...postIds.map((id) => feedKeys.post(id)),
-      ]
-      if (keys.length > 0) await ctx.redis.del(...keys)
-      await ctx.close()
-      await removePrefixedTopology(AMQP_URL, prefix, RETRY_DELAYS_MS)
-      await database.drop()
     },
   }
 }

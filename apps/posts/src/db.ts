@@ -1,0 +1,15 @@
+import { type EntityManager, kyselyOf } from '@chatty/db'
+import type { InferKyselyDB } from '@mikro-orm/postgresql'
+import type { Kysely } from 'kysely'
+
+import type { Author } from './entities/author.entity.js'
+import type { Follow } from './entities/follow.entity.js'
+import type { Post } from './entities/post.entity.js'
+
+/** posts' tables as Kysely sees them, derived from the entity definitions (SQL names). */
+export type PostsDb = InferKyselyDB<typeof Author | typeof Follow | typeof Post>
+
+/** Kysely for posts's set-based statements, inside `em`'s transaction when it has one. */
+export function db(em: EntityManager): Kysely<PostsDb> {
+  return kyselyOf<PostsDb>(em)
+}
