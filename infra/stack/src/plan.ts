@@ -95,7 +95,9 @@ export const FAULTS = {
   proxyPorts: { broker: 28672, postgres: 28432 },
 } as const satisfies IsolatedProfile
 
-const ISOLATED: Record<Exclude<StackProfile, 'local'>, IsolatedProfile> = {
+export type TestProfile = Exclude<StackProfile, 'local'>
+
+export const TEST_PROFILES: Record<TestProfile, IsolatedProfile> = {
   e2e: E2E,
   faults: FAULTS,
 }
@@ -140,7 +142,7 @@ export function planStack(
   },
 ): StackPlan {
   const { profile, rootDir } = options
-  const isolated = profile === 'local' ? undefined : ISOLATED[profile]
+  const isolated = profile === 'local' ? undefined : TEST_PROFILES[profile]
   const definitions = options.services ?? SERVICES
   const host = '127.0.0.1'
 

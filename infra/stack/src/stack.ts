@@ -306,6 +306,9 @@ export async function startStack(plan: StackPlan, options: StartOptions): Promis
     killService: (name, signal) => group.kill(plannedService(name).definition.name, signal),
     async startService(name) {
       const service = plannedService(name)
+      if (group.list().some((running) => running.name === name && running.isRunning())) {
+        throw new StackError(`${name} is already running`)
+      }
       group.start(service.process)
       await waitUntilHealthy(name, service.healthUrl, AbortSignal.timeout(plan.readyTimeoutMs))
     },

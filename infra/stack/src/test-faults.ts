@@ -1,5 +1,4 @@
 import { startFaultControl } from './fault-control.js'
-import { FAULTS } from './plan.js'
 import { runTestTier } from './test-tier.js'
 
-await runTestTier({ profile: 'faults', settings: FAULTS, attach: startFaultControl })
+await runTestTier({ profile: 'faults', attach: startFaultControl })

@@ -6,7 +6,7 @@ import { mergeDotEnv } from '@chatty/config'
 
 import { createPrefixedOutput } from './log-output.js'
 import { repositoryRoot } from './paths.js'
-import { type IsolatedProfile, planOrExplain, planStack, type StackProfile } from './plan.js'
+import { planOrExplain, planStack, TEST_PROFILES, type TestProfile } from './plan.js'
 import { describeExit } from './processes.js'
 import { type RunningStack, StackError, startStack } from './stack.js'
 import { deleteBrokerObjects } from './state.js'
@@ -19,8 +19,7 @@ export interface TierAttachment {
 
 export interface TestTier {
   /** The stack profile, also the name of the vitest project. */
-  profile: Exclude<StackProfile, 'local'>
-  settings: IsolatedProfile
+  profile: TestProfile
   /** Runs once the stack is ready, before vitest starts (a control endpoint for the tests). */
   attach?(stack: RunningStack): Promise<TierAttachment>
 }
@@ -35,7 +34,7 @@ export async function runTestTier(tier: TestTier): Promise<never> {
   const plan = planOrExplain(() =>
     planStack(env, { profile: tier.profile, rootDir: root, nodeBinary: process.execPath }),
   )
-  const { settings } = tier
+  const settings = TEST_PROFILES[tier.profile]
 
   // The services' logs would drown vitest's report, so they go to a file that failures point to.
   mkdirSync(plan.stateDir, { recursive: true })
