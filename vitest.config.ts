@@ -41,6 +41,19 @@ export default defineConfig({
           hookTimeout: 60_000,
         },
       },
+      {
+        resolve,
+        ssr,
+        test: {
+          name: 'faults',
+          include: ['tests/faults/**/*.faults.test.ts'],
+          // Each file breaks the one shared stack on purpose, so they run one after the other.
+          fileParallelism: false,
+          setupFiles: ['tests/faults/support/setup.ts'],
+          testTimeout: 120_000,
+          hookTimeout: 60_000,
+        },
+      },
     ],
   },
 })

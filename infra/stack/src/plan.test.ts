@@ -124,3 +124,42 @@ describe('planStack, e2e profile', () => {
     expect(plan.gateway.rateLimit).toBeGreaterThan(100)
   })
 })
+
+describe('planStack, faults profile', () => {
+  const plan = planStack(
+    {
+      GATEWAY_PORT: '9090',
+      REDIS_URL: 'redis://127.0.0.1:6379/0',
+      AMQP_URL: 'amqp://guest:guest@127.0.0.1:5672',
+      AUTH_DATABASE_URL: 'postgres://postgres:secret@127.0.0.1:5432/chatty_auth',
+    },
+    { ...options, profile: 'faults' },
+  )
+  const auth = plan.services.find((service) => service.definition.name === 'auth')
+
+  it('runs on its own ports, databases, Redis database and broker prefix', () => {
+    expect(plan.gateway.port).toBe(28080)
+    expect(plan.mailbox).toEqual({ host: '127.0.0.1', smtpPort: 21025, httpPort: 28025 })
+    expect(plan.services.map((service) => service.port)).toEqual([
+      23001, 23002, 23003, 23004, 23005,
+    ])
+    expect(auth?.databaseUrl).toBe('postgres://postgres:secret@127.0.0.1:5432/chatty_faults_auth')
+    expect(plan.redisUrl).toBe('redis://127.0.0.1:6379/3')
+    expect(plan.messagingPrefix).toBe('faults.')
+    expect(plan.fresh).toBe(true)
+  })
+
+  it('connects the services to RabbitMQ and PostgreSQL through proxies the runner holds', () => {
+    expect(plan.proxies).toEqual({
+      broker: { port: 28672, target: { host: '127.0.0.1', port: 5672 } },
+      postgres: { port: 28432, target: { host: '127.0.0.1', port: 5432 } },
+    })
+    expect(plan.amqpUrl).toBe('amqp://guest:guest@127.0.0.1:5672')
+    expect(auth?.process.env).toMatchObject({
+      AMQP_URL: 'amqp://guest:guest@127.0.0.1:28672',
+      AUTH_DATABASE_URL: 'postgres://postgres:secret@127.0.0.1:28432/chatty_faults_auth',
+      MESSAGING_PREFIX: 'faults.',
+      ADMIN_USERNAME: 'faults_admin',
+    })
+  })
+})

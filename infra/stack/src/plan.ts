@@ -15,7 +15,7 @@ import type { GatewaySettings } from './nginx.js'
 import type { ProcessSpec } from './processes.js'
 import { type ServiceDefinition, SERVICES } from './services.js'
 
-export type StackProfile = 'local' | 'e2e'
+export type StackProfile = 'local' | 'e2e' | 'faults'
 
 export interface PlannedService {
   definition: ServiceDefinition
@@ -38,10 +38,32 @@ export interface StackPlan {
   redisUrl: string
   amqpUrl: string
   messagingPrefix: string
+  /** TCP proxies the runner holds between the services and RabbitMQ / PostgreSQL, to cut them. */
+  proxies: { broker: PlannedProxy; postgres: PlannedProxy } | undefined
   /** Drop the databases, flush the Redis database and delete prefixed broker objects first. */
   fresh: boolean
   readyTimeoutMs: number
   stopTimeoutMs: number
+}
+
+export interface PlannedProxy {
+  port: number
+  target: { host: string; port: number }
+}
+
+/** What a test profile changes so that it never meets `npm start`'s stack or another tier's. */
+export interface IsolatedProfile {
+  gatewayPort: number
+  servicePortOffset: number
+  mailboxSmtpPort: number
+  mailboxHttpPort: number
+  databasePrefix: string
+  redisDatabase: number
+  messagingPrefix: string
+  rateLimitMultiplier: number
+  admin: { username: string; email: string; password: string }
+  /** Where the proxies to RabbitMQ and PostgreSQL listen; the services connect through them. */
+  proxyPorts?: { broker: number; postgres: number }
 }
 
 export const E2E = {
@@ -54,11 +76,48 @@ export const E2E = {
   messagingPrefix: 'e2e.',
   rateLimitMultiplier: 50,
   admin: { username: 'e2e_admin', email: 'e2e-admin@chatty.test', password: 'e2e-admin-password' },
-} as const
+} as const satisfies IsolatedProfile
+
+export const FAULTS = {
+  gatewayPort: 28080,
+  servicePortOffset: 20_000,
+  mailboxSmtpPort: 21025,
+  mailboxHttpPort: 28025,
+  databasePrefix: 'chatty_faults_',
+  redisDatabase: 3,
+  messagingPrefix: 'faults.',
+  rateLimitMultiplier: 50,
+  admin: {
+    username: 'faults_admin',
+    email: 'faults-admin@chatty.test',
+    password: 'faults-admin-password',
+  },
+  proxyPorts: { broker: 28672, postgres: 28432 },
+} as const satisfies IsolatedProfile
+
+export type TestProfile = Exclude<StackProfile, 'local'>
+
+export const TEST_PROFILES: Record<TestProfile, IsolatedProfile> = {
+  e2e: E2E,
+  faults: FAULTS,
+}
 
 function withDatabase(url: string, name: string): string {
   const parsed = new URL(url)
   parsed.pathname = `/${name}`
+  return parsed.toString()
+}
+
+function target(url: string, defaultPort: number): { host: string; port: number } {
+  const parsed = new URL(url)
+  return { host: parsed.hostname, port: Number(parsed.port) || defaultPort }
+}
+
+function through(url: string, proxy: PlannedProxy | undefined): string {
+  if (!proxy) return url
+  const parsed = new URL(url)
+  parsed.hostname = '127.0.0.1'
+  parsed.port = String(proxy.port)
   return parsed.toString()
 }
 
@@ -70,8 +129,8 @@ function withRedisDatabase(url: string, index: number): string {
 
 /**
  * Everything the runner will start and with which settings, from the environment alone (pure;
- * tests call it with literals). The e2e profile ignores most of the environment so that a
- * developer's .env never changes what the suite runs against.
+ * tests call it with literals). The test profiles (e2e, faults) ignore most of the environment so
+ * that a developer's .env never changes what a suite runs against.
  */
 export function planStack(
   env: Env,
@@ -83,38 +142,47 @@ export function planStack(
   },
 ): StackPlan {
   const { profile, rootDir } = options
-  const e2e = profile === 'e2e'
+  const isolated = profile === 'local' ? undefined : TEST_PROFILES[profile]
   const definitions = options.services ?? SERVICES
   const host = '127.0.0.1'
 
-  const gatewayPort = e2e
-    ? E2E.gatewayPort
+  const gatewayPort = isolated
+    ? isolated.gatewayPort
     : readInt(env, 'GATEWAY_PORT', 8080, { min: 1, max: 65535 })
   const gateway = {
-    host: e2e ? host : readString(env, 'GATEWAY_HOST', host),
+    host: isolated ? host : readString(env, 'GATEWAY_HOST', host),
     port: gatewayPort,
-    // Every e2e request comes from 127.0.0.1, in parallel test files.
-    rateLimit: e2e ? 1_000 : readInt(env, 'GATEWAY_RATE_LIMIT', 100, { min: 1 }),
-    burst: e2e ? 2_000 : readInt(env, 'GATEWAY_RATE_BURST', 200, { min: 0 }),
+    // Every test request comes from 127.0.0.1, in parallel test files.
+    rateLimit: isolated ? 1_000 : readInt(env, 'GATEWAY_RATE_LIMIT', 100, { min: 1 }),
+    burst: isolated ? 2_000 : readInt(env, 'GATEWAY_RATE_BURST', 200, { min: 0 }),
     maxBodySize: readString(env, 'GATEWAY_MAX_BODY_SIZE', '1m'),
     docsRoot: join(rootDir, 'nginx', 'docs'),
   }
 
-  const smtpUrl = e2e ? undefined : readOptionalString(env, 'SMTP_URL')
+  const smtpUrl = isolated ? undefined : readOptionalString(env, 'SMTP_URL')
   const mailbox = smtpUrl
     ? undefined
     : {
         host,
-        smtpPort: e2e ? E2E.mailboxSmtpPort : readInt(env, 'MAILBOX_SMTP_PORT', 1025, { min: 1 }),
-        httpPort: e2e ? E2E.mailboxHttpPort : readInt(env, 'MAILBOX_HTTP_PORT', 8025, { min: 1 }),
+        smtpPort: isolated?.mailboxSmtpPort ?? readInt(env, 'MAILBOX_SMTP_PORT', 1025, { min: 1 }),
+        httpPort: isolated?.mailboxHttpPort ?? readInt(env, 'MAILBOX_HTTP_PORT', 8025, { min: 1 }),
       }
 
   const baseRedisUrl = readUrl(env, 'REDIS_URL', LOCAL_DEFAULTS.redisUrl)
-  const redisUrl = e2e ? withRedisDatabase(baseRedisUrl, E2E.redisDatabase) : baseRedisUrl
+  const redisUrl = isolated ? withRedisDatabase(baseRedisUrl, isolated.redisDatabase) : baseRedisUrl
   const amqpUrl = readUrl(env, 'AMQP_URL', LOCAL_DEFAULTS.amqpUrl)
-  const messagingPrefix = e2e ? E2E.messagingPrefix : (env.MESSAGING_PREFIX ?? '')
+  const messagingPrefix = isolated ? isolated.messagingPrefix : (env.MESSAGING_PREFIX ?? '')
   const portOf = (definition: ServiceDefinition) =>
-    definition.port + (e2e ? E2E.servicePortOffset : 0)
+    definition.port + (isolated?.servicePortOffset ?? 0)
+  const configuredDatabaseUrl = (definition: ServiceDefinition) =>
+    readUrl(env, definition.databaseVariable, LOCAL_DEFAULTS.databaseUrl(definition.database))
+  // One PostgreSQL proxy, to the first service's server: where every database lives in tests.
+  const [first] = definitions
+  const postgresUrl = first ? configuredDatabaseUrl(first) : LOCAL_DEFAULTS.databaseUrl('postgres')
+  const proxies = isolated?.proxyPorts && {
+    broker: { port: isolated.proxyPorts.broker, target: target(amqpUrl, 5672) },
+    postgres: { port: isolated.proxyPorts.postgres, target: target(postgresUrl, 5432) },
+  }
   const auth = definitions.find((definition) => definition.name === 'auth')
   const jwksUrl = auth
     ? `http://${host}:${portOf(auth)}/api/auth/.well-known/jwks.json`
@@ -124,37 +192,33 @@ export function planStack(
     HOST: host,
     LOG_LEVEL: readString(env, 'LOG_LEVEL', 'info'),
     REDIS_URL: redisUrl,
-    AMQP_URL: amqpUrl,
+    AMQP_URL: through(amqpUrl, proxies?.broker),
     MESSAGING_PREFIX: messagingPrefix,
-    PUBLIC_URL: e2e
+    PUBLIC_URL: isolated
       ? `http://${host}:${gatewayPort}`
       : readUrl(env, 'PUBLIC_URL', `http://localhost:${gatewayPort}`),
-    AUTH_JWKS_URL: e2e ? jwksUrl : readUrl(env, 'AUTH_JWKS_URL', jwksUrl),
-    REQUIRE_VERIFIED_EMAIL: String(e2e ? true : readBool(env, 'REQUIRE_VERIFIED_EMAIL', true)),
+    AUTH_JWKS_URL: isolated ? jwksUrl : readUrl(env, 'AUTH_JWKS_URL', jwksUrl),
+    REQUIRE_VERIFIED_EMAIL: String(isolated ? true : readBool(env, 'REQUIRE_VERIFIED_EMAIL', true)),
     SMTP_URL: smtpUrl ?? `smtp://${host}:${mailbox?.smtpPort}`,
     MAIL_FROM: readString(env, 'MAIL_FROM', 'Chatty <no-reply@chatty.local>'),
     TRUST_PROXY: 'true',
-    RATE_LIMIT_MULTIPLIER: e2e
-      ? String(E2E.rateLimitMultiplier)
+    RATE_LIMIT_MULTIPLIER: isolated
+      ? String(isolated.rateLimitMultiplier)
       : String(readInt(env, 'RATE_LIMIT_MULTIPLIER', 1, { min: 1 })),
-    ...(e2e
+    ...(isolated
       ? {
-          ADMIN_USERNAME: E2E.admin.username,
-          ADMIN_EMAIL: E2E.admin.email,
-          ADMIN_PASSWORD: E2E.admin.password,
+          ADMIN_USERNAME: isolated.admin.username,
+          ADMIN_EMAIL: isolated.admin.email,
+          ADMIN_PASSWORD: isolated.admin.password,
         }
       : {}),
   }
 
   const services = definitions.map((definition): PlannedService => {
     const port = portOf(definition)
-    const configured = readUrl(
-      env,
-      definition.databaseVariable,
-      LOCAL_DEFAULTS.databaseUrl(definition.database),
-    )
-    const databaseUrl = e2e
-      ? withDatabase(configured, `${E2E.databasePrefix}${definition.database}`)
+    const configured = configuredDatabaseUrl(definition)
+    const databaseUrl = isolated
+      ? withDatabase(configured, `${isolated.databasePrefix}${definition.database}`)
       : configured
     return {
       definition,
@@ -170,7 +234,7 @@ export function planStack(
           ...env,
           ...shared,
           PORT: String(port),
-          [definition.databaseVariable]: databaseUrl,
+          [definition.databaseVariable]: through(databaseUrl, proxies?.postgres),
         },
       },
     }
@@ -186,7 +250,8 @@ export function planStack(
     redisUrl,
     amqpUrl,
     messagingPrefix,
-    fresh: e2e,
+    proxies,
+    fresh: isolated !== undefined,
     readyTimeoutMs: readInt(env, 'STACK_READY_TIMEOUT_MS', 60_000, { min: 1_000 }),
     stopTimeoutMs: readInt(env, 'STACK_STOP_TIMEOUT_MS', 10_000, { min: 100 }),
   }

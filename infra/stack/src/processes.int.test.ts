@@ -56,6 +56,25 @@ describe('process group', () => {
     expect(exits).toHaveLength(1)
   })
 
+  it('kills one child on request without reporting it, and can start it again', async () => {
+    const group = createProcessGroup(collector())
+    const exits: ProcessExit[] = []
+    group.onUnexpectedExit((exit) => exits.push(exit))
+    const spec = node('victim', 'setInterval(() => {}, 1000)')
+    const first = group.start(spec)
+    expect(await group.kill('victim', 'SIGKILL')).toEqual({
+      name: 'victim',
+      code: null,
+      signal: 'SIGKILL',
+    })
+    expect(isAlive(first.pid)).toBe(false)
+    const second = group.start(spec)
+    expect(isAlive(second.pid)).toBe(true)
+    await group.stop(2_000)
+    expect(exits).toEqual([])
+    await expect(group.kill('victim', 'SIGKILL')).rejects.toThrow('victim is not running')
+  })
+
   it('kills a child that ignores SIGTERM once the timeout has passed', async () => {
     const output = collector()
     const group = createProcessGroup(output)

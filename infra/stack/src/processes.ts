@@ -28,8 +28,10 @@ export interface ManagedProcess {
 export interface ProcessGroup {
   start(spec: ProcessSpec): ManagedProcess
   list(): readonly ManagedProcess[]
-  /** Called when a process exits while the group is not stopping. */
+  /** Called when a process exits while the group is not stopping, unless `kill` ended it. */
   onUnexpectedExit(listener: (exit: ProcessExit) => void): void
+  /** Sends `signal` to the running process called `name` and waits until it has exited. */
+  kill(name: string, signal: NodeJS.Signals): Promise<ProcessExit>
   /**
    * SIGTERM to every process (and its children), SIGKILL to whatever still runs after
    * `timeoutMs`. Resolves once all have exited. Idempotent.
@@ -55,6 +57,7 @@ function signalGroup(child: ChildProcess, signal: NodeJS.Signals): void {
 export function createProcessGroup(output: LogOutput): ProcessGroup {
   const processes: { managed: ManagedProcess; child: ChildProcess }[] = []
   const listeners: ((exit: ProcessExit) => void)[] = []
+  const killed = new Set<ManagedProcess>()
   let stopping: Promise<void> | undefined
 
   // A last resort if the runner dies without stopping the group (an uncaught error): exit
@@ -102,7 +105,7 @@ export function createProcessGroup(output: LogOutput): ProcessGroup {
       }
       processes.push({ managed, child })
       void exited.then((exit) => {
-        if (!stopping) for (const listener of listeners) listener(exit)
+        if (!stopping && !killed.has(managed)) for (const listener of listeners) listener(exit)
       })
       return managed
     },
@@ -111,6 +114,14 @@ export function createProcessGroup(output: LogOutput): ProcessGroup {
 
     onUnexpectedExit(listener) {
       listeners.push(listener)
+    },
+
+    kill(name, signal) {
+      const entry = processes.find(({ managed }) => managed.name === name && managed.isRunning())
+      if (!entry) return Promise.reject(new Error(`${name} is not running`))
+      killed.add(entry.managed)
+      signalGroup(entry.child, signal)
+      return entry.managed.exited
     },
 
     stop(timeoutMs) {

@@ -5,6 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { promisify } from 'node:util'
 
 import type { Env } from '@chatty/config'
+import { createTcpProxy, type TcpProxy } from '@chatty/testing'
 
 import { type AccessLogReceiver, startAccessLogReceiver } from './access-log.js'
 import type { LogOutput } from './log-output.js'
@@ -37,8 +38,14 @@ export interface RunningStack {
   plan: StackPlan
   gatewayUrl: string
   mailboxUrl: string | undefined
-  /** Settles when a process dies while the stack runs. */
+  /** Settles when a process dies while the stack runs (not when `killService` kills it). */
   crashed: Promise<ProcessExit>
+  /** The proxies between the services and RabbitMQ / PostgreSQL, when the plan has them. */
+  proxies: { broker: TcpProxy; postgres: TcpProxy } | undefined
+  /** Sends `signal` to one service and waits until it has exited. */
+  killService(name: string, signal: NodeJS.Signals): Promise<ProcessExit>
+  /** Starts a service the plan holds (again) and waits until it answers its health check. */
+  startService(name: string): Promise<void>
   /** Stops every process (SIGTERM, then SIGKILL after the plan's timeout) and the mailbox. */
   stop(): Promise<void>
 }
@@ -91,6 +98,11 @@ async function findMissing(plan: StackPlan, nginx: string | undefined): Promise<
           { port: plan.mailbox.httpPort, host: plan.mailbox.host, owner: 'the mailbox (HTTP)' },
         ]
       : []),
+    ...Object.entries(plan.proxies ?? {}).map(([name, proxy]) => ({
+      port: proxy.port,
+      host: '127.0.0.1',
+      owner: `the ${name} proxy`,
+    })),
   ]
   for (const { port, host, owner } of ports) {
     if (!(await isPortFree(port, host))) {
@@ -173,11 +185,12 @@ export async function startStack(plan: StackPlan, options: StartOptions): Promis
   const group = createProcessGroup(output)
   let mailbox: Mailbox | undefined
   let accessLog: AccessLogReceiver | undefined
+  let proxies: RunningStack['proxies']
   let stopping: Promise<void> | undefined
   const stop = () => {
     stopping ??= (async () => {
       await Promise.all([group.stop(plan.stopTimeoutMs), mailbox?.close()])
-      await accessLog?.close()
+      await Promise.all([accessLog?.close(), proxies?.broker.close(), proxies?.postgres.close()])
     })()
     return stopping
   }
@@ -206,6 +219,17 @@ export async function startStack(plan: StackPlan, options: StartOptions): Promis
       await deleteBrokerObjects(plan.amqpUrl, plan.messagingPrefix)
     }
     throwIfInterrupted()
+    if (plan.proxies) {
+      const broker = await createTcpProxy(plan.proxies.broker.target, plan.proxies.broker.port)
+      const postgres = await createTcpProxy(
+        plan.proxies.postgres.target,
+        plan.proxies.postgres.port,
+      ).catch(async (error: unknown) => {
+        await broker.close()
+        throw error
+      })
+      proxies = { broker, postgres }
+    }
     if (plan.mailbox) {
       mailbox = await startMailbox({
         ...plan.mailbox,
@@ -268,11 +292,26 @@ export async function startStack(plan: StackPlan, options: StartOptions): Promis
     throw error
   }
 
+  const plannedService = (name: string) => {
+    const service = plan.services.find((planned) => planned.definition.name === name)
+    if (!service) throw new StackError(`${name} is not a service of this stack`)
+    return service
+  }
   return {
     plan,
     gatewayUrl: localUrl(plan.gateway.host, plan.gateway.port),
     mailboxUrl: plan.mailbox ? localUrl(plan.mailbox.host, plan.mailbox.httpPort) : undefined,
     crashed: firstExit,
+    proxies,
+    killService: (name, signal) => group.kill(plannedService(name).definition.name, signal),
+    async startService(name) {
+      const service = plannedService(name)
+      if (group.list().some((running) => running.name === name && running.isRunning())) {
+        throw new StackError(`${name} is already running`)
+      }
+      group.start(service.process)
+      await waitUntilHealthy(name, service.healthUrl, AbortSignal.timeout(plan.readyTimeoutMs))
+    },
     stop,
   }
 }

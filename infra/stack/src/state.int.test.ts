@@ -73,16 +73,21 @@ describe('fresh state for the e2e run', () => {
       const channel = await connection.createChannel()
       const names = messagingNames(prefix)
       await declareTopology(channel, names, CHATTY_TOPOLOGY)
-      await declareRetryQueues(channel, names, names.queue('email.send'), [1_000, 10_000, 60_000])
+      await declareRetryQueues(
+        channel,
+        names,
+        names.queue('email.send'),
+        [1_000, 10_000, 60_000, 300_000],
+      )
       const otherNames = messagingNames(other)
       await declareTopology(channel, otherNames, CHATTY_TOPOLOGY.slice(0, 1))
       await channel.close()
 
       await deleteBrokerObjects(AMQP_URL, prefix)
 
-      const queues = topologyQueues(names, CHATTY_TOPOLOGY)
+      const queues = topologyQueues(names, CHATTY_TOPOLOGY, [1_000, 10_000, 60_000, 300_000])
       const exchanges = [names.eventsExchange, names.commandsExchange]
-      expect(queues).toContain(`${prefix}email.send.retry.10s`)
+      expect(queues).toContain(`${prefix}email.send.retry.300s`)
       expect(queues).toContain(`${prefix}auth.events.dlq`)
       for (const queue of queues) {
         const probe = await connection.createChannel()

@@ -8,6 +8,7 @@ import {
 } from '@chatty/contracts'
 import { createTestDatabase, type TestDatabase } from '@chatty/db/testing'
 import { configureLogging } from '@chatty/logger'
+import { createTcpProxy, type TcpProxy } from '@chatty/testing'
 import amqp, { type GetMessage, type Options } from 'amqplib'
 import { z } from 'zod'
 
@@ -24,7 +25,6 @@ import { createOutboxRelay, type OutboxRelay, type OutboxRelayOptions } from '..
 import { deleteTopology, type Topology } from '../topology.js'
 import { Effect } from './effect.entity.js'
 import { entities, migrations } from './orm.js'
-import { createTcpProxy, type TcpProxy } from './tcp-proxy.js'
 
 export const AMQP_URL = process.env.TEST_AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672'
 

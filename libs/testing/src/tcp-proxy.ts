@@ -1,6 +1,6 @@
 import { connect, createServer, type Socket } from 'node:net'
 
-/** A TCP forwarder whose link can be cut and restored, to take a broker away from one client. */
+/** A TCP forwarder whose link can be cut and restored, to take a broker or a database away. */
 export interface TcpProxy {
   port: number
   /** Drops every open connection and refuses new ones until `restore()`. */
@@ -15,7 +15,11 @@ export interface TcpProxy {
   close(): Promise<void>
 }
 
-export async function createTcpProxy(target: { host: string; port: number }): Promise<TcpProxy> {
+/** Forwards 127.0.0.1:`listenPort` (a free port when 0) to `target`. */
+export async function createTcpProxy(
+  target: { host: string; port: number },
+  listenPort = 0,
+): Promise<TcpProxy> {
   const sockets = new Set<Socket>()
   const held: (() => void)[] = []
   let open = true
@@ -39,7 +43,13 @@ export async function createTcpProxy(target: { host: string; port: number }): Pr
     client.on('close', () => upstream.destroy())
     upstream.on('close', () => client.destroy())
   })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(listenPort, '127.0.0.1', () => {
+      server.off('error', reject)
+      resolve()
+    })
+  })
   const address = server.address()
   if (!address || typeof address === 'string') throw new Error('proxy has no port')
   const cut = () => {
