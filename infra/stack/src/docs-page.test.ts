@@ -19,6 +19,7 @@ describe('API docs page', () => {
       healthPath: '/h',
       database: 'x',
       databaseVariable: 'X',
+      queue: 'x.events',
     }
     const page = renderDocsPage([hostile])
     expect(page).not.toContain('<img src=x')

@@ -110,6 +110,7 @@ describe('nginx template', () => {
       healthPath: '/api/notifications/health',
       database: 'notifications',
       databaseVariable: 'NOTIFICATIONS_DATABASE_URL',
+      queue: 'notifications.events',
     }
     expect(generateNginxTemplate(SERVICES)).not.toContain('chatty_notifications')
     const withMore = generateNginxTemplate([...SERVICES, notifications])

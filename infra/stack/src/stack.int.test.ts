@@ -75,6 +75,7 @@ async function testPlan(
     healthPath: '/api/auth/health',
     database: DATABASE,
     databaseVariable: 'AUTH_DATABASE_URL',
+    queue: 'auth.events',
   }
   const plan = planStack(
     {

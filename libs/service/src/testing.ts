@@ -19,6 +19,7 @@ import {
   tapExchange,
 } from '@chatty/testing'
 import { connect } from 'amqplib'
+import type { Redis } from 'ioredis'
 
 export const TEST_AMQP_URL = process.env.TEST_AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672'
 
