@@ -16,11 +16,59 @@ export const ACCESS_TOKEN_TYPE = 'at+jwt'
 export const ACCESS_TOKEN_ALGORITHM = 'EdDSA'
 const ROLES: readonly Role[] = ['user', 'moderator', 'admin']
 
+/**
+ * The services that decide revocations (auth: sessions; admin: bans) and keep their marks in
+ * Redis. The marks are a cache of state each keeps in PostgreSQL (DESIGN §7).
+ */
+export const REVOCATION_OWNERS = ['auth', 'admin'] as const
+export type RevocationOwner = (typeof REVOCATION_OWNERS)[number]
+
 /** Redis keys for revocations that must not wait for token expiry (DESIGN §7). */
 export const revocationKeys = {
   session: (sessionId: string) => `auth:revoked:sid:${sessionId}`,
   user: (userId: string) => `auth:blocked:user:${userId}`,
+  /**
+   * Present while an owner's marks are all in Redis: set once they are restored from PostgreSQL,
+   * gone with everything else when Redis loses its data.
+   */
+  complete: (owner: RevocationOwner) => `auth:revocations:complete:${owner}`,
 }
+
+export interface Revocations {
+  /** Sessions whose access tokens are refused from now on. */
+  sessions?: readonly string[]
+  /** Accounts whose access tokens issued up to `since` are refused. */
+  users?: readonly { id: string; since: Date }[]
+}
+
+/**
+ * Writes revocation marks that outlive every access token they concern (`ttlSeconds` is at least
+ * the access token lifetime). Throws when Redis cannot take them, so a caller that writes them
+ * before committing fails whole.
+ */
+export async function writeRevocationMarks(
+  redis: Redis,
+  revocations: Revocations,
+  ttlSeconds: number,
+): Promise<void> {
+  const marks = redis.pipeline()
+  for (const id of revocations.sessions ?? []) {
+    marks.set(revocationKeys.session(id), '1', 'EX', ttlSeconds)
+  }
+  for (const { id, since } of revocations.users ?? []) {
+    // A later block wins: an older one written after it must not shorten it.
+    marks.eval(LATER_BLOCK_WINS, 1, revocationKeys.user(id), String(since.getTime()), ttlSeconds)
+  }
+  if (marks.length === 0) return
+  const results = await marks.exec()
+  if (!results) throw new UnavailableError()
+  for (const [error] of results) if (error) throw error
+}
+
+const LATER_BLOCK_WINS = `local current = redis.call('GET', KEYS[1])
+if current and tonumber(current) >= tonumber(ARGV[1]) then return 0 end
+redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
+return 1`
 
 export interface AccessTokenVerifierOptions {
   /** auth's own key set, or a URL to fetch (and cache) it from. */
@@ -106,16 +154,25 @@ export function createAccessTokenVerifier(
     if (!ROLES.includes(role as Role)) {
       throw new UnauthorizedError('The access token is invalid or expired.')
     }
-    const [sessionRevoked, blockedSince] = await options.redis
+    const [sessionRevoked, blockedSince, complete] = await options.redis
       .pipeline()
       .exists(revocationKeys.session(sid))
       .get(revocationKeys.user(sub))
+      .mget(...REVOCATION_OWNERS.map(revocationKeys.complete))
       .exec()
       .then((results) => {
         if (!results) throw new UnavailableError()
         for (const [error] of results) if (error) throw error
-        return [results[0]?.[1] === 1, results[1]?.[1] as string | null]
+        return [
+          results[0]?.[1] === 1,
+          results[1]?.[1] as string | null,
+          results[2]?.[1] as (string | null)[],
+        ] as const
       })
+    // Without every owner's marks a revoked token could pass: fail closed until they are back.
+    if (complete.includes(null)) {
+      throw new UnavailableError('Revoked sessions are being restored. Try again shortly.')
+    }
     if (sessionRevoked) throw new UnauthorizedError('This session has ended.')
     // The mark holds the block time in ms; iat is in seconds, with milliseconds as a fraction.
     if (blockedSince !== null && iat * 1000 <= Number(blockedSince)) {

@@ -1,2 +1,3 @@
 export * from './core.js'
 export * from './http.js'
+export * from './revocations.js'

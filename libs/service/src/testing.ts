@@ -10,6 +10,7 @@ import {
 } from '@chatty/contracts'
 import { type EntityLike, InboxMessage, type MigrationClassList, type MikroORM } from '@chatty/db'
 import { createTestDatabase } from '@chatty/db/testing'
+import { REVOCATION_OWNERS, revocationKeys } from '@chatty/http'
 import { removePrefixedTopology, type ServiceMessaging } from '@chatty/messaging'
 import {
   eventually,
@@ -142,6 +143,13 @@ export async function startServiceHarness<
     ['email.send'],
     'direct',
   )
+  if ('redis' in ctx) {
+    // No auth or admin runs beside the service under test to restore their revocation marks: the
+    // marks they would own are all there (none).
+    for (const owner of REVOCATION_OWNERS) {
+      await (ctx.redis as Redis).set(revocationKeys.complete(owner), 'test harness')
+    }
+  }
   const app = options.createApp(ctx)
   await ctx.start()
   // Once connected the topology is declared, so messages published from here on wait in its queue.
