@@ -1,11 +1,14 @@
+import { revocationTtlSeconds } from '@chatty/http'
 import {
   createHttpServiceFoundation,
   type HttpServiceFoundation,
+  revocationRestorer,
   type ServiceOverrides,
 } from '@chatty/service'
 
 import type { AdminConfig } from './config.js'
 import { registerConsumers } from './consumers/index.js'
+import { bansSince } from './domain/moderation.js'
 import { runBanExpiry } from './jobs/ban-expiry.js'
 import { entities, migrations } from './orm.js'
 
@@ -26,6 +29,17 @@ export async function createContext(
       clock: foundation.clock,
       intervalMs: config.banExpiryIntervalMs,
       signal,
+    }),
+  )
+  foundation.addBackgroundJob(
+    'revocation-marks',
+    revocationRestorer({
+      redis: foundation.redis,
+      owner: 'admin',
+      ttlSeconds: revocationTtlSeconds(config.jwt),
+      load: (since) => bansSince(foundation.orm.em.fork(), { since }),
+      clock: foundation.clock,
+      logger: foundation.logger,
     }),
   )
   const context: AdminContext = {

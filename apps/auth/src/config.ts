@@ -20,7 +20,6 @@ export interface AdminBootstrap {
 export interface AuthConfig extends ServiceBaseConfig {
   publicUrl: string
   jwt: ServiceBaseConfig['jwt'] & {
-    accessTokenTtlSeconds: number
     /** A private Ed25519 JWK (JSON). Unset outside production: a key is generated and kept in the database. */
     privateJwk: string | undefined
   }
@@ -50,7 +49,6 @@ export function loadConfig(env: Env): AuthConfig {
     publicUrl: readUrl(env, 'PUBLIC_URL', LOCAL_DEFAULTS.publicUrl).replace(/\/+$/, ''),
     jwt: {
       ...base.jwt,
-      accessTokenTtlSeconds: readInt(env, 'ACCESS_TOKEN_TTL_SECONDS', 900, { min: 30, max: 3600 }),
       privateJwk,
     },
     refreshTokenTtlDays: readInt(env, 'REFRESH_TOKEN_TTL_DAYS', 30, { min: 1, max: 365 }),

@@ -1,12 +1,15 @@
+import { revocationTtlSeconds } from '@chatty/http'
 import {
   createHttpServiceFoundation,
   type HttpServiceFoundation,
+  revocationRestorer,
   type ServiceOverrides,
 } from '@chatty/service'
 
 import type { AuthConfig } from './config.js'
 import { registerConsumers } from './consumers/index.js'
 import { createPasswordHasher, type PasswordHasher } from './domain/passwords.js'
+import { sessionsRevokedSince } from './domain/sessions.js'
 import { loadTokenSigner, type TokenSigner } from './domain/signing-keys.js'
 import { entities, migrations } from './orm.js'
 
@@ -40,6 +43,17 @@ export async function createContext(
     workers: config.passwordWorkers,
   })
   foundation.addCloseable(() => passwords.close())
+  foundation.addBackgroundJob(
+    'revocation-marks',
+    revocationRestorer({
+      redis: foundation.redis,
+      owner: 'auth',
+      ttlSeconds: revocationTtlSeconds(config.jwt),
+      load: (since) => sessionsRevokedSince(foundation.orm.em.fork(), { since }),
+      clock: foundation.clock,
+      logger: foundation.logger,
+    }),
+  )
   const context: AuthContext = {
     ...foundation,
     config,

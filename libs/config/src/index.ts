@@ -156,7 +156,8 @@ export interface ServiceBaseConfig {
   rateLimitMultiplier: number
   /** Where auth publishes the keys that verify access tokens; fetched once and cached. */
   authJwksUrl: string
-  jwt: { issuer: string; audience: string }
+  /** `accessTokenTtlSeconds`: how long an access token lives, so how long a revocation must. */
+  jwt: { issuer: string; audience: string; accessTokenTtlSeconds: number }
 }
 
 export function loadServiceBaseConfig(env: Env, service: ServiceManifest): ServiceBaseConfig {
@@ -181,6 +182,7 @@ export function loadServiceBaseConfig(env: Env, service: ServiceManifest): Servi
     jwt: {
       issuer: readString(env, 'JWT_ISSUER', 'chatty-auth'),
       audience: readString(env, 'JWT_AUDIENCE', 'chatty'),
+      accessTokenTtlSeconds: readInt(env, 'ACCESS_TOKEN_TTL_SECONDS', 900, { min: 30, max: 3600 }),
     },
   }
 }

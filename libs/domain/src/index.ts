@@ -1,2 +1,3 @@
 export * from './errors.js'
+export * from './revocations.js'
 export * from './standing.js'

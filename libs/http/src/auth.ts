@@ -1,4 +1,10 @@
-import { ForbiddenError, UnauthorizedError, UnavailableError } from '@chatty/domain'
+import {
+  ForbiddenError,
+  type RevocationMarks,
+  type Revocations,
+  UnauthorizedError,
+  UnavailableError,
+} from '@chatty/domain'
 import type { Context, MiddlewareHandler } from 'hono'
 import type { Redis } from 'ioredis'
 import {
@@ -34,11 +40,9 @@ export const revocationKeys = {
   complete: (owner: RevocationOwner) => `auth:revocations:complete:${owner}`,
 }
 
-export interface Revocations {
-  /** Sessions whose access tokens are refused from now on. */
-  sessions?: readonly string[]
-  /** Accounts whose access tokens issued up to `since` are refused. */
-  users?: readonly { id: string; since: Date }[]
+/** A revocation mark outlives every access token issued before it. */
+export function revocationTtlSeconds(jwt: { accessTokenTtlSeconds: number }): number {
+  return jwt.accessTokenTtlSeconds + 60
 }
 
 /**
@@ -63,6 +67,16 @@ export async function writeRevocationMarks(
   const results = await marks.exec()
   if (!results) throw new UnavailableError()
   for (const [error] of results) if (error) throw error
+}
+
+/** Revocation marks in Redis, living as long as the tokens they concern. */
+export function createRevocationMarks(
+  redis: Redis,
+  jwt: { accessTokenTtlSeconds: number },
+): RevocationMarks {
+  return {
+    write: (revocations) => writeRevocationMarks(redis, revocations, revocationTtlSeconds(jwt)),
+  }
 }
 
 const LATER_BLOCK_WINS = `local current = redis.call('GET', KEYS[1])

@@ -1,8 +1,10 @@
 import type { ServiceBaseConfig } from '@chatty/config'
+import type { RevocationMarks } from '@chatty/domain'
 import {
   type AccessTokenVerifier,
   createAccessTokenVerifier,
   createRedis,
+  createRevocationMarks,
   RateLimiter,
 } from '@chatty/http'
 import type { MikroORM } from '@mikro-orm/postgresql'
@@ -34,6 +36,8 @@ export interface HttpServiceFoundation extends ServiceCore {
   redis: Redis
   verifyAccessToken: AccessTokenVerifier
   rateLimiter: RateLimiter
+  /** Where a revocation this service decides is written (auth: sessions, admin: bans). */
+  revocationMarks: RevocationMarks
 }
 
 // Connections for HTTP requests beside the consumers', so a busy queue never starves the API.
@@ -65,5 +69,6 @@ export async function createHttpServiceFoundation(
       redis,
     }),
     rateLimiter: new RateLimiter(redis, { multiplier: config.rateLimitMultiplier }),
+    revocationMarks: createRevocationMarks(redis, config.jwt),
   }
 }

@@ -1,9 +1,16 @@
 import { PostTakedownRequested, UserBanned, UserUnbanned } from '@chatty/contracts'
 import type { EntityManager } from '@chatty/db'
-import { ForbiddenError, NotFoundError, RuleViolationError } from '@chatty/domain'
+import {
+  ForbiddenError,
+  NotFoundError,
+  type RevocationMarks,
+  type Revocations,
+  RuleViolationError,
+} from '@chatty/domain'
 import { enqueue } from '@chatty/messaging'
 import { LockMode } from '@mikro-orm/core'
 
+import { AuditEntry } from '../entities/audit-entry.entity.js'
 import { Post } from '../entities/post.entity.js'
 import { type RegisteredUserRow, User, type UserRow } from '../entities/user.entity.js'
 import { SERVICE } from '../service.js'
@@ -13,6 +20,11 @@ import { isRegistered } from './users.js'
 
 export interface ModerationDeps {
   clock: () => Date
+}
+
+/** A ban also refuses the user's live access tokens at once (DESIGN §7). */
+export interface BanDeps extends ModerationDeps {
+  revocationMarks: RevocationMarks
 }
 
 export interface BanInput {
@@ -70,7 +82,7 @@ async function lockTarget(
  */
 export async function banUser(
   em: EntityManager,
-  deps: ModerationDeps,
+  deps: BanDeps,
   input: BanInput,
 ): Promise<RegisteredUserRow> {
   const { actor, correlationId } = input
@@ -88,6 +100,9 @@ export async function banUser(
     bannedUntil: until,
     updatedAt: now,
   })
+  // Written before the ban commits, and not left to auth's consumer: a broker outage must not
+  // delay it. If Redis cannot take it, the ban fails whole (503).
+  await deps.revocationMarks.write({ users: [{ id: user.id, since: now }] })
   recordAudit(em, {
     actorId: actor.id,
     action: 'user.ban',
@@ -199,4 +214,14 @@ export async function requestPostTakedown(
     { postId: post.id, reason: reason ?? '', requestedBy: actor.id },
     { producer: SERVICE.name, correlationId, occurredAt: now },
   )
+}
+
+/** The bans decided since `since`: the marks admin owns, for restoring them after a Redis loss. */
+export async function bansSince(em: EntityManager, input: { since: Date }): Promise<Revocations> {
+  const bans = await em.find(
+    AuditEntry,
+    { action: 'user.ban', at: { $gte: input.since } },
+    { fields: ['targetId', 'at'] },
+  )
+  return { users: bans.map((ban) => ({ id: ban.targetId, since: ban.at })) }
 }

@@ -127,7 +127,9 @@ export function userRoutes(ctx: AdminContext) {
         userId: knownId(c.req.valid('param').id),
         correlationId: c.get('requestId'),
       }
-      const user = await inTransaction(ctx.orm.em, (em) => banUser(em, { clock: ctx.clock }, input))
+      const user = await inTransaction(ctx.orm.em, (em) =>
+        banUser(em, { clock: ctx.clock, revocationMarks: ctx.revocationMarks }, input),
+      )
       return c.json(toAdminUser(user), 200)
     },
   )

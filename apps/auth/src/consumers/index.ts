@@ -4,7 +4,7 @@ import { registerModerationConsumers } from './moderation.js'
 
 export function registerConsumers(ctx: AuthContext): void {
   registerModerationConsumers(
-    { clock: ctx.clock, redis: ctx.redis, config: ctx.config },
+    { clock: ctx.clock, revocationMarks: ctx.revocationMarks },
     ctx.messaging.consumer,
   )
   registerFollowConsumers(ctx.messaging.consumer)

@@ -1,12 +1,7 @@
+import { revocationTtlSeconds } from '@chatty/http'
 import { describe, expect, it } from 'vitest'
 
-import {
-  assertMayLogIn,
-  isSessionLive,
-  judgeRefresh,
-  refreshLifetimeEnd,
-  revocationTtlSeconds,
-} from './sessions.js'
+import { assertMayLogIn, isSessionLive, judgeRefresh, refreshLifetimeEnd } from './sessions.js'
 
 const now = new Date('2026-11-21T12:00:00Z')
 const later = new Date(now.getTime() + 60_000)

@@ -1,9 +1,14 @@
 import { uuidv7 } from '@chatty/contracts'
 import type { EntityManager } from '@chatty/db'
-import { ForbiddenError, isBannedAt, isInGoodStanding, UnauthorizedError } from '@chatty/domain'
-import { revocationKeys } from '@chatty/http'
+import {
+  ForbiddenError,
+  isBannedAt,
+  isInGoodStanding,
+  type RevocationMarks,
+  type Revocations,
+  UnauthorizedError,
+} from '@chatty/domain'
 import { LockMode } from '@mikro-orm/core'
-import type { Redis } from 'ioredis'
 
 import type { AuthConfig } from '../config.js'
 import { RefreshToken, type RefreshTokenRow } from '../entities/refresh-token.entity.js'
@@ -35,11 +40,10 @@ interface RevocationConfig {
   accessTokenTtlSeconds: number
 }
 
-/** What ending sessions needs: the clock, Redis for the marks every service checks, their lifetime. */
+/** What ending sessions needs: the clock and the marks every service checks. */
 export interface RevocationDeps {
   clock: () => Date
-  redis: Pick<Redis, 'set' | 'pipeline'>
-  config: { jwt: RevocationConfig }
+  revocationMarks: RevocationMarks
 }
 
 const DAY_MS = 86_400_000
@@ -59,11 +63,6 @@ export function isSessionLive(
   now: Date,
 ): boolean {
   return session.revokedAt == null && session.expiresAt > now
-}
-
-/** A revocation mark outlives every access token issued before it. */
-export function revocationTtlSeconds(config: RevocationConfig): number {
-  return config.accessTokenTtlSeconds + 60
 }
 
 /**
@@ -208,11 +207,7 @@ export async function revokeSessions(
 ): Promise<void> {
   const { sessionIds, reason } = input
   if (sessionIds.length === 0) return
-  const ttl = revocationTtlSeconds(deps.config.jwt)
-  const marks = deps.redis.pipeline()
-  for (const id of sessionIds) marks.set(revocationKeys.session(id), reason, 'EX', ttl)
-  const results = await marks.exec()
-  for (const [error] of results ?? []) if (error) throw error
+  await deps.revocationMarks.write({ sessions: sessionIds })
   await em.nativeUpdate(
     Session,
     { id: { $in: sessionIds }, revokedAt: null },
@@ -257,15 +252,19 @@ export async function blockUser(
   input: { userId: string; reason: string },
 ): Promise<void> {
   const now = deps.clock()
-  await deps.redis.set(
-    revocationKeys.user(input.userId),
-    String(now.getTime()),
-    'EX',
-    revocationTtlSeconds(deps.config.jwt),
-  )
+  await deps.revocationMarks.write({ users: [{ id: input.userId, since: now }] })
   await em.nativeUpdate(
     Session,
     { userId: input.userId, revokedAt: null },
     { revokedAt: now, revokedReason: input.reason },
   )
+}
+
+/** The sessions ended since `since`: the marks auth owns, for restoring them after a Redis loss. */
+export async function sessionsRevokedSince(
+  em: EntityManager,
+  input: { since: Date },
+): Promise<Revocations> {
+  const sessions = await em.find(Session, { revokedAt: { $gte: input.since } }, { fields: ['id'] })
+  return { sessions: sessions.map((session) => session.id) }
 }

@@ -43,7 +43,7 @@ export function sessionRoutes(ctx: AuthContext) {
   const sessions: SessionDeps & RevocationDeps = {
     clock: ctx.clock,
     signer: ctx.signer,
-    redis: ctx.redis,
+    revocationMarks: ctx.revocationMarks,
     config: ctx.config,
   }
   const invalidCredentials = () =>
