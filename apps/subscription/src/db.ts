@@ -1,12 +1,15 @@
 import type { EntityManager, InferKyselyDB } from '@mikro-orm/postgresql'
 import type { Kysely } from 'kysely'
 
+import type { FeedRemoval } from './entities/feed-removal.entity.js'
 import type { Follow } from './entities/follow.entity.js'
 import type { Post } from './entities/post.entity.js'
 import type { User } from './entities/user.entity.js'
 
 /** subscription's tables as Kysely sees them, derived from the entity definitions (SQL names). */
-export type SubscriptionDb = InferKyselyDB<typeof User | typeof Post | typeof Follow>
+export type SubscriptionDb = InferKyselyDB<
+  typeof User | typeof Post | typeof Follow | typeof FeedRemoval
+>
 
 /**
  * Kysely for the set-based queries, on `em`'s connection and inside its transaction when it has
