@@ -26,6 +26,13 @@ describe('loadConfig', () => {
     expect(config.feed).toMatchObject({ maxEntries: 100, fanoutMaxFollowers: 1, inactiveDays: 7 })
   })
 
+  it('walks removals 1 000 followers a batch, looking four times a second when idle', () => {
+    expect(loadConfig({}).feedRemovals).toEqual({ batchSize: 1_000, pollMs: 250, pauseMs: 0 })
+    expect(
+      loadConfig({ FEED_REMOVAL_BATCH_SIZE: '50', FEED_REMOVAL_PAUSE_MS: '10' }).feedRemovals,
+    ).toMatchObject({ batchSize: 50, pauseMs: 10 })
+  })
+
   it('refuses values that make no sense', () => {
     expect(() => loadConfig({ FEED_MAX_ENTRIES: '0' })).toThrow()
     expect(() => loadConfig({ FEED_INACTIVE_DAYS: 'soon' })).toThrow()

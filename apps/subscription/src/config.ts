@@ -15,10 +15,21 @@ export interface FeedConfig {
   postCacheTtlSeconds: number
 }
 
+/** The job that takes removed posts out of followers' feeds, a batch of followers at a time. */
+export interface FeedRemovalConfig {
+  /** Followers per batch (one transaction, one Redis pipeline); fewer when many posts leave. */
+  batchSize: number
+  /** How often an idle job looks for new removals. */
+  pollMs: number
+  /** A pause after each batch, to spread a huge removal's load on Redis; 0 for none. */
+  pauseMs: number
+}
+
 export interface SubscriptionConfig extends ServiceBaseConfig {
   /** Follows one account may make per hour. */
   followsPerHour: number
   feed: FeedConfig
+  feedRemovals: FeedRemovalConfig
 }
 
 export function loadConfig(env: Env): SubscriptionConfig {
@@ -38,6 +49,11 @@ export function loadConfig(env: Env): SubscriptionConfig {
         min: 1,
         max: 86_400 * 7,
       }),
+    },
+    feedRemovals: {
+      batchSize: readInt(env, 'FEED_REMOVAL_BATCH_SIZE', 1_000, { min: 1, max: 100_000 }),
+      pollMs: readInt(env, 'FEED_REMOVAL_POLL_MS', 250, { min: 10, max: 60_000 }),
+      pauseMs: readInt(env, 'FEED_REMOVAL_PAUSE_MS', 0, { min: 0, max: 3_600_000 }),
     },
   }
 }

@@ -7,6 +7,7 @@ import {
 import type { SubscriptionConfig } from './config.js'
 import { registerConsumers } from './consumers/index.js'
 import { createFeedStore, type FeedStore } from './domain/feed-store.js'
+import { runFeedRemovals } from './jobs/feed-removals.js'
 import { entities, migrations } from './orm.js'
 
 export interface SubscriptionContext extends HttpServiceFoundation {
@@ -21,10 +22,18 @@ export async function createContext(
   overrides: SubscriptionOverrides = {},
 ): Promise<SubscriptionContext> {
   const foundation = await createHttpServiceFoundation(config, { entities, migrations, overrides })
+  const feeds = createFeedStore(foundation.redis, config.feed)
+  foundation.addBackgroundJob('feed-removals', (signal) =>
+    runFeedRemovals({
+      em: foundation.orm.em,
+      deps: { feeds, clock: foundation.clock, config },
+      signal,
+    }),
+  )
   const context: SubscriptionContext = {
     ...foundation,
     config,
-    feeds: createFeedStore(foundation.redis, config.feed),
+    feeds,
     // Consumers are registered when the service starts, after the HTTP app is built.
     start: async () => {
       registerConsumers(context)

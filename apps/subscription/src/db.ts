@@ -2,12 +2,15 @@ import { type EntityManager, kyselyOf } from '@chatty/db'
 import type { InferKyselyDB } from '@mikro-orm/postgresql'
 import type { Kysely } from 'kysely'
 
+import type { FeedRemoval } from './entities/feed-removal.entity.js'
 import type { Follow } from './entities/follow.entity.js'
 import type { Post } from './entities/post.entity.js'
 import type { User } from './entities/user.entity.js'
 
 /** subscription's tables as Kysely sees them, derived from the entity definitions (SQL names). */
-export type SubscriptionDb = InferKyselyDB<typeof Follow | typeof Post | typeof User>
+export type SubscriptionDb = InferKyselyDB<
+  typeof User | typeof Post | typeof Follow | typeof FeedRemoval
+>
 
 /** Kysely for subscription's set-based statements, inside `em`'s transaction when it has one. */
 export function db(em: EntityManager): Kysely<SubscriptionDb> {

@@ -12,7 +12,8 @@ function isStale(user: UserRecord, at: Date): boolean {
 }
 
 /**
- * Where bans and deletions reach the feeds: a banned or deleted author's posts leave every feed,
+ * Where bans and deletions reach the feeds: a banned or deleted author's posts leave every feed
+ * (their followers' in batches after commit when there are many, see `domain/feed-removals.ts`),
  * and an unbanned author's come back. The event may overtake the account's UserRegistered (see
  * `ensureUser`).
  */
@@ -30,7 +31,7 @@ export function registerModerationConsumers(ctx: SubscriptionContext): void {
     // Also when already banned: a ban that ran out shows the posts again (feed rebuilds, new
     // posts). Also when this ban has run out already: admin publishes UserUnbanned when a ban
     // expires, and that puts the posts back.
-    await hideAuthor(em, ctx, user.id)
+    await hideAuthor(em, ctx, user)
   })
 
   ctx.messaging.consumer.on(UserUnbanned, async (event, { em }) => {
@@ -55,7 +56,7 @@ export function registerModerationConsumers(ctx: SubscriptionContext): void {
       { id: user.id },
       { status: 'deleted', bannedUntil: null, moderatedAt: at },
     )
-    await hideAuthor(em, ctx, user.id)
+    await hideAuthor(em, ctx, user)
     await ctx.feeds.dropFeeds([user.id])
   })
 }

@@ -108,7 +108,10 @@ export function registerPostConsumers(ctx: SubscriptionContext): void {
     const wasShared = post.visibility !== 'private'
     const isShared = event.visibility !== 'private'
     if (wasShared && !isShared) {
-      await hideFromFollowers(em, ctx, { authorId: event.authorId, postId: event.postId })
+      await hideFromFollowers(em, ctx, {
+        author,
+        post: { id: event.postId, at: post.created_at.getTime() },
+      })
     } else if (!wasShared && isShared) {
       await showToFollowers(em, ctx, {
         author,
@@ -124,7 +127,7 @@ export function registerPostConsumers(ctx: SubscriptionContext): void {
 
   ctx.messaging.consumer.on(PostDeleted, async (event, { em }) => {
     const deletedAt = new Date(event.deletedAt)
-    await ensureUser(em, event.authorId, deletedAt)
+    const author = await ensureUser(em, event.authorId, deletedAt)
     const tombstone = await db(em)
       .insertInto('posts')
       .values({
@@ -140,13 +143,18 @@ export function registerPostConsumers(ctx: SubscriptionContext): void {
       .executeTakeFirstOrThrow()
     // Deleted before it was created here: it never reached a feed, and the tombstone keeps it out.
     if (tombstone.numInsertedOrUpdatedRows === 1n) return
-    const deleted = await em.nativeUpdate(
-      Post,
-      { id: event.postId, deletedAt: null },
-      { deletedAt },
-    )
-    if (deleted === 0) return
+    const deleted = await db(em)
+      .updateTable('posts')
+      .set({ deleted_at: deletedAt })
+      .where('id', '=', event.postId)
+      .where('deleted_at', 'is', null)
+      .returning('created_at')
+      .executeTakeFirst()
+    if (!deleted) return
     await moveCounter(em, event.authorId, 'posts_count', -1)
-    await withdrawPost(em, ctx, { authorId: event.authorId, postId: event.postId })
+    await withdrawPost(em, ctx, {
+      author,
+      post: { id: event.postId, at: deleted.created_at.getTime() },
+    })
   })
 }

@@ -3,22 +3,21 @@ import type { EntityManager } from '@chatty/db'
 import { isInGoodStanding } from '@chatty/domain'
 
 import type { FeedConfig } from '../config.js'
+import { db } from '../db.js'
 import { Follow } from '../entities/follow.entity.js'
-import { User } from '../entities/user.entity.js'
 import type { FeedEntry } from './feed-page.js'
-import { fanOutTargets, followerIds, postIdsOfAuthorSince, recentPostsOf } from './feed-queries.js'
-import type { FeedStore } from './feed-store.js'
+import { fanOutTargets, postIdsOfAuthorSince, recentPostsOf } from './feed-queries.js'
+import { type FeedRemover, removeFromFollowerFeeds } from './feed-removals.js'
 import { lockUser, standingOf, type UserRecord } from './users.js'
 
 /**
  * Feed effects of events. Each runs inside the consumer's transaction after the author's row is
  * locked, and every Redis write is idempotent: if Redis fails halfway the transaction rolls back
- * and the messaging layer retries the whole message.
+ * and the messaging layer retries the whole message. Removals from the feeds of more followers
+ * than one batch are recorded here and walked after commit (`domain/feed-removals.ts`).
  */
-export interface FeedWriter {
-  feeds: FeedStore
-  config: { feed: FeedConfig }
-  clock: () => Date
+export interface FeedWriter extends FeedRemover {
+  config: FeedRemover['config'] & { feed: FeedConfig }
 }
 
 export interface FeedPost {
@@ -43,8 +42,22 @@ async function pushesToFollowers(
 ): Promise<boolean> {
   if (author.celebrity) return false
   if (author.followers_count <= deps.config.feed.fanoutMaxFollowers) return true
-  await em.nativeUpdate(User, { id: author.id }, { celebrity: true })
+  // Posts pushed so far are all known by now; none made later reaches a follower's feed, and
+  // removals of those visit no follower (see `mayBeInFollowerFeeds`).
+  const marked = await db(em)
+    .updateTable('users')
+    .set((eb) => ({
+      celebrity: true,
+      pushed_posts_until: eb
+        .selectFrom('posts')
+        .select((posts) => posts.fn.max('created_at').as('newest'))
+        .where('author_id', '=', author.id),
+    }))
+    .where('id', '=', author.id)
+    .returning('pushed_posts_until')
+    .executeTakeFirstOrThrow()
   author.celebrity = true
+  author.pushed_posts_until = marked.pushed_posts_until
   return false
 }
 
@@ -80,28 +93,28 @@ export async function fanOutPost(
   if (shared) await pushToFollowers(em, deps, author, [entry])
 }
 
-/** PostDeleted: out of every feed that may hold it, the timeline and the post cache. */
+/** PostDeleted: out of the author's own feed, the timeline, the post cache and followers' feeds. */
 export async function withdrawPost(
   em: EntityManager,
   deps: FeedWriter,
-  input: { authorId: string; postId: string },
+  input: { author: UserRecord; post: FeedEntry },
 ): Promise<void> {
-  const { authorId, postId } = input
-  const followers = await followerIds(em, authorId)
-  await deps.feeds.removeFromFeeds([authorId, ...followers], [postId])
-  await deps.feeds.removeFromTimeline(authorId, [postId])
-  await deps.feeds.forgetPosts([postId])
+  const { author, post } = input
+  await deps.feeds.removeFromFeeds([author.id], [post.id])
+  await deps.feeds.removeFromTimeline(author.id, [post.id])
+  await deps.feeds.forgetPosts([post.id])
+  await removeFromFollowerFeeds(em, deps, { author, reason: 'post-deleted', posts: [post] })
 }
 
 /** A post turned private: it leaves the timeline and followers' feeds, not the author's own. */
 export async function hideFromFollowers(
   em: EntityManager,
   deps: FeedWriter,
-  input: { authorId: string; postId: string },
+  input: { author: UserRecord; post: FeedEntry },
 ): Promise<void> {
-  const { authorId, postId } = input
-  await deps.feeds.removeFromTimeline(authorId, [postId])
-  await deps.feeds.removeFromFeeds(await followerIds(em, authorId), [postId])
+  const { author, post } = input
+  await deps.feeds.removeFromTimeline(author.id, [post.id])
+  await removeFromFollowerFeeds(em, deps, { author, reason: 'post-hidden', posts: [post] })
 }
 
 /** A private post made visible: into the timeline and followers' feeds like a new one. */
@@ -158,16 +171,16 @@ export async function syncFollowInFeed(
 export async function hideAuthor(
   em: EntityManager,
   deps: FeedWriter,
-  authorId: string,
+  author: UserRecord,
 ): Promise<void> {
-  const posts = await recentPostsOf(em, authorId, {
+  const posts = await recentPostsOf(em, author.id, {
     includePrivate: true,
     limit: deps.config.feed.maxEntries,
   })
   const postIds = posts.map((post) => post.id)
-  const followers = await followerIds(em, authorId)
-  await deps.feeds.removeFromFeeds([authorId, ...followers], postIds)
+  await deps.feeds.removeFromFeeds([author.id], postIds)
   await deps.feeds.forgetPosts(postIds)
+  await removeFromFollowerFeeds(em, deps, { author, reason: 'author-hidden', posts })
 }
 
 /** Unban: the author's recent posts go back into their own feed and their followers'. */

@@ -38,7 +38,8 @@ export async function waitForFeedWriters(em: EntityManager, ownerId: string): Pr
 
 /**
  * A home feed as PostgreSQL knows it: the owner's own posts and the visible posts of the
- * accounts they follow, newest first, without deleted posts or posts of banned authors.
+ * accounts they follow, newest first, without deleted posts or posts of banned authors, and
+ * without the celebrities' posts readers merge (see `mayBeInFollowerFeeds`).
  */
 export async function feedFromDatabase(
   em: EntityManager,
@@ -74,6 +75,12 @@ export async function feedFromDatabase(
             'in',
             eb.selectFrom('follows').select('followee_id').where('follower_id', '=', ownerId),
           ),
+          // What fan-out would have pushed: a celebrity's later posts are merged from their
+          // timeline at read time, and removals of those visit no follower's feed.
+          eb.or([
+            eb.not(eb.ref('a.celebrity')),
+            eb('p.created_at', '<=', eb.ref('a.pushed_posts_until')),
+          ]),
         ]),
       ]),
     )
@@ -224,13 +231,24 @@ export async function fanOutTargets(
   return targets
 }
 
-/** Every follower of an author, whatever their activity: removals must reach every feed. */
-export async function followerIds(em: EntityManager, authorId: string): Promise<string[]> {
-  const rows = await db(em)
+/**
+ * The next `limit` followers of an author in id order after `after` (from the first when null),
+ * whatever their activity: removals must reach every feed. One range of an index per batch.
+ */
+export async function followerIdsAfter(
+  em: EntityManager,
+  authorId: string,
+  after: string | null,
+  limit: number,
+): Promise<string[]> {
+  let query = db(em)
     .selectFrom('follows')
     .select('follower_id as id')
     .where('followee_id', '=', authorId)
-    .execute()
+    .orderBy('follower_id')
+    .limit(limit)
+  if (after !== null) query = query.where('follower_id', '>', after)
+  const rows = await query.execute()
   return rows.map((row) => row.id)
 }
 

@@ -34,7 +34,10 @@ export interface FeedIdsRead {
 export interface FeedStore {
   /** Adds entries to each owner's feed, trimmed to the cap, many feeds per pipeline. */
   addToFeeds(ownerIds: readonly string[], entries: readonly FeedEntry[]): Promise<void>
-  /** Removes entries, and makes rebuilds of these feeds in flight start over. */
+  /**
+   * Removes entries, and makes rebuilds of these feeds in flight start over; one pipeline per
+   * `feedsPerRemovalPipeline(postIds.length)` feeds.
+   */
   removeFromFeeds(ownerIds: readonly string[], postIds: readonly string[]): Promise<void>
   /** Deletes feeds outright; they are rebuilt from PostgreSQL on their owner's next read. */
   dropFeeds(ownerIds: readonly string[]): Promise<void>
@@ -71,6 +74,14 @@ export interface FeedStore {
 const MEMBERS_PER_PIPELINE = 50_000
 const IDS_PER_COMMAND = 1_000
 const ACTIVITY_MARK_SECONDS = 3_600
+
+/**
+ * Feeds one pipeline of `removeFromFeeds` covers when `postCount` posts leave each: a removal
+ * batch of at most this many followers costs one round trip to Redis.
+ */
+export function feedsPerRemovalPipeline(postCount: number): number {
+  return Math.max(1, Math.floor(MEMBERS_PER_PIPELINE / Math.max(1, postCount)))
+}
 
 function chunk<T>(items: readonly T[], size: number): T[][] {
   const chunks: T[][] = []
@@ -181,7 +192,7 @@ export function createFeedStore(redis: Redis, config: FeedConfig): FeedStore {
     async removeFromFeeds(ownerIds, postIds) {
       if (ownerIds.length === 0 || postIds.length === 0) return
       const idChunks = chunk(postIds, IDS_PER_COMMAND)
-      for (const owners of chunk(ownerIds, feedsPerPipeline(postIds.length))) {
+      for (const owners of chunk(ownerIds, feedsPerRemovalPipeline(postIds.length))) {
         const pipeline = redis.pipeline()
         for (const owner of owners) {
           for (const ids of idChunks) pipeline.zrem(feedKeys.feed(owner), ...ids)

@@ -27,6 +27,12 @@ export const User = defineEntity({
      * vanish from feeds when the follower count drops again.
      */
     celebrity: p.boolean().default(false),
+    /**
+     * Set with `celebrity`: the newest post time known when the author stopped being pushed. No
+     * follower's feed holds a later post of theirs, so removing one visits no follower; null
+     * means none ever reached a follower.
+     */
+    pushedPostsUntil: p.datetime().nullable(),
     /** The last feed read, recorded at most once an hour; decides who fan-out still writes to. */
     lastActiveAt: p.datetime().nullable(),
     /** When the last moderation event was applied; older ones arriving late are ignored. */
