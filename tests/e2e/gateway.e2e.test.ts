@@ -145,7 +145,7 @@ describe('malformed request paths', () => {
   })
 
   it('still routes well-formed percent-encoded paths', async () => {
-    const encoded = await request(`/api/users/${encodeURIComponent('ünknown_ü')}`)
+    const encoded = await request(`/api/subscriptions/${encodeURIComponent('ünknown_ü')}/followers`)
     expect(encoded.status).toBe(404)
     expectProblem(encoded, 404, 'not-found')
   })

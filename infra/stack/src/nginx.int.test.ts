@@ -202,7 +202,12 @@ describe('nginx gateway (rendered template, real nginx)', () => {
       'x-forwarded-proto': 'http',
     })
 
-    for (const path of ['/api/users', '/api/users/alice', '/api/auth', '/api/auth/health']) {
+    for (const path of [
+      '/api/subscriptions',
+      '/api/subscriptions/alice',
+      '/api/auth',
+      '/api/auth/health',
+    ]) {
       const routed = await fetch(`${gateway}${path}`)
       expect(routed.status, path).toBe(200)
       expect(await routed.json()).toEqual({ path })
@@ -286,7 +291,10 @@ describe('nginx gateway (rendered template, real nginx)', () => {
   })
 
   it('routes well-formed percent-encoded paths and queries', async () => {
-    for (const path of ['/api/users/%C3%BC%E2%82%AC%F0%9F%98%80', '/api/posts?q=%00%2F..%C0']) {
+    for (const path of [
+      '/api/subscriptions/%C3%BC%E2%82%AC%F0%9F%98%80',
+      '/api/posts?q=%00%2F..%C0',
+    ]) {
       const response = await fetch(`${gateway}${path}`)
       expect(response.status, path).toBe(200)
       expect(await response.json()).toEqual({ path })

@@ -118,3 +118,22 @@ describe('service app shell', () => {
     expect(Object.keys(doc.paths)).toContain('/api/demo/things')
   })
 })
+
+describe('text with a NUL character', () => {
+  it('answers 422 naming the field for a NUL in a JSON string, which PostgreSQL cannot store', async () => {
+    const res = await post('{"name":"ab\\u0000cd"}')
+    expect(res.status).toBe(422)
+    expect(res.headers.get('content-type')).toContain('application/problem+json')
+    expect(await body(res)).toMatchObject({ code: 'validation-failed', errors: [{ path: 'name' }] })
+  })
+
+  it('answers 422 for a NUL in the query string', async () => {
+    const res = await buildApp().request('/api/demo/missing?q=a%00b')
+    expect(res.status).toBe(422)
+  })
+
+  it('still takes an escaped backslash followed by u0000 as plain text', async () => {
+    const res = await post('{"name":"ab\\\\u0000cd"}')
+    expect(res.status).toBe(201)
+  })
+})

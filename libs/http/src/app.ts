@@ -1,4 +1,10 @@
-import { NotFoundError, PayloadTooLargeError, UnsupportedMediaTypeError } from '@chatty/domain'
+import {
+  type FieldError,
+  NotFoundError,
+  PayloadTooLargeError,
+  UnsupportedMediaTypeError,
+  ValidationError,
+} from '@chatty/domain'
 import { createLogger, withLogContext } from '@chatty/logger'
 import { getConnInfo } from '@hono/node-server/conninfo'
 import type { OpenAPIHono } from '@hono/zod-openapi'
@@ -41,6 +47,29 @@ function clientIp(c: Context<AppEnv>, trustProxy: boolean): string {
   } catch {
     return 'unknown'
   }
+}
+
+/**
+ * Where a JSON value holds a string with a NUL character. JSON allows one (`\u0000`), but
+ * PostgreSQL text cannot store it, so it is refused as invalid input instead of failing later.
+ */
+function nulCharacterPath(value: unknown, path = ''): string | undefined {
+  if (typeof value === 'string') return value.includes('\0') ? path || '(body)' : undefined
+  if (typeof value !== 'object' || value === null) return undefined
+  for (const [key, item] of Object.entries(value)) {
+    if (key.includes('\0')) return path || '(body)'
+    const found = nulCharacterPath(item, path ? `${path}.${key}` : key)
+    if (found) return found
+  }
+  return undefined
+}
+
+function nulCharacterError(paths: string[]): ValidationError {
+  const errors: FieldError[] = paths.map((path) => ({
+    path,
+    message: 'Text may not contain the NUL character.',
+  }))
+  return new ValidationError(errors)
 }
 
 function isJsonMediaType(contentType: string): boolean {
@@ -94,8 +123,24 @@ export function createServiceApp(options: ServiceAppOptions): OpenAPIHono<AppEnv
     const contentType = c.req.header('content-type')
     const hasBody =
       Number(c.req.header('content-length') ?? 0) > 0 || c.req.header('transfer-encoding')
+    const query = new URL(c.req.url).search
+    if (/%00/.test(query)) throw nulCharacterError(['query'])
     if (hasBody && ['POST', 'PUT', 'PATCH'].includes(c.req.method)) {
       if (!contentType || !isJsonMediaType(contentType)) throw new UnsupportedMediaTypeError()
+    }
+    if (c.req.raw.body && contentType && isJsonMediaType(contentType)) {
+      // Cached by Hono, so the route's validator reads the same text again without a second read.
+      const text = await c.req.text()
+      if (text.includes('u0000')) {
+        let parsed: unknown
+        try {
+          parsed = JSON.parse(text)
+        } catch {
+          parsed = undefined // malformed JSON is the validator's 400
+        }
+        const path = nulCharacterPath(parsed)
+        if (path) throw nulCharacterError([path])
+      }
     }
     await next()
   })
