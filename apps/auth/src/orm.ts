@@ -6,10 +6,12 @@ import { RefreshToken } from './entities/refresh-token.entity.js'
 import { Session } from './entities/session.entity.js'
 import { SigningKey } from './entities/signing-key.entity.js'
 import { User } from './entities/user.entity.js'
+import { UserCounter } from './entities/user-counter.entity.js'
 import { migrations } from './migrations/index.js'
 
 export const entities = [
   User,
+  UserCounter,
   Session,
   RefreshToken,
   EmailVerification,

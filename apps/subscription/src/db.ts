@@ -4,9 +4,12 @@ import type { Kysely } from 'kysely'
 import type { Follow } from './entities/follow.entity.js'
 import type { Post } from './entities/post.entity.js'
 import type { User } from './entities/user.entity.js'
+import type { UserCounter } from './entities/user-counter.entity.js'
 
 /** subscription's tables as Kysely sees them, derived from the entity definitions (SQL names). */
-export type SubscriptionDb = InferKyselyDB<typeof User | typeof Post | typeof Follow>
+export type SubscriptionDb = InferKyselyDB<
+  typeof User | typeof UserCounter | typeof Post | typeof Follow
+>
 
 /**
  * Kysely for the set-based queries, on `em`'s connection and inside its transaction when it has

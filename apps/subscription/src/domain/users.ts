@@ -1,12 +1,21 @@
+import { randomInt } from 'node:crypto'
+
 import type { PublicUser } from '@chatty/contracts'
 import type { EntityManager } from '@chatty/db'
 import { isInGoodStanding, NotFoundError, type Standing } from '@chatty/domain'
-import type { Selectable } from 'kysely'
+import type { Expression, Selectable } from 'kysely'
 
 import { db, type SubscriptionDb } from '../db.js'
+import { USER_COUNTER_SHARDS } from '../entities/user-counter.entity.js'
 
-/** What subscription knows about an account: its users row. */
-export type UserRecord = Selectable<SubscriptionDb['users']>
+/** An account's follow counts, summed from its `user_counters` shards. */
+export interface FollowCounts {
+  followers_count: number
+  following_count: number
+}
+
+/** What subscription knows about an account: its users row and its follow counts. */
+export type UserRecord = Selectable<SubscriptionDb['users']> & FollowCounts
 
 /** An account whose UserRegistered has been applied. */
 export type RegisteredUser = UserRecord & { username: string }
@@ -34,14 +43,47 @@ export function toPublicUser(user: RegisteredUser): PublicUser {
   }
 }
 
+/**
+ * The `counter` count of the user `userId` refers to, as a scalar subquery over at most
+ * USER_COUNTER_SHARDS rows of the primary key, for the select list of a query on users: a list
+ * reads every shown account's counts in its one query.
+ */
+export function followCount(
+  em: EntityManager,
+  counter: 'followers' | 'following',
+  userId: Expression<string>,
+) {
+  return db(em)
+    .selectFrom('user_counters')
+    .select((eb) =>
+      eb
+        .fn<number>('greatest', [
+          eb.cast<number>(eb.fn.coalesce(eb.fn.sum<number>(counter), eb.lit(0)), 'integer'),
+          eb.lit(0),
+        ])
+        .as(counter),
+    )
+    .where('user_counters.user_id', '=', userId)
+}
+
+/** Users rows with their follow counts. */
+function selectUsers(em: EntityManager) {
+  return db(em)
+    .selectFrom('users')
+    .selectAll('users')
+    .select((eb) => [
+      followCount(em, 'followers', eb.ref('users.id')).as('followers_count'),
+      followCount(em, 'following', eb.ref('users.id')).as('following_count'),
+    ])
+    .$narrowType<FollowCounts>()
+}
+
 /** A registered user by username in any case, whatever their status. */
 export async function findByUsername(
   em: EntityManager,
   username: string,
 ): Promise<RegisteredUser | null> {
-  const user = await db(em)
-    .selectFrom('users')
-    .selectAll()
+  const user = await selectUsers(em)
     .where((eb) => eb(eb.fn('lower', ['username']), '=', eb.fn('lower', [eb.val(username)])))
     .executeTakeFirst()
   return user && isRegistered(user) ? user : null
@@ -64,11 +106,10 @@ export async function findVisibleByUsername(
  * backfilled and a ban being applied to the same author never interleave.
  */
 export async function lockUser(em: EntityManager, userId: string): Promise<UserRecord | null> {
-  const user = await db(em)
-    .selectFrom('users')
-    .selectAll()
-    .where('id', '=', userId)
-    .forUpdate()
+  // Locks the users row only: the counter shards stay free for follows meanwhile.
+  const user = await selectUsers(em)
+    .where('users.id', '=', userId)
+    .forUpdate('users')
     .executeTakeFirst()
   return user ?? null
 }
@@ -98,7 +139,8 @@ export async function ensureUser(em: EntityManager, userId: string, at: Date): P
   return user
 }
 
-export type UserCounter = 'followers_count' | 'following_count' | 'posts_count'
+/** The counters kept on the users row; follow counts are in `user_counters` (`moveFollowCounts`). */
+export type UserCounter = 'posts_count'
 
 /** Moves a counter of an account by one, never below zero (events may arrive out of order). */
 export async function moveCounter(
@@ -112,4 +154,68 @@ export async function moveCounter(
     .set(counter, (eb) => eb.fn<number>('greatest', [eb(counter, '+', by), eb.lit(0)]))
     .where('id', '=', userId)
     .execute()
+}
+
+/** Whose counts a follow or unfollow moves. */
+export interface FollowPair {
+  followerId: string
+  followeeId: string
+}
+
+/**
+ * Adds to one counter shard of `userId`: the first one no other transaction holds, or when
+ * every one is held, one picked at random (a new one while there are fewer than
+ * USER_COUNTER_SHARDS). Up to that many follows of one account thus run side by side without
+ * waiting for each other's commit.
+ */
+async function addToFreeShard(
+  em: EntityManager,
+  userId: string,
+  by: { followers: number; following: number },
+): Promise<void> {
+  await db(em)
+    .with('free', (qb) =>
+      qb
+        .selectFrom('user_counters')
+        .select('shard')
+        .where('user_id', '=', userId)
+        .limit(1)
+        .forUpdate()
+        .skipLocked(),
+    )
+    .insertInto('user_counters')
+    .values((eb) => ({
+      user_id: userId,
+      shard: eb.fn.coalesce(
+        eb.selectFrom('free').select('shard'),
+        eb.val(randomInt(USER_COUNTER_SHARDS)),
+      ),
+      followers: by.followers,
+      following: by.following,
+    }))
+    .onConflict((conflict) =>
+      conflict.columns(['user_id', 'shard']).doUpdateSet((eb) => ({
+        followers: eb('user_counters.followers', '+', eb.ref('excluded.followers')),
+        following: eb('user_counters.following', '+', eb.ref('excluded.following')),
+      })),
+    )
+    .execute()
+}
+
+/**
+ * Moves the follower's following count and the followee's followers count by `by`. Each
+ * transaction waits for at most one shard per account and takes the two accounts in id order,
+ * so two follows cannot deadlock on them.
+ */
+export async function moveFollowCounts(
+  em: EntityManager,
+  pair: FollowPair,
+  by: 1 | -1,
+): Promise<void> {
+  const moves: [string, { followers: number; following: number }][] = [
+    [pair.followerId, { followers: 0, following: by }],
+    [pair.followeeId, { followers: by, following: 0 }],
+  ]
+  moves.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+  for (const [userId, move] of moves) await addToFreeShard(em, userId, move)
 }

@@ -3,9 +3,11 @@ import type { MigrationClassList } from '@chatty/db'
 import { Migration20261121034628 } from './Migration20261121034628.js'
 import { Migration20261121050759 } from './Migration20261121050759.js'
 import { Migration20261202012005 } from './Migration20261202012005.js'
+import { Migration20261202021237 } from './Migration20261202021237.js'
 
 export const migrations: MigrationClassList = [
   Migration20261121034628,
   Migration20261121050759,
   Migration20261202012005,
+  Migration20261202021237,
 ]
