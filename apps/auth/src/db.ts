@@ -1,3 +1,4 @@
+import type { UserCounter } from '@chatty/db'
 import { type EntityManager, kyselyOf } from '@chatty/db'
 import type { InferKyselyDB } from '@mikro-orm/postgresql'
 import type { Kysely } from 'kysely'
@@ -6,7 +7,7 @@ import type { FollowState } from './entities/follow-state.entity.js'
 import type { User } from './entities/user.entity.js'
 
 /** auth's tables as Kysely sees them, derived from the entity definitions (SQL names). */
-export type AuthDb = InferKyselyDB<typeof FollowState | typeof User>
+export type AuthDb = InferKyselyDB<typeof User | typeof UserCounter | typeof FollowState>
 
 /** Kysely for auth's set-based statements, inside `em`'s transaction when it has one. */
 export function db(em: EntityManager): Kysely<AuthDb> {

@@ -1,4 +1,5 @@
 import { messagingEntities } from '@chatty/db'
+import { UserCounter } from '@chatty/db'
 
 import { EmailVerification } from './entities/email-verification.entity.js'
 import { FollowState } from './entities/follow-state.entity.js'
@@ -10,6 +11,7 @@ import { migrations } from './migrations/index.js'
 
 export const entities = [
   User,
+  UserCounter,
   Session,
   RefreshToken,
   EmailVerification,

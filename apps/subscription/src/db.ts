@@ -1,3 +1,4 @@
+import type { UserCounter } from '@chatty/db'
 import { type EntityManager, kyselyOf } from '@chatty/db'
 import type { InferKyselyDB } from '@mikro-orm/postgresql'
 import type { Kysely } from 'kysely'
@@ -9,7 +10,7 @@ import type { User } from './entities/user.entity.js'
 
 /** subscription's tables as Kysely sees them, derived from the entity definitions (SQL names). */
 export type SubscriptionDb = InferKyselyDB<
-  typeof User | typeof Post | typeof Follow | typeof FeedRemoval
+  typeof User | typeof UserCounter | typeof Post | typeof Follow | typeof FeedRemoval
 >
 
 /** Kysely for subscription's set-based statements, inside `em`'s transaction when it has one. */

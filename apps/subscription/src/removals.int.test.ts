@@ -95,9 +95,11 @@ async function seedFollowers(
 
 async function setFollowersCount(sub: SubscriptionHarness, author: TestUser, count: number) {
   await db(sub.ctx.orm.em.fork())
-    .updateTable('users')
-    .set({ followers_count: count })
-    .where('id', '=', author.id)
+    .insertInto('user_counters')
+    .values({ user_id: author.id, shard: 0, followers: count, following: 0 })
+    .onConflict((conflict) =>
+      conflict.columns(['user_id', 'shard']).doUpdateSet({ followers: count }),
+    )
     .execute()
 }
 

@@ -10,6 +10,7 @@ export {
   redactUrl,
   withClient,
 } from './database.js'
+export * from './follow-counters.js'
 export { InboxMessage } from './inbox-message.entity.js'
 export * from './kysely.js'
 export { ChattyMigrationGenerator } from './migration-generator.js'

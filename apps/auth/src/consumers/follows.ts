@@ -1,5 +1,5 @@
 import { Followed, Unfollowed } from '@chatty/contracts'
-import type { EntityManager } from '@chatty/db'
+import { type EntityManager, moveFollowCounts } from '@chatty/db'
 import type { Consumer } from '@chatty/messaging'
 import { LockMode } from '@mikro-orm/core'
 
@@ -10,27 +10,6 @@ interface FollowEvent {
   followerId: string
   followeeId: string
   at: string
-}
-
-type FollowCounter = 'followers_count' | 'following_count'
-
-/**
- * Moves the follower's following count and the followee's followers count. The rows are updated
- * in id order, so A following B while B follows A (or a login reading either) cannot deadlock.
- */
-async function moveFollowCounters(em: EntityManager, event: FollowEvent, by: 1 | -1) {
-  const moves: [string, FollowCounter][] = [
-    [event.followerId, 'following_count'],
-    [event.followeeId, 'followers_count'],
-  ]
-  moves.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-  for (const [userId, counter] of moves) {
-    await db(em)
-      .updateTable('users')
-      .set(counter, (eb) => eb.fn<number>('greatest', [eb(counter, '+', by), eb.lit(0)]))
-      .where('id', '=', userId)
-      .execute()
-  }
 }
 
 /**
@@ -61,7 +40,7 @@ async function applyFollow(em: EntityManager, event: FollowEvent, following: boo
     Object.assign(state, { following, changedAt: at })
   }
   if (wasFollowing === following) return
-  await moveFollowCounters(em, event, following ? 1 : -1)
+  await moveFollowCounts(em, event, following ? 1 : -1)
 }
 
 export function registerFollowConsumers(consumer: Consumer): void {

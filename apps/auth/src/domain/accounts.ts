@@ -100,6 +100,9 @@ function createAccount(
     passwordHash: account.passwordHash,
     role: account.role,
     status: 'active',
+    // Counted in user_counters; a new account has no follows yet.
+    followersCount: 0,
+    followingCount: 0,
     createdAt: now,
     updatedAt: now,
   })

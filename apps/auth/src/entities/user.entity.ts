@@ -3,6 +3,16 @@ import { defineEntity, type InferEntity, p } from '@mikro-orm/core'
 export const ROLES = ['user', 'moderator', 'admin'] as const
 export const STATUSES = ['active', 'banned', 'deleted'] as const
 
+/**
+ * A follow count summed from the account's `user_counters` shards (at most USER_COUNTER_SHARDS
+ * rows of the primary key) in the query that loads the account, so every read of a user row
+ * carries its counts without a query of its own.
+ */
+function followCount(counter: 'followers' | 'following', columns: Record<string, string>): string {
+  if (!columns.id) throw new Error('users.id has no column to count follows by')
+  return `(select greatest(coalesce(sum("c"."${counter}"), 0), 0)::int from "user_counters" as "c" where "c"."user_id" = ${columns.id})`
+}
+
 export const User = defineEntity({
   name: 'User',
   tableName: 'users',
@@ -22,8 +32,14 @@ export const User = defineEntity({
     bannedUntil: p.datetime().nullable(),
     /** When the last moderation event was applied; older events arriving late are ignored. */
     moderatedAt: p.datetime().nullable(),
-    followersCount: p.integer().default(0),
-    followingCount: p.integer().default(0),
+    followersCount: p
+      .integer()
+      .formula((columns) => followCount('followers', columns))
+      .persist(false),
+    followingCount: p
+      .integer()
+      .formula((columns) => followCount('following', columns))
+      .persist(false),
     postsCount: p.integer().default(0),
     createdAt: p.datetime(),
     updatedAt: p.datetime(),

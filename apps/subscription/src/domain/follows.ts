@@ -1,5 +1,5 @@
 import { Followed, Unfollowed } from '@chatty/contracts'
-import { type EntityManager, inGoodStandingAt } from '@chatty/db'
+import { type EntityManager, inGoodStandingAt, moveFollowCounts } from '@chatty/db'
 import { NotFoundError, RuleViolationError } from '@chatty/domain'
 import { enqueue } from '@chatty/messaging'
 import type { NotNull } from 'kysely'
@@ -11,8 +11,9 @@ import { SERVICE } from '../service.js'
 import {
   findByUsername,
   findVisibleByUsername,
+  followCount,
+  type FollowCounts,
   insertUnknownUser,
-  moveCounter,
   type RegisteredUser,
 } from './users.js'
 
@@ -28,16 +29,12 @@ export interface FollowChange {
 }
 
 /**
- * Moves both counters of a follow. Rows are updated in id order so two people following each
- * other at the same moment cannot deadlock.
+ * Moves the counts as the last statements before the commit: the outbox row is written first,
+ * so a counter shard is held for as short a time as the transaction allows.
  */
-async function moveCounters(em: EntityManager, change: FollowChange, by: 1 | -1): Promise<void> {
-  const updates: [string, 'followers_count' | 'following_count'][] = [
-    [change.followerId, 'following_count'],
-    [change.followeeId, 'followers_count'],
-  ]
-  updates.sort(([a], [b]) => (a < b ? -1 : 1))
-  for (const [id, counter] of updates) await moveCounter(em, id, counter, by)
+async function moveFollowCountsLast(em: EntityManager, change: FollowChange, by: 1 | -1) {
+  await em.flush()
+  await moveFollowCounts(em, change, by)
 }
 
 /** The account `followerId` asks to follow as `username`: visible, and not themselves. */
@@ -73,13 +70,13 @@ export async function recordFollow(
   // The follower's UserRegistered may not have arrived yet: their row is created without a
   // username, so their following count is right once it does.
   await insertUnknownUser(em, change.followerId, at)
-  await moveCounters(em, change, 1)
   enqueue(
     em,
     Followed,
     { followerId: change.followerId, followeeId: change.followeeId, at: at.toISOString() },
     { producer: SERVICE.name, correlationId: change.correlationId, occurredAt: at },
   )
+  await moveFollowCountsLast(em, change, 1)
   return true
 }
 
@@ -102,13 +99,13 @@ export async function recordUnfollow(
     followeeId: change.followeeId,
   })
   if (deleted === 0) return
-  await moveCounters(em, change, -1)
   enqueue(
     em,
     Unfollowed,
     { followerId: change.followerId, followeeId: change.followeeId, at: at.toISOString() },
     { producer: SERVICE.name, correlationId: change.correlationId, occurredAt: at },
   )
+  await moveFollowCountsLast(em, change, -1)
 }
 
 /** Where a followers or following page ended: when the follow was made, and by or of whom. */
@@ -158,7 +155,11 @@ export async function connectionsOf(
         ),
     )
     .selectAll('u')
-    .select('f.created_at as f_created_at')
+    .select((eb) => [
+      'f.created_at as f_created_at',
+      followCount(em, 'followers', eb.ref('u.id')).as('followers_count'),
+      followCount(em, 'following', eb.ref('u.id')).as('following_count'),
+    ])
     .where(own, '=', user.id)
   const position = query.position
   if (position) {
@@ -177,6 +178,6 @@ export async function connectionsOf(
     .orderBy('f.created_at', 'desc')
     .orderBy(other, 'desc')
     .limit(query.rows)
-    .$narrowType<{ username: NotNull }>()
+    .$narrowType<{ username: NotNull } & FollowCounts>()
     .execute()
 }

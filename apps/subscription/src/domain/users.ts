@@ -1,12 +1,18 @@
 import type { PublicUser } from '@chatty/contracts'
 import type { EntityManager } from '@chatty/db'
 import { isInGoodStanding, NotFoundError, type Standing } from '@chatty/domain'
-import type { Selectable } from 'kysely'
+import type { Expression, Selectable } from 'kysely'
 
 import { db, type SubscriptionDb } from '../db.js'
 
-/** What subscription knows about an account: its users row. */
-export type UserRecord = Selectable<SubscriptionDb['users']>
+/** An account's follow counts, summed from its `user_counters` shards. */
+export interface FollowCounts {
+  followers_count: number
+  following_count: number
+}
+
+/** What subscription knows about an account: its users row and its follow counts. */
+export type UserRecord = Selectable<SubscriptionDb['users']> & FollowCounts
 
 /** An account whose UserRegistered has been applied. */
 export type RegisteredUser = UserRecord & { username: string }
@@ -34,14 +40,47 @@ export function toPublicUser(user: RegisteredUser): PublicUser {
   }
 }
 
+/**
+ * The `counter` count of the user `userId` refers to, as a scalar subquery over at most
+ * USER_COUNTER_SHARDS rows of the primary key, for the select list of a query on users: a list
+ * reads every shown account's counts in its one query.
+ */
+export function followCount(
+  em: EntityManager,
+  counter: 'followers' | 'following',
+  userId: Expression<string>,
+) {
+  return db(em)
+    .selectFrom('user_counters')
+    .select((eb) =>
+      eb
+        .fn<number>('greatest', [
+          eb.cast<number>(eb.fn.coalesce(eb.fn.sum<number>(counter), eb.lit(0)), 'integer'),
+          eb.lit(0),
+        ])
+        .as(counter),
+    )
+    .where('user_counters.user_id', '=', userId)
+}
+
+/** Users rows with their follow counts. */
+function selectUsers(em: EntityManager) {
+  return db(em)
+    .selectFrom('users')
+    .selectAll('users')
+    .select((eb) => [
+      followCount(em, 'followers', eb.ref('users.id')).as('followers_count'),
+      followCount(em, 'following', eb.ref('users.id')).as('following_count'),
+    ])
+    .$narrowType<FollowCounts>()
+}
+
 /** A registered user by username in any case, whatever their status. */
 export async function findByUsername(
   em: EntityManager,
   username: string,
 ): Promise<RegisteredUser | null> {
-  const user = await db(em)
-    .selectFrom('users')
-    .selectAll()
+  const user = await selectUsers(em)
     .where((eb) => eb(eb.fn('lower', ['username']), '=', eb.fn('lower', [eb.val(username)])))
     .executeTakeFirst()
   return user && isRegistered(user) ? user : null
@@ -64,11 +103,10 @@ export async function findVisibleByUsername(
  * backfilled and a ban being applied to the same author never interleave.
  */
 export async function lockUser(em: EntityManager, userId: string): Promise<UserRecord | null> {
-  const user = await db(em)
-    .selectFrom('users')
-    .selectAll()
-    .where('id', '=', userId)
-    .forUpdate()
+  // Locks the users row only: the counter shards stay free for follows meanwhile.
+  const user = await selectUsers(em)
+    .where('users.id', '=', userId)
+    .forUpdate('users')
     .executeTakeFirst()
   return user ?? null
 }
@@ -98,7 +136,8 @@ export async function ensureUser(em: EntityManager, userId: string, at: Date): P
   return user
 }
 
-export type UserCounter = 'followers_count' | 'following_count' | 'posts_count'
+/** The counters kept on the users row; follow counts are in `user_counters` (`moveFollowCounts`). */
+export type UserCounter = 'posts_count'
 
 /** Moves a counter of an account by one, never below zero (events may arrive out of order). */
 export async function moveCounter(
@@ -113,3 +152,5 @@ export async function moveCounter(
     .where('id', '=', userId)
     .execute()
 }
+
+/** Whose counts a follow or unfollow moves. */

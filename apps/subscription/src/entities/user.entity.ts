@@ -18,8 +18,7 @@ export const User = defineEntity({
     bio: p.string().length(300).default(''),
     avatarUrl: p.string().length(500).nullable(),
     status: p.enum(USER_STATUSES).default('active'),
-    followersCount: p.integer().default(0),
-    followingCount: p.integer().default(0),
+    /** Follow counts are not here but in `user_counters`, spread over shards. */
     postsCount: p.integer().default(0),
     /**
      * Set the first time a post of theirs skipped fan-out for having too many followers; from

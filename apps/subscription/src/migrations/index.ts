@@ -4,10 +4,12 @@ import { Migration20261121034628 } from './Migration20261121034628.js'
 import { Migration20261121050759 } from './Migration20261121050759.js'
 import { Migration20261202012005 } from './Migration20261202012005.js'
 import { Migration20261202021129 } from './Migration20261202021129.js'
+import { Migration20261202021237 } from './Migration20261202021237.js'
 
 export const migrations: MigrationClassList = [
   Migration20261121034628,
   Migration20261121050759,
   Migration20261202012005,
   Migration20261202021129,
+  Migration20261202021237,
 ]

@@ -1,0 +1,94 @@
+import { randomInt } from 'node:crypto'
+
+import { defineEntity, type InferEntity, p } from '@mikro-orm/core'
+import type { EntityManager, InferKyselyDB } from '@mikro-orm/postgresql'
+
+import { kyselyOf } from './kysely.js'
+
+/** Rows a user's follow counts are spread over; a count is the sum of at most this many. */
+export const USER_COUNTER_SHARDS = 16
+
+/**
+ * One shard of a user's followers and following counts, in every service that shows them. A
+ * follow adds to a shard no other transaction holds, so the follows of one popular account do not
+ * queue on one row lock; a shard may go below zero (the follow counted on one, the unfollow on
+ * another), the sum never does.
+ */
+export const UserCounter = defineEntity({
+  name: 'UserCounter',
+  tableName: 'user_counters',
+  properties: {
+    userId: p.uuid().primary(),
+    shard: p.smallint().primary(),
+    followers: p.integer().default(0),
+    following: p.integer().default(0),
+  },
+})
+
+export type UserCounterRow = InferEntity<typeof UserCounter>
+
+type CounterDb = InferKyselyDB<typeof UserCounter>
+
+export interface FollowPair {
+  followerId: string
+  followeeId: string
+}
+
+interface CounterMove {
+  followers: number
+  following: number
+}
+
+/**
+ * Adds to one counter shard of `userId`: the first one no other transaction holds, or when
+ * every one is held, one picked at random (a new one while there are fewer than
+ * USER_COUNTER_SHARDS). Up to that many follows of one account thus run side by side without
+ * waiting for each other's commit.
+ */
+async function addToFreeShard(em: EntityManager, userId: string, move: CounterMove) {
+  await kyselyOf<CounterDb>(em)
+    .with('free', (qb) =>
+      qb
+        .selectFrom('user_counters')
+        .select('shard')
+        .where('user_id', '=', userId)
+        .limit(1)
+        .forUpdate()
+        .skipLocked(),
+    )
+    .insertInto('user_counters')
+    .values((eb) => ({
+      user_id: userId,
+      shard: eb.fn.coalesce(
+        eb.selectFrom('free').select('shard'),
+        eb.val(randomInt(USER_COUNTER_SHARDS)),
+      ),
+      followers: move.followers,
+      following: move.following,
+    }))
+    .onConflict((conflict) =>
+      conflict.columns(['user_id', 'shard']).doUpdateSet((eb) => ({
+        followers: eb('user_counters.followers', '+', eb.ref('excluded.followers')),
+        following: eb('user_counters.following', '+', eb.ref('excluded.following')),
+      })),
+    )
+    .execute()
+}
+
+/**
+ * Moves the follower's following count and the followee's followers count by `by`, in the
+ * caller's transaction. It waits for at most one shard per account and takes the two accounts in
+ * id order, so two follows (A→B while B→A) cannot deadlock on them, and no users row is touched.
+ */
+export async function moveFollowCounts(
+  em: EntityManager,
+  pair: FollowPair,
+  by: 1 | -1,
+): Promise<void> {
+  const moves: [string, CounterMove][] = [
+    [pair.followerId, { followers: 0, following: by }],
+    [pair.followeeId, { followers: by, following: 0 }],
+  ]
+  moves.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+  for (const [userId, move] of moves) await addToFreeShard(em, userId, move)
+}
