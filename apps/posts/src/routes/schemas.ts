@@ -1,11 +1,9 @@
 import { authorSummarySchema, type Post, postSchema as sharedPostSchema } from '@chatty/contracts'
-import { pageOf } from '@chatty/http'
+import { named, pageOf } from '@chatty/http'
 
 import type { PostView } from '../domain/posts.js'
 
-// Extended rather than annotated in place: schemas built before @hono/zod-openapi was first
-// imported lack `.openapi()`, and whether contracts loads first depends on the importer.
-export const authorSchema = authorSummarySchema.extend({}).openapi('AuthorSummary')
+export const authorSchema = named(authorSummarySchema, 'AuthorSummary')
 export const postSchema = sharedPostSchema.extend({ author: authorSchema }).openapi('Post')
 export const postPageSchema = pageOf(postSchema).openapi('PostPage')
 

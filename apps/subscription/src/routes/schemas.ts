@@ -4,13 +4,12 @@ import {
   postSchema as sharedPost,
   publicUserSchema as sharedPublicUser,
 } from '@chatty/contracts'
+import { named } from '@chatty/http'
 import { z } from '@hono/zod-openapi'
 
-// Rebuilt through the extended z: zod 4 schemas created before @hono/zod-openapi has loaded (as
-// the contracts' may be, depending on import order) lack `.openapi()`.
-export const publicUserSchema = z.object(sharedPublicUser.shape).openapi('PublicUser')
+export const publicUserSchema = named(sharedPublicUser, 'PublicUser')
 
-const authorSummarySchema = z.object(sharedAuthorSummary.shape).openapi('AuthorSummary')
+const authorSummarySchema = named(sharedAuthorSummary, 'AuthorSummary')
 
 export const postSchema = sharedPost.extend({ author: authorSummarySchema }).openapi('Post')
 
