@@ -1,3 +1,5 @@
+import { setTimeout as sleep } from 'node:timers/promises'
+
 import type { Revocations } from '@chatty/domain'
 import { revocationKeys, type RevocationOwner, writeRevocationMarks } from '@chatty/http'
 import type { Logger } from '@chatty/logger'
@@ -46,7 +48,7 @@ export function revocationRestorer(options: RevocationRestorerOptions): Backgrou
   async function restoreIfLost(signal: AbortSignal): Promise<void> {
     if ((await redis.exists(complete)) === 1) return
     await restore()
-    await pause(settleMs, signal)
+    await sleep(settleMs, undefined, { signal }).catch(() => undefined)
     if (signal.aborted) return
     const revocations = await restore()
     await redis.set(complete, options.clock().toISOString())
@@ -63,17 +65,7 @@ export function revocationRestorer(options: RevocationRestorerOptions): Backgrou
       } catch (error) {
         logger.error({ err: error }, 'cannot restore revocation marks yet; retrying')
       }
-      await pause(intervalMs, signal)
+      await sleep(intervalMs, undefined, { signal }).catch(() => undefined)
     }
   }
-}
-
-function pause(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise<void>((resolve) => {
-    const timer = setTimeout(resolve, ms)
-    signal.addEventListener('abort', () => {
-      clearTimeout(timer)
-      resolve()
-    })
-  })
 }
