@@ -1,10 +1,10 @@
-import { PostCreated, PostDeleted, PostUpdated } from '@chatty/contracts'
+import { type MessageData, PostCreated, PostDeleted, PostUpdated } from '@chatty/contracts'
 import type { EntityManager } from '@chatty/db'
 
 import type { SubscriptionContext } from '../context.js'
 import { db } from '../db.js'
 import { fanOutPost, hideFromFollowers, showToFollowers, withdrawPost } from '../domain/fan-out.js'
-import { ensureUser, moveCounter } from '../domain/users.js'
+import { ensureUser, moveCounter, type UserRecord } from '../domain/users.js'
 import { Post } from '../entities/post.entity.js'
 
 /**
@@ -26,38 +26,55 @@ async function lockPost(em: EntityManager, postId: string) {
     .executeTakeFirst()
 }
 
+type PostContent = Pick<
+  MessageData<typeof PostCreated>,
+  'postId' | 'authorId' | 'title' | 'content' | 'tags' | 'mentions' | 'visibility'
+> & { createdAt: Date; updatedAt: Date }
+
+/**
+ * Records a post this service has not seen, counts it and fans it out. A post it knows already is
+ * left as it is: a tombstone left by an earlier PostDeleted, or a post fanned out before (by a
+ * duplicate, or by a PostUpdated that overtook its PostCreated and carried newer content).
+ */
+async function addPost(
+  em: EntityManager,
+  ctx: SubscriptionContext,
+  author: UserRecord,
+  post: PostContent,
+): Promise<void> {
+  const inserted = await db(em)
+    .insertInto('posts')
+    .values({
+      id: post.postId,
+      author_id: post.authorId,
+      title: post.title,
+      content: post.content,
+      tags: post.tags,
+      mentions: post.mentions,
+      visibility: post.visibility,
+      created_at: post.createdAt,
+      updated_at: post.updatedAt,
+    })
+    .onConflict((conflict) => conflict.column('id').doNothing())
+    .executeTakeFirstOrThrow()
+  if (inserted.numInsertedOrUpdatedRows === 0n) return
+  await moveCounter(em, post.authorId, 'posts_count', 1)
+  await fanOutPost(em, ctx, {
+    author,
+    post: {
+      id: post.postId,
+      authorId: post.authorId,
+      visibility: post.visibility,
+      createdAt: post.createdAt,
+    },
+  })
+}
+
 export function registerPostConsumers(ctx: SubscriptionContext): void {
   ctx.messaging.consumer.on(PostCreated, async (event, { em }) => {
     const createdAt = new Date(event.createdAt)
     const author = await ensureUser(em, event.authorId, createdAt)
-    const inserted = await db(em)
-      .insertInto('posts')
-      .values({
-        id: event.postId,
-        author_id: event.authorId,
-        title: event.title,
-        content: event.content,
-        tags: event.tags,
-        mentions: event.mentions,
-        visibility: event.visibility,
-        created_at: createdAt,
-        updated_at: createdAt,
-      })
-      .onConflict((conflict) => conflict.column('id').doNothing())
-      .executeTakeFirstOrThrow()
-    // Already known: a tombstone left by an earlier PostDeleted, or a post fanned out before (by
-    // a duplicate, or by a PostUpdated that overtook this event and carried newer content).
-    if (inserted.numInsertedOrUpdatedRows === 0n) return
-    await moveCounter(em, event.authorId, 'posts_count', 1)
-    await fanOutPost(em, ctx, {
-      author,
-      post: {
-        id: event.postId,
-        authorId: event.authorId,
-        visibility: event.visibility,
-        createdAt,
-      },
-    })
+    await addPost(em, ctx, author, { ...event, createdAt, updatedAt: createdAt })
   })
 
   ctx.messaging.consumer.on(PostUpdated, async (event, { em }) => {
@@ -68,27 +85,7 @@ export function registerPostConsumers(ctx: SubscriptionContext): void {
       // The PostCreated is still on its way: this event creates the post with its newer
       // content, and the PostCreated is ignored when it comes.
       const createdAt = creationTimeOf(event.postId) ?? updatedAt
-      await em.insert(Post, {
-        id: event.postId,
-        authorId: event.authorId,
-        title: event.title,
-        content: event.content,
-        tags: event.tags,
-        mentions: event.mentions,
-        visibility: event.visibility,
-        createdAt,
-        updatedAt,
-      })
-      await moveCounter(em, event.authorId, 'posts_count', 1)
-      await fanOutPost(em, ctx, {
-        author,
-        post: {
-          id: event.postId,
-          authorId: event.authorId,
-          visibility: event.visibility,
-          createdAt,
-        },
-      })
+      await addPost(em, ctx, author, { ...event, createdAt, updatedAt })
       return
     }
     if (post.deleted_at || post.updated_at >= updatedAt) return
