@@ -1,10 +1,10 @@
 import type { ServiceManifest } from '@chatty/config'
 
-/** Accounts, sessions, access tokens and their keys. */
+/** Accounts, sessions, access tokens and their keys, and the public profiles. */
 export const SERVICE = {
   name: 'auth',
   port: 3001,
-  prefixes: ['/api/auth'],
+  prefixes: ['/api/auth', '/api/users'],
   healthPath: '/api/auth/health',
   database: 'auth',
   databaseVariable: 'AUTH_DATABASE_URL',

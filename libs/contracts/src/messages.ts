@@ -150,6 +150,7 @@ export const Unfollowed = event('Unfollowed', 'follow.deleted', follow)
 export const EMAIL_TEMPLATES = [
   'verify-email',
   'password-reset',
+  'password-changed',
   'welcome',
   'account-banned',
 ] as const

@@ -38,7 +38,17 @@ export const CHATTY_TOPOLOGY: Topology = [
   {
     service: 'auth',
     queue: 'auth.events',
-    messages: [UserRoleChanged, UserBanned, UserUnbanned, UserDeleted, Followed, Unfollowed],
+    messages: [
+      UserRoleChanged,
+      UserBanned,
+      UserUnbanned,
+      UserDeleted,
+      // The profile's follow and post counters.
+      Followed,
+      Unfollowed,
+      PostCreated,
+      PostDeleted,
+    ],
   },
   {
     service: 'posts',

@@ -44,6 +44,14 @@ describe('renderEmail', () => {
     expect(email.html).toContain('href="https://chatty.example/"')
   })
 
+  it('tells of a password change and links the reset page for someone it was not', () => {
+    const email = renderEmail('password-changed', { username: 'ann' }, options)
+    expect(email.subject).toBe('Your Chatty password was changed')
+    expect(email.text).toContain('Hi ann,')
+    expect(email.text).toContain('https://chatty.example/forgot-password')
+    expect(email.html).toContain('href="https://chatty.example/forgot-password"')
+  })
+
   it('tells a banned user the reason and until when', () => {
     const email = renderEmail(
       'account-banned',
@@ -63,6 +71,7 @@ describe('renderEmail', () => {
       renderEmail('verify-email', { code: hostile, displayName: hostile }, options),
       renderEmail('password-reset', { token: 'x', displayName: hostile }, options),
       renderEmail('welcome', { displayName: hostile }, options),
+      renderEmail('password-changed', { displayName: hostile }, options),
       renderEmail(
         'account-banned',
         { reason: hostile, until: hostile, displayName: hostile },

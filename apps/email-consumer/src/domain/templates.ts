@@ -29,6 +29,8 @@ export function renderEmail(
       return verifyEmail(params, options)
     case 'password-reset':
       return passwordReset(params, options)
+    case 'password-changed':
+      return passwordChanged(params, options)
     case 'welcome':
       return welcome(params, options)
     case 'account-banned':
@@ -97,6 +99,28 @@ function passwordReset(params: Params, { publicUrl }: RenderOptions): RenderedEm
       `<p><a href="${escapeHtml(link)}">Choose a new password</a></p>`,
       `<p>Or paste this link into your browser: ${escapeHtml(link)}</p>`,
       '<p>The link works once and expires in 30 minutes. If it was not you, ignore this email: your password stays as it is.</p>',
+    ]),
+  }
+}
+
+function passwordChanged(params: Params, { publicUrl }: RenderOptions): RenderedEmail {
+  const name = greetingName(params)
+  const link = `${publicUrl}/forgot-password`
+  return {
+    subject: 'Your Chatty password was changed',
+    text: [
+      `Hi ${name},`,
+      '',
+      'The password of your Chatty account was just changed, and your other sessions were signed out.',
+      '',
+      'If that was not you, reset your password at once:',
+      '',
+      link,
+    ].join('\n'),
+    html: layout([
+      `<p>Hi ${escapeHtml(name)},</p>`,
+      '<p>The password of your Chatty account was just changed, and your other sessions were signed out.</p>',
+      `<p>If that was not you, <a href="${escapeHtml(link)}">reset your password</a> at once.</p>`,
     ]),
   }
 }
