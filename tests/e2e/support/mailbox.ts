@@ -50,13 +50,8 @@ export async function listEmails(address: string): Promise<MessageSummary[]> {
  * Waits for the newest email to `address` that is not one of `seen` (ids of mails already read),
  * so a test can wait for the second email of a kind without mistaking the first for it.
  */
-export async function waitForEmail(address: string, seen: readonly string[] = []): Promise<Email> {
-  const summary = await eventually(async () => {
-    const fresh = (await listEmails(address)).find((message) => !seen.includes(message.ID))
-    if (!fresh) throw new Error(`no new email to ${address} within ${deliveryTimeoutMs} ms`)
-    return fresh
-  }, deliveryTimeoutMs)
-  return getJson<Email>(`/api/v1/message/${encodeURIComponent(summary.ID)}`)
+export function waitForEmail(address: string, seen: readonly string[] = []): Promise<Email> {
+  return waitForEmailAbout(address, /(?:)/, seen)
 }
 
 export interface VerificationEmail {
@@ -72,4 +67,30 @@ export function readVerificationEmail(email: Email): VerificationEmail {
   if (!linkText) throw new Error(`no verification link in email text:\n${email.Text}`)
   const link = new URL(linkText)
   return { code: link.searchParams.get('code') ?? '', link, linkText }
+}
+
+/** Reads the token out of a password-reset email's `{PUBLIC_URL}/reset-password?token=…` link. */
+export function readResetToken(email: Email): string {
+  const linkText = /https?:\/\/[^\s<>"')\]]+\/reset-password\?[^\s<>"')\]]+/.exec(email.Text)?.[0]
+  if (!linkText) throw new Error(`no reset link in email text:\n${email.Text}`)
+  const token = new URL(linkText).searchParams.get('token')
+  if (!token) throw new Error(`the reset link carries no token: ${linkText}`)
+  return token
+}
+
+/** Waits for the newest email to `address` whose subject matches, skipping the `seen` ones. */
+export async function waitForEmailAbout(
+  address: string,
+  subject: RegExp,
+  seen: readonly string[] = [],
+): Promise<Email> {
+  const summary = await eventually(async () => {
+    const fresh = (await listEmails(address)).find(
+      (message) => !seen.includes(message.ID) && subject.test(message.Subject),
+    )
+    if (!fresh)
+      throw new Error(`no email about ${subject} to ${address} within ${deliveryTimeoutMs} ms`)
+    return fresh
+  }, deliveryTimeoutMs)
+  return getJson<Email>(`/api/v1/message/${encodeURIComponent(summary.ID)}`)
 }
