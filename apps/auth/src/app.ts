@@ -3,6 +3,7 @@ import { createServiceApp } from '@chatty/http'
 import type { AuthContext } from './context.js'
 import { keyRoutes } from './routes/keys.js'
 import { meRoutes } from './routes/me.js'
+import { passwordRoutes } from './routes/passwords.js'
 import { registrationRoutes } from './routes/registration.js'
 import { sessionRoutes } from './routes/sessions.js'
 import { SERVICE } from './service.js'
@@ -16,6 +17,7 @@ export function createApp(ctx: AuthContext) {
   })
   app.route('/', registrationRoutes(ctx))
   app.route('/', sessionRoutes(ctx))
+  app.route('/', passwordRoutes(ctx))
   app.route('/', meRoutes(ctx))
   app.route('/', keyRoutes(ctx))
   return app

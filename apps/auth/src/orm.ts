@@ -3,6 +3,7 @@ import { UserCounter } from '@chatty/db'
 
 import { EmailVerification } from './entities/email-verification.entity.js'
 import { FollowState } from './entities/follow-state.entity.js'
+import { PasswordReset } from './entities/password-reset.entity.js'
 import { RefreshToken } from './entities/refresh-token.entity.js'
 import { Session } from './entities/session.entity.js'
 import { SigningKey } from './entities/signing-key.entity.js'
@@ -15,6 +16,7 @@ export const entities = [
   Session,
   RefreshToken,
   EmailVerification,
+  PasswordReset,
   SigningKey,
   FollowState,
   ...messagingEntities,

@@ -1,4 +1,5 @@
 import {
+  type EmailTemplate,
   SendEmail,
   UserEmailVerified,
   UserRegistered,
@@ -122,6 +123,34 @@ function createAccount(
   return user
 }
 
+/**
+ * Queues an email to the account's address through the outbox, in the caller's transaction; every
+ * template greets by username and display name.
+ */
+export function emailAccount(
+  em: EntityManager,
+  input: {
+    user: Pick<UserRow, 'id' | 'email' | 'username' | 'displayName'>
+    template: EmailTemplate
+    params?: Record<string, string>
+    correlationId: string | null
+  },
+): void {
+  const { user, template, params, correlationId } = input
+  enqueue(
+    em,
+    SendEmail,
+    {
+      emailId: uuidv7(),
+      to: user.email,
+      userId: user.id,
+      template,
+      params: { username: user.username, displayName: user.displayName, ...params },
+    },
+    { producer: SERVICE.name, correlationId },
+  )
+}
+
 /** Replaces the user's pending code and queues the email that carries it, in the caller's transaction. */
 export async function issueVerificationCode(
   em: EntityManager,
@@ -139,18 +168,7 @@ export async function issueVerificationCode(
     createdAt: now,
   })
   const link = `${deps.config.publicUrl}/verify-email?email=${encodeURIComponent(user.email)}&code=${code}`
-  enqueue(
-    em,
-    SendEmail,
-    {
-      emailId: uuidv7(),
-      to: user.email,
-      userId: user.id,
-      template: 'verify-email',
-      params: { username: user.username, displayName: user.displayName, code, link },
-    },
-    { producer: SERVICE.name, correlationId },
-  )
+  emailAccount(em, { user, template: 'verify-email', params: { code, link }, correlationId })
 }
 
 /**
@@ -207,6 +225,20 @@ function markVerified(
   )
 }
 
+/**
+ * The owner proved the address (the code from the email, or a reset link sent to it): marks it
+ * verified and welcomes them. The bootstrapped admin is verified by the operator and not welcomed.
+ */
+export function confirmEmailAddress(
+  em: EntityManager,
+  user: UserRow,
+  now: Date,
+  correlationId: string | null,
+): void {
+  markVerified(em, user, now, correlationId)
+  emailAccount(em, { user, template: 'welcome', correlationId })
+}
+
 const invalidCode = (detail = 'The code is wrong.') =>
   new RuleViolationError('invalid-code', detail, [{ path: 'code', message: detail }])
 
@@ -248,7 +280,7 @@ export async function verifyEmail(
       return { refused: invalidCode() }
     case 'right':
       if (pending) em.remove(pending)
-      markVerified(em, user, now, input.correlationId)
+      confirmEmailAddress(em, user, now, input.correlationId)
       return { verified: user }
   }
 }

@@ -8,4 +8,13 @@ export const limits = {
   verifyPerAccount: { name: 'verify:email', scope: 'account', limit: 10, windowSeconds: 900 },
   resendPerIp: { name: 'resend:ip', scope: 'ip', limit: 20, windowSeconds: 3600 },
   resendPerAccount: { name: 'resend:email', scope: 'account', limit: 3, windowSeconds: 900 },
+  forgotPerIp: { name: 'forgot:ip', scope: 'ip', limit: 20, windowSeconds: 3600 },
+  forgotPerAccount: { name: 'forgot:email', scope: 'account', limit: 3, windowSeconds: 900 },
+  resetPerIp: { name: 'reset:ip', scope: 'ip', limit: 30, windowSeconds: 900 },
+  passwordChangeFailuresPerUser: {
+    name: 'password-change:fail',
+    scope: 'user',
+    limit: 5,
+    windowSeconds: 900,
+  },
 } satisfies Record<string, RateLimit>

@@ -1,9 +1,10 @@
-import { uuidv7 } from '@chatty/contracts'
+import { UUID_PATTERN, uuidv7 } from '@chatty/contracts'
 import type { EntityManager } from '@chatty/db'
 import {
   ForbiddenError,
   isBannedAt,
   isInGoodStanding,
+  NotFoundError,
   type RevocationMarks,
   type Revocations,
   UnauthorizedError,
@@ -258,6 +259,69 @@ export async function blockUser(
     { userId: input.userId, revokedAt: null },
     { revokedAt: now, revokedReason: input.reason },
   )
+}
+
+/** A session as its owner sees it in the list of their devices. */
+export type SessionSummary = Pick<
+  SessionRow,
+  'id' | 'createdAt' | 'lastUsedAt' | 'ip' | 'userAgent'
+>
+
+/** At most this many sessions are listed; logout-all ends them all however many there are. */
+export const LISTED_SESSIONS_MAX = 100
+
+/** The user's live sessions (not ended, not past their lifetime), the most recently used first. */
+export async function listLiveSessions(
+  em: EntityManager,
+  deps: { clock: () => Date },
+  input: { userId: string },
+): Promise<SessionSummary[]> {
+  return em.find(
+    Session,
+    { userId: input.userId, revokedAt: null, expiresAt: { $gt: deps.clock() } },
+    {
+      fields: ['id', 'createdAt', 'lastUsedAt', 'ip', 'userAgent'],
+      orderBy: { lastUsedAt: 'desc', id: 'desc' },
+      limit: LISTED_SESSIONS_MAX,
+    },
+  )
+}
+
+/**
+ * Ends one live session of the user, wherever it is used. Another user's session, an unknown or
+ * malformed id and a session that has ended already are all the same 404.
+ */
+export async function endOwnSession(
+  em: EntityManager,
+  deps: RevocationDeps,
+  input: { userId: string; sessionId: string },
+): Promise<void> {
+  const noSuchSession = () => new NotFoundError('No such session.')
+  if (!UUID_PATTERN.test(input.sessionId)) throw noSuchSession()
+  const session = await em.findOne(
+    Session,
+    { id: input.sessionId.toLowerCase(), userId: input.userId },
+    { lockMode: LockMode.PESSIMISTIC_WRITE },
+  )
+  if (!session || !isSessionLive(session, deps.clock())) throw noSuchSession()
+  await revokeSessions(em, deps, { sessionIds: [session.id], reason: 'revoked-by-user' })
+}
+
+/** Ends every open session of the user but one (the caller's own, after a password change). */
+export async function endOtherSessions(
+  em: EntityManager,
+  deps: RevocationDeps,
+  input: { userId: string; keepSessionId: string; reason: string },
+): Promise<void> {
+  const others = await em.find(
+    Session,
+    { userId: input.userId, revokedAt: null, id: { $ne: input.keepSessionId } },
+    { fields: ['id'] },
+  )
+  await revokeSessions(em, deps, {
+    sessionIds: others.map((session) => session.id),
+    reason: input.reason,
+  })
 }
 
 /** The sessions ended since `since`: the marks auth owns, for restoring them after a Redis loss. */

@@ -13,6 +13,7 @@ import {
 } from '../domain/accounts.js'
 import { limits } from '../domain/rate-limits.js'
 import {
+  acceptedSchema,
   displayNameField,
   emailField,
   meSchema,
@@ -20,8 +21,6 @@ import {
   toMe,
   usernameField,
 } from './schemas.js'
-
-const acceptedSchema = z.object({ status: z.literal('accepted') }).openapi('Accepted')
 
 export function registrationRoutes(ctx: AuthContext) {
   const router = createRouter()

@@ -3,6 +3,7 @@ import { named } from '@chatty/http'
 import { z } from '@hono/zod-openapi'
 
 import { PASSWORD_MAX_BYTES, PASSWORD_MIN_BYTES, passwordByteLength } from '../domain/passwords.js'
+import type { SessionSummary } from '../domain/sessions.js'
 import { isReservedUsername, USERNAME_PATTERN } from '../domain/usernames.js'
 import { ROLES, STATUSES, type UserRow } from '../entities/user.entity.js'
 
@@ -77,3 +78,29 @@ export const displayNameField = z
   .trim()
   .min(1, { error: 'Must not be empty.' })
   .max(50, { error: 'Must be at most 50 characters.' })
+
+export const acceptedSchema = z.object({ status: z.literal('accepted') }).openapi('Accepted')
+
+export const sessionSchema = z
+  .object({
+    id: z.uuid(),
+    createdAt: z.iso.datetime(),
+    lastUsedAt: z.iso.datetime(),
+    ip: z.string().nullable(),
+    userAgent: z.string().nullable(),
+    current: z.boolean().describe('The session of the access token this request was made with'),
+  })
+  .openapi('Session')
+
+export const sessionListSchema = z.object({ items: z.array(sessionSchema) }).openapi('SessionList')
+
+export function toSession(session: SessionSummary, currentSessionId: string) {
+  return {
+    id: session.id,
+    createdAt: session.createdAt.toISOString(),
+    lastUsedAt: session.lastUsedAt.toISOString(),
+    ip: session.ip ?? null,
+    userAgent: session.userAgent ?? null,
+    current: session.id === currentSessionId,
+  }
+}

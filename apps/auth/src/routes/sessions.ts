@@ -16,17 +16,24 @@ import { findByLogin } from '../domain/accounts.js'
 import { limits } from '../domain/rate-limits.js'
 import {
   endAllSessions,
+  endOwnSession,
   endSessionOfRefreshToken,
   type IssuedTokens,
+  listLiveSessions,
   openSession,
   type RevocationDeps,
   rotateRefreshToken,
   type SessionDeps,
 } from '../domain/sessions.js'
 import { normalizeLogin } from '../domain/usernames.js'
-import { tokensSchema, toMe } from './schemas.js'
+import { sessionListSchema, tokensSchema, toMe, toSession } from './schemas.js'
 
 const refreshBody = z.strictObject({ refreshToken: z.string().min(1).max(200) })
+
+/** A path id; anything that is not a session of the caller is a 404, malformed ids included. */
+const sessionIdParam = z.object({
+  id: z.string().openapi({ param: { name: 'id', in: 'path' }, format: 'uuid' }),
+})
 
 function tokensBody(issued: IssuedTokens) {
   return {
@@ -145,6 +152,43 @@ export function sessionRoutes(ctx: AuthContext) {
     async (c) => {
       const { id: userId } = currentUser(c)
       await inTransaction(ctx.orm.em, (em) => endAllSessions(em, sessions, { userId }))
+      return c.body(null, 204)
+    },
+  )
+
+  router.openapi(
+    createRoute({
+      method: 'get',
+      path: '/api/auth/sessions',
+      summary: "The caller's live sessions, the most recently used first",
+      security: bearerSecurity,
+      middleware: [requireUser(ctx.verifyAccessToken)] as const,
+      responses: {
+        200: jsonContent(sessionListSchema, 'Sessions not ended and not expired'),
+        ...problems(401, 503),
+      },
+    }),
+    async (c) => {
+      const { id: userId, sessionId } = currentUser(c)
+      const live = await listLiveSessions(ctx.orm.em.fork(), sessions, { userId })
+      return c.json({ items: live.map((session) => toSession(session, sessionId)) }, 200)
+    },
+  )
+
+  router.openapi(
+    createRoute({
+      method: 'delete',
+      path: '/api/auth/sessions/{id}',
+      summary: "End one of the caller's sessions; its access token stops working at once",
+      security: bearerSecurity,
+      middleware: [requireUser(ctx.verifyAccessToken)] as const,
+      request: { params: sessionIdParam },
+      responses: { 204: { description: 'Session ended' }, ...problems(401, 404, 503) },
+    }),
+    async (c) => {
+      const { id: userId } = currentUser(c)
+      const { id: sessionId } = c.req.valid('param')
+      await inTransaction(ctx.orm.em, (em) => endOwnSession(em, sessions, { userId, sessionId }))
       return c.body(null, 204)
     },
   )

@@ -76,9 +76,10 @@ export async function verificationCode(
   nth = 1,
 ): Promise<string> {
   const mails = await eventually(() => {
-    const sent = harness.commands
-      .messages()
-      .filter((m) => (m.body.data as { to: string }).to === email)
+    const sent = harness.commands.messages().filter((m) => {
+      const data = m.body.data as { to: string; template: string }
+      return data.to === email && data.template === 'verify-email'
+    })
     if (sent.length < nth) throw new Error(`waiting for verification email ${nth} to ${email}`)
     return sent
   })
