@@ -8,7 +8,7 @@ import {
 
 import type { AdminConfig } from './config.js'
 import { registerConsumers } from './consumers/index.js'
-import { bansSince } from './domain/moderation.js'
+import { revocationsSince } from './domain/revocations.js'
 import { runBanExpiry } from './jobs/ban-expiry.js'
 import { entities, migrations } from './orm.js'
 
@@ -37,7 +37,7 @@ export async function createContext(
       redis: foundation.redis,
       owner: 'admin',
       ttlSeconds: revocationTtlSeconds(config.jwt),
-      load: (since) => bansSince(foundation.orm.em.fork(), { since }),
+      load: (since) => revocationsSince(foundation.orm.em.fork(), { since }),
       clock: foundation.clock,
       logger: foundation.logger,
     }),

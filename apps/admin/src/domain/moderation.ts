@@ -4,15 +4,13 @@ import {
   ForbiddenError,
   NotFoundError,
   type RevocationMarks,
-  type Revocations,
   RuleViolationError,
 } from '@chatty/domain'
 import { enqueue } from '@chatty/messaging'
 import { LockMode } from '@mikro-orm/core'
 
-import { AuditEntry } from '../entities/audit-entry.entity.js'
 import { Post } from '../entities/post.entity.js'
-import { type RegisteredUserRow, User, type UserRow } from '../entities/user.entity.js'
+import { type RegisteredUserRow, type Role, User, type UserRow } from '../entities/user.entity.js'
 import { SERVICE } from '../service.js'
 import { recordAudit } from './audit.js'
 import { type Actor, moderationRefusal } from './authority.js'
@@ -51,6 +49,24 @@ export interface TakedownInput {
 
 const HOUR_MS = 3_600_000
 
+/** Throws the ban route's refusal unless `actor` may ban or unban `target` (`moderationRefusal`). */
+export function assertMayModerate(
+  actor: Actor,
+  target: { id: string; role: Role },
+  verb: 'ban' | 'unban',
+): void {
+  if (actor.id === target.id) {
+    throw new RuleViolationError(`cannot-${verb}-self`, `You cannot ${verb} yourself.`)
+  }
+  if (moderationRefusal(actor, target)) {
+    throw new ForbiddenError(
+      actor.role === 'admin'
+        ? `Admins cannot be ${verb}ned.`
+        : `Moderators can only ${verb} plain users.`,
+    )
+  }
+}
+
 /**
  * The target, locked for the rest of the transaction, once the actor may act on it. A placeholder
  * (an account whose UserRegistered has not arrived) is not found: admin cannot judge it yet.
@@ -61,18 +77,11 @@ async function lockTarget(
   userId: string,
   verb: 'ban' | 'unban',
 ): Promise<RegisteredUserRow> {
-  if (actor.id === userId) {
-    throw new RuleViolationError(`cannot-${verb}-self`, `You cannot ${verb} yourself.`)
-  }
+  // Oneself is refused before the lookup, whether the projection knows the actor or not.
+  if (actor.id === userId) assertMayModerate(actor, { id: userId, role: actor.role }, verb)
   const user = await em.findOne(User, { id: userId }, { lockMode: LockMode.PESSIMISTIC_WRITE })
   if (!user || !isRegistered(user)) throw new NotFoundError('No such user.')
-  if (moderationRefusal(actor, user)) {
-    throw new ForbiddenError(
-      actor.role === 'admin'
-        ? `Admins cannot be ${verb}ned.`
-        : `Moderators can only ${verb} plain users.`,
-    )
-  }
+  assertMayModerate(actor, user, verb)
   return user
 }
 
@@ -214,14 +223,4 @@ export async function requestPostTakedown(
     { postId: post.id, reason: reason ?? '', requestedBy: actor.id },
     { producer: SERVICE.name, correlationId, occurredAt: now },
   )
-}
-
-/** The bans decided since `since`: the marks admin owns, for restoring them after a Redis loss. */
-export async function bansSince(em: EntityManager, input: { since: Date }): Promise<Revocations> {
-  const bans = await em.find(
-    AuditEntry,
-    { action: 'user.ban', at: { $gte: input.since } },
-    { fields: ['targetId', 'at'] },
-  )
-  return { users: bans.map((ban) => ({ id: ban.targetId, since: ban.at })) }
 }

@@ -1,6 +1,12 @@
 import { defineEntity, type InferEntity, p } from '@mikro-orm/core'
 
-export const AUDIT_ACTIONS = ['user.ban', 'user.unban', 'post.takedown'] as const
+export const AUDIT_ACTIONS = [
+  'user.ban',
+  'user.unban',
+  'user.role',
+  'user.delete',
+  'post.takedown',
+] as const
 export type AuditAction = (typeof AUDIT_ACTIONS)[number]
 export const AUDIT_TARGET_TYPES = ['user', 'post'] as const
 export type AuditTargetType = (typeof AUDIT_TARGET_TYPES)[number]

@@ -16,6 +16,7 @@ import {
 import { createRoute, z } from '@hono/zod-openapi'
 
 import type { AdminContext } from '../context.js'
+import { changeAccount, DEFAULT_BAN_REASON } from '../domain/accounts.js'
 import { banUser, unbanUser } from '../domain/moderation.js'
 import { findUserDetail, searchUsers } from '../domain/users.js'
 import { ROLES, STATUSES } from '../entities/user.entity.js'
@@ -42,20 +43,45 @@ const listQuery = pageQuery.extend({
   role: z.enum(ROLES).optional(),
 })
 
-const banBody = z.strictObject({
-  reason: z
-    .string()
-    .trim()
-    .min(1, { error: 'Give a reason.' })
-    .max(500, { error: 'Must be at most 500 characters.' }),
-  durationHours: z
-    .number()
-    .int()
-    .min(1)
-    .max(8760)
-    .optional()
-    .describe('A temporary ban of this many hours; without it the ban lasts until an unban'),
-})
+const banReason = z
+  .string()
+  .trim()
+  .min(1, { error: 'Give a reason.' })
+  .max(500, { error: 'Must be at most 500 characters.' })
+
+const banDuration = z
+  .number()
+  .int()
+  .min(1)
+  .max(8760)
+  .describe('A temporary ban of this many hours; without it the ban lasts until an unban')
+
+const banBody = z.strictObject({ reason: banReason, durationHours: banDuration.optional() })
+
+const accountChangeBody = z
+  .strictObject({
+    role: z.enum(ROLES).optional(),
+    status: z
+      .enum(STATUSES)
+      .optional()
+      .describe('`banned` bans as the ban route does, `active` lifts a ban, `deleted` is final'),
+    reason: banReason
+      .optional()
+      .describe(`With status \`banned\`; "${DEFAULT_BAN_REASON}" if absent`),
+    durationHours: banDuration.optional(),
+  })
+  .superRefine((body, check) => {
+    if (body.role === undefined && body.status === undefined) {
+      for (const path of ['role', 'status']) {
+        check.addIssue({ code: 'custom', path: [path], message: 'Give a role, a status or both.' })
+      }
+    }
+    for (const path of ['reason', 'durationHours'] as const) {
+      if (body[path] !== undefined && body.status !== 'banned') {
+        check.addIssue({ code: 'custom', path: [path], message: 'Only with status "banned".' })
+      }
+    }
+  })
 
 export function userRoutes(ctx: AdminContext) {
   const router = createRouter()
@@ -155,6 +181,37 @@ export function userRoutes(ctx: AdminContext) {
       }
       const user = await inTransaction(ctx.orm.em, (em) =>
         unbanUser(em, { clock: ctx.clock }, input),
+      )
+      return c.json(toAdminUser(user), 200)
+    },
+  )
+
+  router.openapi(
+    createRoute({
+      method: 'patch',
+      path: '/api/admin/users/{id}',
+      summary: "Set an account's role or status (admins only)",
+      description:
+        'Each change is audited and announced. A new role refuses the tokens issued before it (the ' +
+        'user refreshes to get one with the new role). The last active admin cannot be demoted, ' +
+        'banned or deleted (422 `last-admin`); a deleted account stays deleted (422 `user-deleted`).',
+      security: bearerSecurity,
+      middleware: [requireUser(ctx.verifyAccessToken), requireRole('admin')] as const,
+      request: { params: idParam, body: jsonBody(accountChangeBody) },
+      responses: {
+        200: jsonContent(adminUserSchema, 'The account as it is now'),
+        ...problems(400, 401, 403, 404, 415, 422, 503),
+      },
+    }),
+    async (c) => {
+      const input = {
+        ...c.req.valid('json'),
+        actor: currentUser(c),
+        userId: knownId(c.req.valid('param').id),
+        correlationId: c.get('requestId'),
+      }
+      const user = await inTransaction(ctx.orm.em, (em) =>
+        changeAccount(em, { clock: ctx.clock, revocationMarks: ctx.revocationMarks }, input),
       )
       return c.json(toAdminUser(user), 200)
     },
