@@ -541,7 +541,7 @@ describe('roles and statuses', () => {
     expectProblem(
       await patch(`/api/admin/users/${member.id}`, { status: 'active' }, adminToken),
       422,
-      'validation-failed',
+      'user-deleted',
     )
     expectProblem(
       await patch(`/api/admin/users/${randomUUID()}`, { role: 'user' }, adminToken),
