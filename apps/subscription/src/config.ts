@@ -15,9 +15,15 @@ export interface FeedConfig {
   postCacheTtlSeconds: number
 }
 
-/** The job that takes removed posts out of followers' feeds, a batch of followers at a time. */
+/**
+ * The job that takes removed posts out of followers' feeds, a batch of followers at a time, and
+ * removes a deleted account's follows.
+ */
 export interface FeedRemovalConfig {
-  /** Followers per batch (one transaction, one Redis pipeline); fewer when many posts leave. */
+  /**
+   * Followers per batch (one transaction, one Redis pipeline), or follows of a deleted account;
+   * fewer when many posts leave.
+   */
   batchSize: number
   /** How often an idle job looks for new removals. */
   pollMs: number

@@ -30,7 +30,29 @@ async function recordFollow(
     .execute()
 }
 
+/** Whether either account of a follow is deleted. */
+async function involvesDeletedAccount(
+  em: EntityManager,
+  event: { followerId: string; followeeId: string },
+): Promise<boolean> {
+  const deleted = await db(em)
+    .selectFrom('authors')
+    .select('id')
+    .where('id', 'in', [event.followerId, event.followeeId])
+    .where('status', '=', 'deleted')
+    .executeTakeFirst()
+  return deleted !== undefined
+}
+
+/**
+ * The follow graph as followers-only visibility needs it. A deleted account's follows are gone for
+ * good (subscription sends an Unfollowed for each): a Followed about it that arrives after the
+ * deletion is not recorded.
+ */
 export function registerFollowConsumers(consumer: Consumer): void {
-  consumer.on(Followed, (event, { em }) => recordFollow(em, event, true))
+  consumer.on(Followed, async (event, { em }) => {
+    if (await involvesDeletedAccount(em, event)) return
+    await recordFollow(em, event, true)
+  })
   consumer.on(Unfollowed, (event, { em }) => recordFollow(em, event, false))
 }

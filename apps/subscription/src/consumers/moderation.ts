@@ -2,7 +2,7 @@ import { UserBanned, UserDeleted, UserUnbanned } from '@chatty/contracts'
 import { isStaleModeration } from '@chatty/domain'
 
 import type { SubscriptionContext } from '../context.js'
-import { hideAuthor, restoreAuthor } from '../domain/fan-out.js'
+import { hideAuthor, removeAccount, restoreAuthor } from '../domain/fan-out.js'
 import { ensureUser, type UserRecord } from '../domain/users.js'
 import { User } from '../entities/user.entity.js'
 
@@ -12,10 +12,11 @@ function isStale(user: UserRecord, at: Date): boolean {
 }
 
 /**
- * Where bans and deletions reach the feeds: a banned or deleted author's posts leave every feed
- * (their followers' in batches after commit when there are many, see `domain/feed-removals.ts`),
- * and an unbanned author's come back. The event may overtake the account's UserRegistered (see
- * `ensureUser`).
+ * Where bans and deletions reach the feeds and the follow graph: a banned or deleted author's
+ * posts leave every feed (their followers' in batches after commit when there are many, see
+ * `domain/feed-removals.ts`), and an unbanned author's come back. A deleted account's follows are
+ * removed, both ways, in the same batches. The event may overtake the account's UserRegistered
+ * (see `ensureUser`).
  */
 export function registerModerationConsumers(ctx: SubscriptionContext): void {
   ctx.messaging.consumer.on(UserBanned, async (event, { em }) => {
@@ -50,13 +51,13 @@ export function registerModerationConsumers(ctx: SubscriptionContext): void {
   ctx.messaging.consumer.on(UserDeleted, async (event, { em, envelope }) => {
     const at = new Date(envelope.occurredAt)
     const user = await ensureUser(em, event.userId, at)
+    // Deletion is final: auth's and admin's UserDeleted for one account find it done.
     if (user.status === 'deleted') return
     await em.nativeUpdate(
       User,
       { id: user.id },
       { status: 'deleted', bannedUntil: null, moderatedAt: at },
     )
-    await hideAuthor(em, ctx, user)
-    await ctx.feeds.dropFeeds([user.id])
+    await removeAccount(em, ctx, { account: user, correlationId: envelope.correlationId })
   })
 }

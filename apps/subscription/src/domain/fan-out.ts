@@ -7,7 +7,11 @@ import { db } from '../db.js'
 import { Follow } from '../entities/follow.entity.js'
 import type { FeedEntry } from './feed-page.js'
 import { fanOutTargets, postIdsOfAuthorSince, recentPostsOf } from './feed-queries.js'
-import { type FeedRemover, removeFromFollowerFeeds } from './feed-removals.js'
+import {
+  type FeedRemover,
+  removeFollowsOfDeletedAccount,
+  removeFromFollowerFeeds,
+} from './feed-removals.js'
 import { lockUser, standingOf, type UserRecord } from './users.js'
 
 /**
@@ -164,23 +168,39 @@ export async function syncFollowInFeed(
   await deps.feeds.removeFromFeeds([followerId], postIds)
 }
 
-/**
- * Ban or deletion: the author's posts leave every feed (their own included) and the post cache.
- * A feed never holds posts of an author older than that author's newest FEED_MAX_ENTRIES.
- */
+/** Ban: the author's posts leave every feed (their own included) and the post cache. */
 export async function hideAuthor(
   em: EntityManager,
   deps: FeedWriter,
   author: UserRecord,
 ): Promise<void> {
-  const posts = await recentPostsOf(em, author.id, {
-    includePrivate: true,
-    limit: deps.config.feed.maxEntries,
-  })
+  const posts = await feedPostsOf(em, deps, author)
   const postIds = posts.map((post) => post.id)
   await deps.feeds.removeFromFeeds([author.id], postIds)
   await deps.feeds.forgetPosts(postIds)
   await removeFromFollowerFeeds(em, deps, { author, reason: 'author-hidden', posts })
+}
+
+/**
+ * Account deletion: the account's own feed is dropped, its posts leave the post cache and its
+ * followers' feeds, and every follow of the account, both ways, is removed as an unfollow is
+ * (bounded work, see `removeFollowsOfDeletedAccount`).
+ */
+export async function removeAccount(
+  em: EntityManager,
+  deps: FeedWriter,
+  input: { account: UserRecord; correlationId: string | null },
+): Promise<void> {
+  const { account, correlationId } = input
+  const posts = await feedPostsOf(em, deps, account)
+  await deps.feeds.dropFeeds([account.id])
+  await deps.feeds.forgetPosts(posts.map((post) => post.id))
+  await removeFollowsOfDeletedAccount(em, deps, { account, posts, correlationId })
+}
+
+/** The posts of an author a feed may hold: none older than the author's newest FEED_MAX_ENTRIES. */
+function feedPostsOf(em: EntityManager, deps: FeedWriter, author: UserRecord) {
+  return recentPostsOf(em, author.id, { includePrivate: true, limit: deps.config.feed.maxEntries })
 }
 
 /** Unban: the author's recent posts go back into their own feed and their followers'. */

@@ -253,6 +253,27 @@ export async function followerIdsAfter(
 }
 
 /**
+ * The next `limit` accounts `followerId` follows in id order after `after` (from the first when
+ * null): an account deletion walks them a batch at a time. One range of the primary key.
+ */
+export async function followeeIdsAfter(
+  em: EntityManager,
+  followerId: string,
+  after: string | null,
+  limit: number,
+): Promise<string[]> {
+  let query = db(em)
+    .selectFrom('follows')
+    .select('followee_id as id')
+    .where('follower_id', '=', followerId)
+    .orderBy('followee_id')
+    .limit(limit)
+  if (after !== null) query = query.where('followee_id', '>', after)
+  const rows = await query.execute()
+  return rows.map((row) => row.id)
+}
+
+/**
  * Renders posts in one query; deleted posts and posts of banned or not yet registered authors
  * are left out.
  */

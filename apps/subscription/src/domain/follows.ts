@@ -1,12 +1,11 @@
 import { Followed, Unfollowed } from '@chatty/contracts'
-import { type EntityManager, inGoodStandingAt, moveFollowCounts } from '@chatty/db'
+import { type EntityManager, type FollowPair, inGoodStandingAt, moveFollowCounts } from '@chatty/db'
 import { NotFoundError, RuleViolationError } from '@chatty/domain'
 import { enqueue } from '@chatty/messaging'
 import type { NotNull } from 'kysely'
 import { z } from 'zod'
 
 import { db } from '../db.js'
-import { Follow } from '../entities/follow.entity.js'
 import { SERVICE } from '../service.js'
 import {
   findByUsername,
@@ -93,19 +92,66 @@ export async function recordUnfollow(
   deps: FollowDeps,
   change: FollowChange,
 ): Promise<void> {
+  await recordUnfollows(em, deps, { pairs: [change], correlationId: change.correlationId })
+}
+
+/**
+ * Removes follows (those that exist) in the caller's transaction, each as an unfollow: the row,
+ * an Unfollowed event and both counters. The rows go in one statement and the events in one
+ * flush whatever their number; the counters move per follow, as the last statements before the
+ * commit (see `moveFollowCountsLast`). Answers how many follows were removed.
+ */
+export async function recordUnfollows(
+  em: EntityManager,
+  deps: FollowDeps,
+  input: { pairs: readonly FollowPair[]; correlationId: string | null },
+): Promise<number> {
+  if (input.pairs.length === 0) return 0
   const at = deps.clock()
-  const deleted = await em.nativeDelete(Follow, {
-    followerId: change.followerId,
-    followeeId: change.followeeId,
-  })
-  if (deleted === 0) return
-  enqueue(
-    em,
-    Unfollowed,
-    { followerId: change.followerId, followeeId: change.followeeId, at: at.toISOString() },
-    { producer: SERVICE.name, correlationId: change.correlationId, occurredAt: at },
-  )
-  await moveFollowCountsLast(em, change, -1)
+  const removed = await db(em)
+    .deleteFrom('follows')
+    .where((eb) =>
+      eb(
+        eb.refTuple('follower_id', 'followee_id'),
+        'in',
+        input.pairs.map((pair) => eb.tuple(pair.followerId, pair.followeeId)),
+      ),
+    )
+    .returning(['follower_id as followerId', 'followee_id as followeeId'])
+    .execute()
+  for (const pair of removed) {
+    enqueue(
+      em,
+      Unfollowed,
+      { followerId: pair.followerId, followeeId: pair.followeeId, at: at.toISOString() },
+      { producer: SERVICE.name, correlationId: input.correlationId, occurredAt: at },
+    )
+  }
+  await em.flush()
+  for (const pair of removed) await moveFollowCounts(em, pair, -1)
+  return removed.length
+}
+
+/**
+ * A follow that must not stand because one of its accounts is deleted: the request that made it
+ * read the account before the deletion committed, and the deletion's walk may have passed it
+ * already. Removed as an unfollow is, with its Unfollowed event and counters; nothing happens
+ * when it is gone already. Both users rows are locked first, in id order as every transaction
+ * that locks two users does, so a deletion still being committed is waited for.
+ */
+export async function dropFollowOfDeletedAccount(
+  em: EntityManager,
+  deps: FollowDeps,
+  change: FollowChange,
+): Promise<void> {
+  const users = await db(em)
+    .selectFrom('users')
+    .select('status')
+    .where('id', 'in', [change.followerId, change.followeeId])
+    .orderBy('id')
+    .forUpdate()
+    .execute()
+  if (users.some((user) => user.status === 'deleted')) await recordUnfollow(em, deps, change)
 }
 
 /** Where a followers or following page ended: when the follow was made, and by or of whom. */
