@@ -5,6 +5,7 @@ import { keyRoutes } from './routes/keys.js'
 import { meRoutes } from './routes/me.js'
 import { registrationRoutes } from './routes/registration.js'
 import { sessionRoutes } from './routes/sessions.js'
+import { userRoutes } from './routes/users.js'
 import { SERVICE } from './service.js'
 
 export function createApp(ctx: AuthContext) {
@@ -17,6 +18,7 @@ export function createApp(ctx: AuthContext) {
   app.route('/', registrationRoutes(ctx))
   app.route('/', sessionRoutes(ctx))
   app.route('/', meRoutes(ctx))
+  app.route('/', userRoutes(ctx))
   app.route('/', keyRoutes(ctx))
   return app
 }

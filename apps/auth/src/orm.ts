@@ -1,6 +1,7 @@
 import { messagingEntities } from '@chatty/db'
 import { UserCounter } from '@chatty/db'
 
+import { AuthoredPost } from './entities/authored-post.entity.js'
 import { EmailVerification } from './entities/email-verification.entity.js'
 import { FollowState } from './entities/follow-state.entity.js'
 import { RefreshToken } from './entities/refresh-token.entity.js'
@@ -17,6 +18,7 @@ export const entities = [
   EmailVerification,
   SigningKey,
   FollowState,
+  AuthoredPost,
   ...messagingEntities,
 ]
 

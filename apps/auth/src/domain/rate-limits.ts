@@ -8,4 +8,6 @@ export const limits = {
   verifyPerAccount: { name: 'verify:email', scope: 'account', limit: 10, windowSeconds: 900 },
   resendPerIp: { name: 'resend:ip', scope: 'ip', limit: 20, windowSeconds: 3600 },
   resendPerAccount: { name: 'resend:email', scope: 'account', limit: 3, windowSeconds: 900 },
+  profileWritesPerUser: { name: 'profile:write', scope: 'user', limit: 30, windowSeconds: 60 },
+  deletionFailuresPerUser: { name: 'delete:fail', scope: 'user', limit: 5, windowSeconds: 900 },
 } satisfies Record<string, RateLimit>
