@@ -6,6 +6,7 @@ import { meRoutes } from './routes/me.js'
 import { passwordRoutes } from './routes/passwords.js'
 import { registrationRoutes } from './routes/registration.js'
 import { sessionRoutes } from './routes/sessions.js'
+import { userRoutes } from './routes/users.js'
 import { SERVICE } from './service.js'
 
 export function createApp(ctx: AuthContext) {
@@ -19,6 +20,7 @@ export function createApp(ctx: AuthContext) {
   app.route('/', sessionRoutes(ctx))
   app.route('/', passwordRoutes(ctx))
   app.route('/', meRoutes(ctx))
+  app.route('/', userRoutes(ctx))
   app.route('/', keyRoutes(ctx))
   return app
 }

@@ -1,6 +1,7 @@
 import { messagingEntities } from '@chatty/db'
 import { UserCounter } from '@chatty/db'
 
+import { AuthoredPost } from './entities/authored-post.entity.js'
 import { EmailVerification } from './entities/email-verification.entity.js'
 import { FollowState } from './entities/follow-state.entity.js'
 import { PasswordReset } from './entities/password-reset.entity.js'
@@ -19,6 +20,7 @@ export const entities = [
   PasswordReset,
   SigningKey,
   FollowState,
+  AuthoredPost,
   ...messagingEntities,
 ]
 

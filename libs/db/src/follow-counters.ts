@@ -5,14 +5,14 @@ import type { EntityManager, InferKyselyDB } from '@mikro-orm/postgresql'
 
 import { kyselyOf } from './kysely.js'
 
-/** Rows a user's follow counts are spread over; a count is the sum of at most this many. */
+/** Rows a user's counts are spread over; a count is the sum of at most this many. */
 export const USER_COUNTER_SHARDS = 16
 
 /**
- * One shard of a user's followers and following counts, in every service that shows them. A
- * follow adds to a shard no other transaction holds, so the follows of one popular account do not
- * queue on one row lock; a shard may go below zero (the follow counted on one, the unfollow on
- * another), the sum never does.
+ * One shard of a user's followers, following and posts counts, in every service that shows them.
+ * A follow or a post adds to a shard no other transaction holds, so the follows of one popular
+ * account (or the posts of a busy one) do not queue on one row lock; a shard may go below zero
+ * (the follow counted on one, the unfollow on another), the sum never does.
  */
 export const UserCounter = defineEntity({
   name: 'UserCounter',
@@ -22,6 +22,7 @@ export const UserCounter = defineEntity({
     shard: p.smallint().primary(),
     followers: p.integer().default(0),
     following: p.integer().default(0),
+    posts: p.integer().default(0),
   },
 })
 
@@ -37,13 +38,14 @@ export interface FollowPair {
 interface CounterMove {
   followers: number
   following: number
+  posts: number
 }
 
 /**
  * Adds to one counter shard of `userId`: the first one no other transaction holds, or when
  * every one is held, one picked at random (a new one while there are fewer than
- * USER_COUNTER_SHARDS). Up to that many follows of one account thus run side by side without
- * waiting for each other's commit.
+ * USER_COUNTER_SHARDS). Up to that many follows (or posts) of one account thus run side by side
+ * without waiting for each other's commit.
  */
 async function addToFreeShard(em: EntityManager, userId: string, move: CounterMove) {
   await kyselyOf<CounterDb>(em)
@@ -65,11 +67,13 @@ async function addToFreeShard(em: EntityManager, userId: string, move: CounterMo
       ),
       followers: move.followers,
       following: move.following,
+      posts: move.posts,
     }))
     .onConflict((conflict) =>
       conflict.columns(['user_id', 'shard']).doUpdateSet((eb) => ({
         followers: eb('user_counters.followers', '+', eb.ref('excluded.followers')),
         following: eb('user_counters.following', '+', eb.ref('excluded.following')),
+        posts: eb('user_counters.posts', '+', eb.ref('excluded.posts')),
       })),
     )
     .execute()
@@ -86,9 +90,21 @@ export async function moveFollowCounts(
   by: 1 | -1,
 ): Promise<void> {
   const moves: [string, CounterMove][] = [
-    [pair.followerId, { followers: 0, following: by }],
-    [pair.followeeId, { followers: by, following: 0 }],
+    [pair.followerId, { followers: 0, following: by, posts: 0 }],
+    [pair.followeeId, { followers: by, following: 0, posts: 0 }],
   ]
   moves.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
   for (const [userId, move] of moves) await addToFreeShard(em, userId, move)
+}
+
+/**
+ * Moves the count of live posts of `authorId` by `by`, in the caller's transaction, on one shard
+ * no other transaction holds: the posts of one author do not wait for each other's commit.
+ */
+export async function movePostCount(
+  em: EntityManager,
+  authorId: string,
+  by: 1 | -1,
+): Promise<void> {
+  await addToFreeShard(em, authorId, { followers: 0, following: 0, posts: by })
 }

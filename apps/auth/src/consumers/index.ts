@@ -1,6 +1,7 @@
 import type { AuthContext } from '../context.js'
 import { registerFollowConsumers } from './follows.js'
 import { registerModerationConsumers } from './moderation.js'
+import { registerPostConsumers } from './posts.js'
 
 export function registerConsumers(ctx: AuthContext): void {
   registerModerationConsumers(
@@ -8,4 +9,5 @@ export function registerConsumers(ctx: AuthContext): void {
     ctx.messaging.consumer,
   )
   registerFollowConsumers(ctx.messaging.consumer)
+  registerPostConsumers(ctx.messaging.consumer)
 }

@@ -11,8 +11,10 @@ import { isStaleModeration } from '@chatty/domain'
 import type { Logger } from '@chatty/logger'
 import type { Consumer } from '@chatty/messaging'
 import { enqueue } from '@chatty/messaging'
+import { LockMode } from '@mikro-orm/core'
 
-import { blockUser, type RevocationDeps } from '../domain/sessions.js'
+import { closeAccount } from '../domain/deletion.js'
+import { blockUser, refuseTokensIssuedBefore, type RevocationDeps } from '../domain/sessions.js'
 import { User, type UserRow } from '../entities/user.entity.js'
 import { SERVICE } from '../service.js'
 
@@ -21,8 +23,9 @@ async function findModerated(
   em: EntityManager,
   logger: Logger,
   userId: string,
+  lockMode?: LockMode,
 ): Promise<UserRow | null> {
-  const user = await em.findOne(User, { id: userId })
+  const user = await em.findOne(User, { id: userId }, lockMode ? { lockMode } : {})
   if (!user) logger.warn({ userId }, 'moderation event for an unknown account skipped')
   return user
 }
@@ -75,20 +78,25 @@ export function registerModerationConsumers(deps: RevocationDeps, consumer: Cons
     })
   })
 
-  consumer.on(UserRoleChanged, async (event, { em, logger }) => {
-    const user = await findModerated(em, logger, event.userId)
-    if (!user || user.role === event.role) return
+  consumer.on(UserRoleChanged, async (event, { em, envelope, logger }) => {
+    // Locked: of two role changes applied at once, the later decision must be the one kept.
+    const user = await findModerated(em, logger, event.userId, LockMode.PESSIMISTIC_WRITE)
+    const at = new Date(envelope.occurredAt)
+    if (!user || user.status === 'deleted') return
+    if (user.roleChangedAt && user.roleChangedAt >= at) return
+    user.roleChangedAt = at
+    if (user.role === event.role) return
     user.role = event.role
     user.updatedAt = deps.clock()
-    // Tokens carry the role, so the old ones must go for a demotion to take effect at once.
-    await blockUser(em, deps, { userId: user.id, reason: 'role-changed' })
+    // Tokens carry the role, so the old ones must go for a demotion to take effect at once; the
+    // sessions stay, and a refresh issues a token with the new role.
+    await refuseTokensIssuedBefore(deps, { userId: user.id })
   })
 
+  // The same whether admin deleted the account or auth's own DELETE /api/users/me did.
   consumer.on(UserDeleted, async (event, { em, logger }) => {
     const user = await findModerated(em, logger, event.userId)
     if (!user || user.status === 'deleted') return
-    user.status = 'deleted'
-    user.updatedAt = deps.clock()
-    await blockUser(em, deps, { userId: user.id, reason: 'deleted' })
+    await closeAccount(em, deps, user)
   })
 }

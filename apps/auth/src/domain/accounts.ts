@@ -101,9 +101,10 @@ function createAccount(
     passwordHash: account.passwordHash,
     role: account.role,
     status: 'active',
-    // Counted in user_counters; a new account has no follows yet.
+    // Counted in user_counters; a new account has no follows and no posts yet.
     followersCount: 0,
     followingCount: 0,
+    postsCount: 0,
     createdAt: now,
     updatedAt: now,
   })

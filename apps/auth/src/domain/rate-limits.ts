@@ -17,4 +17,6 @@ export const limits = {
     limit: 5,
     windowSeconds: 900,
   },
+  profileWritesPerUser: { name: 'profile:write', scope: 'user', limit: 30, windowSeconds: 60 },
+  deletionFailuresPerUser: { name: 'delete:fail', scope: 'user', limit: 5, windowSeconds: 900 },
 } satisfies Record<string, RateLimit>

@@ -244,6 +244,20 @@ export async function endAllSessions(
 }
 
 /**
+ * Rejects every access token a user holds now, in every service, without ending their sessions (a
+ * role change: a refresh then issues a token with the new role). The Redis mark outlives any token
+ * issued before it; answers the time of the mark.
+ */
+export async function refuseTokensIssuedBefore(
+  deps: RevocationDeps,
+  input: { userId: string },
+): Promise<Date> {
+  const now = deps.clock()
+  await deps.revocationMarks.write({ users: [{ id: input.userId, since: now }] })
+  return now
+}
+
+/**
  * Rejects every access token a user holds now (ban, deletion) and ends all their sessions, in the
  * caller's transaction. The Redis mark outlives any token issued before it.
  */
@@ -252,8 +266,7 @@ export async function blockUser(
   deps: RevocationDeps,
   input: { userId: string; reason: string },
 ): Promise<void> {
-  const now = deps.clock()
-  await deps.revocationMarks.write({ users: [{ id: input.userId, since: now }] })
+  const now = await refuseTokensIssuedBefore(deps, input)
   await em.nativeUpdate(
     Session,
     { userId: input.userId, revokedAt: null },

@@ -78,6 +78,7 @@ export const displayNameField = z
   .trim()
   .min(1, { error: 'Must not be empty.' })
   .max(50, { error: 'Must be at most 50 characters.' })
+  .refine((name) => !/\p{Cc}/u.test(name), { error: 'Must not contain control characters.' })
 
 export const acceptedSchema = z.object({ status: z.literal('accepted') }).openapi('Accepted')
 
@@ -104,3 +105,25 @@ export function toSession(session: SessionSummary, currentSessionId: string) {
     current: session.id === currentSessionId,
   }
 }
+
+export const profileSchema = publicUserSchema
+  .extend({
+    following: z
+      .boolean()
+      .optional()
+      .describe('Whether the caller follows this account (only when a token is sent)'),
+    followedBy: z
+      .boolean()
+      .optional()
+      .describe('Whether this account follows the caller (only when a token is sent)'),
+  })
+  .openapi('Profile')
+
+export const bioField = z
+  .string()
+  .trim()
+  .max(300, { error: 'Must be at most 300 characters.' })
+  // Line breaks and tabs are text; other control characters are not.
+  .refine((bio) => !/[^\P{Cc}\n\r\t]/u.test(bio), {
+    error: 'Must not contain control characters other than line breaks and tabs.',
+  })

@@ -6,6 +6,7 @@ import { Migration20261202012005 } from './Migration20261202012005.js'
 import { Migration20261202021129 } from './Migration20261202021129.js'
 import { Migration20261202021237 } from './Migration20261202021237.js'
 import { Migration20261202040854 } from './Migration20261202040854.js'
+import { Migration20261202041307 } from './Migration20261202041307.js'
 
 export const migrations: MigrationClassList = [
   Migration20261121034628,
@@ -14,4 +15,5 @@ export const migrations: MigrationClassList = [
   Migration20261202021129,
   Migration20261202021237,
   Migration20261202040854,
+  Migration20261202041307,
 ]
