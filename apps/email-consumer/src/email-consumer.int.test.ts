@@ -3,6 +3,7 @@ import { InboxMessage, migrate } from '@chatty/db'
 import { createSmtpSink, eventually, type SmtpSink } from '@chatty/testing'
 import { afterEach, describe, expect, it } from 'vitest'
 
+import { Migration20261202012030 } from './migrations/Migration20261202012030.js'
 import { closedPort, type EmailHarness, startEmailConsumer } from './test/harness.js'
 
 let harness: EmailHarness | undefined
@@ -251,7 +252,7 @@ describe('email consumer', () => {
     harness = await startEmailConsumer({ smtpPort: sink.port, env: { EMAIL_CONCURRENCY: '1' } })
     const { orm } = harness.ctx
     // Back to the schema before the rename, with a command the service handled as `email`.
-    await orm.migrator.down()
+    await orm.migrator.down({ to: Migration20261202012030.name })
     const handled = uuidv7()
     await orm.em.fork().insert(InboxMessage, {
       consumer: 'email',

@@ -19,6 +19,8 @@ const attempts = new Map<string, number[]>()
 const reported = new Map<string, { attempt: number; lastAttempt: boolean }[]>()
 const failuresLeft = new Map<string, number>()
 const failWith = new Map<string, () => Error>()
+/** For labels starting `after-commit`: how many effects of the label the after-commit work saw. */
+const seenAfterCommit = new Map<string, number>()
 
 beforeAll(async () => {
   h = await createHarness('consumer')
@@ -27,7 +29,13 @@ beforeAll(async () => {
   // One message at a time, so "the next message was handled" means "this one was too".
   h.startConsumer(broker, {
     prefetch: 1,
-    behave: (label, { attempt, lastAttempt }) => {
+    behave: (label, { attempt, lastAttempt, afterCommit }) => {
+      if (label.startsWith('after-commit')) {
+        afterCommit(async () => {
+          seenAfterCommit.set(label, (await h.effects(label)).length)
+          if (label.endsWith('failing')) throw new Error('after-commit work failed')
+        })
+      }
       attempts.set(label, [...(attempts.get(label) ?? []), Date.now()])
       reported.set(label, [...(reported.get(label) ?? []), { attempt, lastAttempt }])
       const left = failuresLeft.get(label) ?? 0
@@ -76,6 +84,17 @@ describe('consumer', () => {
     await eventually(async () => expect(await h.effects('after-twice')).toHaveLength(1))
     expect(await h.effects('twice')).toHaveLength(1)
     expect(attempts.get('twice')).toHaveLength(1)
+  })
+
+  it('runs after-commit work once the effect is committed, and a failure there loses nothing', async () => {
+    await h.emit('after-commit')
+    await h.emit('after-commit-failing')
+    await h.emit('after-commit-next')
+
+    await eventually(async () => expect(await h.effects('after-commit-next')).toHaveLength(1))
+    expect(seenAfterCommit.get('after-commit')).toBe(1)
+    expect(seenAfterCommit.get('after-commit-failing')).toBe(1)
+    expect(await h.effects('after-commit-failing')).toHaveLength(1)
   })
 
   it('dead-letters messages that do not match their schema and goes on with the next', async () => {

@@ -21,6 +21,12 @@ export interface MessageContext {
   attempt: number
   /** True when a failure now sends the message to the dead-letter queue. */
   lastAttempt: boolean
+  /**
+   * Runs `work` once the handler's transaction has committed, before the ack; for invalidating
+   * caches, which done inside the transaction could be refilled from the old rows meanwhile. A
+   * failure is logged, not retried: the effect itself is committed.
+   */
+  afterCommit(work: () => Promise<void>): void
 }
 
 /** Thrown by a handler for a message that can never succeed: it is dead-lettered without retries. */
@@ -182,7 +188,9 @@ export function createConsumer(options: ConsumerOptions): Consumer {
     data: unknown,
     retries: number,
   ): Promise<void> {
+    let committed: (() => Promise<void>)[] = []
     await inTransaction(orm.em, async (em) => {
+      committed = []
       const recorded = await em
         .createQueryBuilder(InboxMessage)
         .insert({
@@ -204,8 +212,14 @@ export function createConsumer(options: ConsumerOptions): Consumer {
         logger,
         attempt: retries + 1,
         lastAttempt: retryDelaysMs[retries] === undefined,
+        afterCommit: (work) => committed.push(work),
       })
     })
+    for (const work of committed) {
+      await work().catch((error: unknown) => {
+        logger.warn({ err: error, type: envelope.type }, 'after-commit work failed')
+      })
+    }
   }
 
   async function retryLater(message: ConsumeMessage, error: unknown): Promise<void> {

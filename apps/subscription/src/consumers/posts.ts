@@ -77,7 +77,7 @@ export function registerPostConsumers(ctx: SubscriptionContext): void {
     await addPost(em, ctx, author, { ...event, createdAt, updatedAt: createdAt })
   })
 
-  ctx.messaging.consumer.on(PostUpdated, async (event, { em }) => {
+  ctx.messaging.consumer.on(PostUpdated, async (event, { em, afterCommit }) => {
     const updatedAt = new Date(event.updatedAt)
     const author = await ensureUser(em, event.authorId, updatedAt)
     const post = await lockPost(em, event.postId)
@@ -101,7 +101,10 @@ export function registerPostConsumers(ctx: SubscriptionContext): void {
         updatedAt,
       },
     )
-    await ctx.feeds.forgetPosts([event.postId])
+    // Forgotten again after the commit, so a read in between cannot keep the old body cached.
+    const forget = () => ctx.feeds.forgetPosts([event.postId])
+    await forget()
+    afterCommit(forget)
     const wasShared = post.visibility !== 'private'
     const isShared = event.visibility !== 'private'
     if (wasShared && !isShared) {

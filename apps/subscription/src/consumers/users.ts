@@ -48,7 +48,7 @@ export function registerUserConsumers(ctx: SubscriptionContext): void {
       .execute()
   })
 
-  ctx.messaging.consumer.on(UserProfileUpdated, async (event, { em, envelope }) => {
+  ctx.messaging.consumer.on(UserProfileUpdated, async (event, { em, envelope, afterCommit }) => {
     const at = new Date(envelope.occurredAt)
     const user = await ensureUser(em, event.userId, at)
     if (user.profile_at != null && user.profile_at > at) return
@@ -57,11 +57,14 @@ export function registerUserConsumers(ctx: SubscriptionContext): void {
       { id: event.userId },
       { displayName: event.displayName, bio: event.bio, avatarUrl: event.avatarUrl, profileAt: at },
     )
-    // Cached posts carry the author's name and avatar.
+    // Cached posts carry the author's name and avatar. Forgotten now and again after the commit,
+    // so a feed read in between cannot keep the old name cached.
     const posts = await recentPostsOf(em, event.userId, {
       includePrivate: true,
       limit: ctx.config.feed.maxEntries,
     })
-    await ctx.feeds.forgetPosts(posts.map((post) => post.id))
+    const forget = () => ctx.feeds.forgetPosts(posts.map((post) => post.id))
+    await forget()
+    afterCommit(forget)
   })
 }
