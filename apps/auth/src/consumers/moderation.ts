@@ -1,22 +1,14 @@
-import {
-  SendEmail,
-  UserBanned,
-  UserDeleted,
-  UserRoleChanged,
-  UserUnbanned,
-  uuidv7,
-} from '@chatty/contracts'
+import { UserBanned, UserDeleted, UserRoleChanged, UserUnbanned } from '@chatty/contracts'
 import type { EntityManager } from '@chatty/db'
 import { isStaleModeration } from '@chatty/domain'
 import type { Logger } from '@chatty/logger'
 import type { Consumer } from '@chatty/messaging'
-import { enqueue } from '@chatty/messaging'
 import { LockMode } from '@mikro-orm/core'
 
+import { emailAccount } from '../domain/accounts.js'
 import { closeAccount } from '../domain/deletion.js'
 import { blockUser, refuseTokensIssuedBefore, type RevocationDeps } from '../domain/sessions.js'
 import { User, type UserRow } from '../entities/user.entity.js'
-import { SERVICE } from '../service.js'
 
 /** auth owns accounts: an event about one it does not have is logged and skipped. */
 async function findModerated(
@@ -44,23 +36,12 @@ export function registerModerationConsumers(deps: RevocationDeps, consumer: Cons
       updatedAt: deps.clock(),
     })
     await blockUser(em, deps, { userId: user.id, reason: 'banned' })
-    enqueue(
-      em,
-      SendEmail,
-      {
-        emailId: uuidv7(),
-        to: user.email,
-        userId: user.id,
-        template: 'account-banned',
-        params: {
-          username: user.username,
-          displayName: user.displayName,
-          reason: event.reason,
-          until: event.until ?? '',
-        },
-      },
-      { producer: SERVICE.name, correlationId: envelope.correlationId },
-    )
+    emailAccount(em, {
+      user,
+      template: 'account-banned',
+      params: { reason: event.reason, until: event.until ?? '' },
+      correlationId: envelope.correlationId,
+    })
   })
 
   consumer.on(UserUnbanned, async (event, { em, logger }) => {
