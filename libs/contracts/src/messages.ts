@@ -143,6 +143,78 @@ export const PostTakedownRequested = event(
   z.object({ postId: id, reason: z.string(), requestedBy: id }),
 )
 
+/** A like or repost by `userId` of `postAuthorId`'s post; `at` orders the events of one pair. */
+const reaction = z.object({ postId: id, postAuthorId: id, userId: id, at })
+export const PostLiked = event('PostLiked', 'post.liked', reaction)
+export const PostUnliked = event('PostUnliked', 'post.unliked', reaction)
+export const PostReposted = event('PostReposted', 'post.reposted', reaction)
+export const PostUnreposted = event('PostUnreposted', 'post.unreposted', reaction)
+
+/**
+ * A post's counters as posts last totalled them. `version` grows with every total of the post, so
+ * a consumer keeps the highest it has seen whatever order the events arrive in.
+ */
+export const PostCountsChanged = event(
+  'PostCountsChanged',
+  'post.counts_changed',
+  z.object({
+    postId: id,
+    likeCount: z.number().int().nonnegative(),
+    commentCount: z.number().int().nonnegative(),
+    repostCount: z.number().int().nonnegative(),
+    version: z.number().int().positive(),
+  }),
+)
+
+export const CommentCreated = event(
+  'CommentCreated',
+  'comment.created',
+  z.object({
+    commentId: id,
+    postId: id,
+    postAuthorId: id,
+    authorId: id,
+    /** The comment this one answers, and its author; null for a comment on the post itself. */
+    parentId: id.nullable(),
+    parentAuthorId: id.nullable(),
+    content: z.string(),
+    mentions: z.array(z.string()),
+    createdAt: at,
+  }),
+)
+
+export const CommentUpdated = event(
+  'CommentUpdated',
+  'comment.updated',
+  z.object({
+    commentId: id,
+    postId: id,
+    authorId: id,
+    content: z.string(),
+    mentions: z.array(z.string()),
+    updatedAt: at,
+  }),
+)
+
+export const CommentDeleted = event(
+  'CommentDeleted',
+  'comment.deleted',
+  z.object({
+    commentId: id,
+    postId: id,
+    postAuthorId: id,
+    authorId: id,
+    deletedBy: id,
+    deletedAt: at,
+  }),
+)
+
+export const CommentTakedownRequested = event(
+  'CommentTakedownRequested',
+  'comment.takedown_requested',
+  z.object({ commentId: id, reason: z.string(), requestedBy: id }),
+)
+
 const follow = z.object({ followerId: id, followeeId: id, at })
 export const Followed = event('Followed', 'follow.created', follow)
 export const Unfollowed = event('Unfollowed', 'follow.deleted', follow)
@@ -199,6 +271,15 @@ export const MESSAGES = [
   PostUpdated,
   PostDeleted,
   PostTakedownRequested,
+  PostLiked,
+  PostUnliked,
+  PostReposted,
+  PostUnreposted,
+  PostCountsChanged,
+  CommentCreated,
+  CommentUpdated,
+  CommentDeleted,
+  CommentTakedownRequested,
   Followed,
   Unfollowed,
   EmailDelivered,
