@@ -1,9 +1,15 @@
-import { type Env, loadServiceBaseConfig, type ServiceBaseConfig } from '@chatty/config'
+import { type Env, loadServiceBaseConfig, readInt, type ServiceBaseConfig } from '@chatty/config'
 
 import { SERVICE } from './service.js'
 
-export type PostsConfig = ServiceBaseConfig
+export interface PostsConfig extends ServiceBaseConfig {
+  /** How often changed like, comment and repost counts are published (PostCountsChanged). */
+  postCountsIntervalMs: number
+}
 
 export function loadConfig(env: Env): PostsConfig {
-  return loadServiceBaseConfig(env, SERVICE)
+  return {
+    ...loadServiceBaseConfig(env, SERVICE),
+    postCountsIntervalMs: readInt(env, 'POST_COUNTS_INTERVAL_MS', 200, { min: 10, max: 60_000 }),
+  }
 }

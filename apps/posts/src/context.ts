@@ -6,6 +6,7 @@ import {
 
 import type { PostsConfig } from './config.js'
 import { registerConsumers } from './consumers/index.js'
+import { runPostCountsRollup } from './jobs/post-counts.js'
 import { entities, migrations } from './orm.js'
 
 export interface PostsContext extends HttpServiceFoundation {
@@ -19,6 +20,13 @@ export async function createContext(
   overrides: PostsOverrides = {},
 ): Promise<PostsContext> {
   const foundation = await createHttpServiceFoundation(config, { entities, migrations, overrides })
+  foundation.addBackgroundJob('post-counts', (signal) =>
+    runPostCountsRollup({
+      em: foundation.orm.em,
+      intervalMs: config.postCountsIntervalMs,
+      signal,
+    }),
+  )
   const context: PostsContext = {
     ...foundation,
     config,

@@ -5,9 +5,12 @@ import type { Kysely } from 'kysely'
 import type { Author } from './entities/author.entity.js'
 import type { Follow } from './entities/follow.entity.js'
 import type { Post } from './entities/post.entity.js'
+import type { PostCounter } from './entities/post-counter.entity.js'
 
 /** posts' tables as Kysely sees them, derived from the entity definitions (SQL names). */
-export type PostsDb = InferKyselyDB<typeof Author | typeof Follow | typeof Post>
+export type PostsDb = InferKyselyDB<
+  typeof Author | typeof Follow | typeof Post | typeof PostCounter
+>
 
 /** Kysely for posts's set-based statements, inside `em`'s transaction when it has one. */
 export function db(em: EntityManager): Kysely<PostsDb> {

@@ -3,8 +3,9 @@ import { messagingEntities } from '@chatty/db'
 import { Author } from './entities/author.entity.js'
 import { Follow } from './entities/follow.entity.js'
 import { Post } from './entities/post.entity.js'
+import { PostCounter } from './entities/post-counter.entity.js'
 import { migrations } from './migrations/index.js'
 
-export const entities = [Post, Author, Follow, ...messagingEntities]
+export const entities = [Post, PostCounter, Author, Follow, ...messagingEntities]
 
 export { migrations }

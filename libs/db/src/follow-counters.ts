@@ -1,9 +1,7 @@
-import { randomInt } from 'node:crypto'
-
 import { defineEntity, type InferEntity, p } from '@mikro-orm/core'
-import type { EntityManager, InferKyselyDB } from '@mikro-orm/postgresql'
+import type { EntityManager } from '@mikro-orm/postgresql'
 
-import { kyselyOf } from './kysely.js'
+import { addToCounterShard, type ShardedCounter } from './counter-shards.js'
 
 /** Rows a user's counts are spread over; a count is the sum of at most this many. */
 export const USER_COUNTER_SHARDS = 16
@@ -28,8 +26,6 @@ export const UserCounter = defineEntity({
 
 export type UserCounterRow = InferEntity<typeof UserCounter>
 
-type CounterDb = InferKyselyDB<typeof UserCounter>
-
 export interface FollowPair {
   followerId: string
   followeeId: string
@@ -41,42 +37,14 @@ interface CounterMove {
   posts: number
 }
 
-/**
- * Adds to one counter shard of `userId`: the first one no other transaction holds, or when
- * every one is held, one picked at random (a new one while there are fewer than
- * USER_COUNTER_SHARDS). Up to that many follows (or posts) of one account thus run side by side
- * without waiting for each other's commit.
- */
-async function addToFreeShard(em: EntityManager, userId: string, move: CounterMove) {
-  await kyselyOf<CounterDb>(em)
-    .with('free', (qb) =>
-      qb
-        .selectFrom('user_counters')
-        .select('shard')
-        .where('user_id', '=', userId)
-        .limit(1)
-        .forUpdate()
-        .skipLocked(),
-    )
-    .insertInto('user_counters')
-    .values((eb) => ({
-      user_id: userId,
-      shard: eb.fn.coalesce(
-        eb.selectFrom('free').select('shard'),
-        eb.val(randomInt(USER_COUNTER_SHARDS)),
-      ),
-      followers: move.followers,
-      following: move.following,
-      posts: move.posts,
-    }))
-    .onConflict((conflict) =>
-      conflict.columns(['user_id', 'shard']).doUpdateSet((eb) => ({
-        followers: eb('user_counters.followers', '+', eb.ref('excluded.followers')),
-        following: eb('user_counters.following', '+', eb.ref('excluded.following')),
-        posts: eb('user_counters.posts', '+', eb.ref('excluded.posts')),
-      })),
-    )
-    .execute()
+const USER_COUNTERS: ShardedCounter = {
+  table: 'user_counters',
+  key: 'user_id',
+  shards: USER_COUNTER_SHARDS,
+}
+
+function addToFreeShard(em: EntityManager, userId: string, move: CounterMove): Promise<void> {
+  return addToCounterShard(em, USER_COUNTERS, userId, { ...move })
 }
 
 /**

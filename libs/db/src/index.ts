@@ -1,6 +1,7 @@
 import { InboxMessage } from './inbox-message.entity.js'
 import { OutboxMessage } from './outbox-message.entity.js'
 
+export * from './counter-shards.js'
 export {
   databaseName,
   databaseUrl,

@@ -4,6 +4,7 @@ import { ForbiddenError, isBannedAt, NotFoundError, UnauthorizedError } from '@c
 import type { AuthUser } from '@chatty/http'
 import { enqueue } from '@chatty/messaging'
 import { LockMode } from '@mikro-orm/core'
+import { sql } from 'kysely'
 
 import type { PostsContext } from '../context.js'
 import { db } from '../db.js'
@@ -72,7 +73,24 @@ async function queryVisiblePosts(
   let query = db(em)
     .selectFrom('posts as p')
     .innerJoin('authors as a', 'a.id', 'p.author_id')
+    // The counts are the sums of the post's counter shards (see `post-counters.ts`).
+    .leftJoinLateral(
+      (eb) =>
+        eb
+          .selectFrom('post_counters as c')
+          .select([
+            sql<number>`greatest(coalesce(sum(c.likes), 0), 0)::int`.as('like_count'),
+            sql<number>`greatest(coalesce(sum(c.comments), 0), 0)::int`.as('comment_count'),
+            sql<number>`greatest(coalesce(sum(c.reposts), 0), 0)::int`.as('repost_count'),
+          ])
+          .whereRef('c.post_id', '=', 'p.id')
+          .as('counts'),
+      (join) => join.onTrue(),
+    )
     .select([
+      'counts.like_count',
+      'counts.comment_count',
+      'counts.repost_count',
       'p.id',
       'p.author_id',
       'p.title',
@@ -80,9 +98,6 @@ async function queryVisiblePosts(
       'p.tags',
       'p.mentions',
       'p.visibility',
-      'p.like_count',
-      'p.comment_count',
-      'p.repost_count',
       'p.created_at',
       'p.updated_at',
       'a.username',
@@ -140,9 +155,9 @@ async function queryVisiblePosts(
       tags: row.tags,
       mentions: row.mentions,
       visibility: row.visibility,
-      likeCount: row.like_count,
-      commentCount: row.comment_count,
-      repostCount: row.repost_count,
+      likeCount: row.like_count ?? 0,
+      commentCount: row.comment_count ?? 0,
+      repostCount: row.repost_count ?? 0,
       createdAt: new Date(row.created_at),
       updatedAt: new Date(row.updated_at),
       author: {
@@ -208,9 +223,7 @@ export async function createPost(
     tags: parseTags(content.content),
     mentions: parseMentions(content.content),
     visibility: content.visibility,
-    likeCount: 0,
-    commentCount: 0,
-    repostCount: 0,
+    countsVersion: 0,
     createdAt: now,
     updatedAt: now,
     deletedAt: null,
@@ -245,9 +258,10 @@ function viewOf(post: PostRow, author: AuthorRow): PostView {
     tags: post.tags,
     mentions: post.mentions,
     visibility: post.visibility,
-    likeCount: post.likeCount,
-    commentCount: post.commentCount,
-    repostCount: post.repostCount,
+    // A post just written has nothing counted yet.
+    likeCount: 0,
+    commentCount: 0,
+    repostCount: 0,
     createdAt: post.createdAt,
     updatedAt: post.updatedAt,
     author: {

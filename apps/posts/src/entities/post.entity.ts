@@ -14,10 +14,8 @@ export const Post = defineEntity({
     tags: p.array(),
     mentions: p.array(),
     visibility: p.enum(VISIBILITIES),
-    // Filled by likes, comments and reposts (a later issue); kept so reads need no migration then.
-    likeCount: p.integer().default(0),
-    commentCount: p.integer().default(0),
-    repostCount: p.integer().default(0),
+    /** How many times the post's counts were published (PostCountsChanged); see `post_counters`. */
+    countsVersion: p.integer().default(0),
     createdAt: p.datetime(),
     updatedAt: p.datetime(),
     /** Soft delete: the row stays so a late or repeated delete or takedown finds it. */

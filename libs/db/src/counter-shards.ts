@@ -1,0 +1,66 @@
+import { randomInt } from 'node:crypto'
+
+import type { EntityManager } from '@mikro-orm/postgresql'
+
+import { kyselyOf } from './kysely.js'
+
+/** Any table of counter shards: a key column, a `shard` column and integer counters. */
+type ShardTables = Record<string, Record<string, unknown>>
+
+/** A table of counters kept in shards: `(key, shard)` is its primary key. */
+export interface ShardedCounter {
+  table: string
+  key: string
+  /** Rows one key's counts are spread over; a count is the sum of at most this many. */
+  shards: number
+}
+
+/**
+ * Adds `moves` to one shard of `keyValue`'s counters, in the caller's transaction: the first shard
+ * no other transaction holds, or when every one is held, one picked at random (a new one while
+ * there are fewer than `counter.shards`). Up to that many changes of one hot key (the follows of a
+ * popular account, the likes of a viral post) thus run side by side without waiting for each
+ * other's commit. A shard may go below zero (added on one, taken on another); the sum never does.
+ */
+export async function addToCounterShard(
+  em: EntityManager,
+  counter: ShardedCounter,
+  keyValue: string,
+  moves: Record<string, number>,
+  /** Columns the shard is set to, whatever it held (a flag such as "changed since published"). */
+  sets: Record<string, boolean | number | string> = {},
+): Promise<void> {
+  const { table, key, shards } = counter
+  const columns = Object.keys(moves)
+  await kyselyOf<ShardTables>(em)
+    .with('free', (qb) =>
+      qb
+        .selectFrom(table)
+        .select('shard')
+        .where(key, '=', keyValue)
+        .limit(1)
+        .forUpdate()
+        .skipLocked(),
+    )
+    .insertInto(table)
+    .values((eb) => ({
+      [key]: keyValue,
+      shard: eb.fn.coalesce(eb.selectFrom('free').select('shard'), eb.val(randomInt(shards))),
+      ...moves,
+      ...sets,
+    }))
+    .onConflict((conflict) =>
+      conflict
+        .columns([key, 'shard'])
+        .doUpdateSet((eb) =>
+          Object.fromEntries([
+            ...Object.keys(sets).map((column) => [column, eb.ref(`excluded.${column}`)]),
+            ...columns.map((column) => [
+              column,
+              eb(eb.ref(`${table}.${column}`), '+', eb.ref(`excluded.${column}`)),
+            ]),
+          ]),
+        ),
+    )
+    .execute()
+}
