@@ -14,6 +14,7 @@ import {
   expectStatus,
   type Me,
   type Page,
+  patch,
   type Post,
   post,
   type PublicUser,
@@ -51,10 +52,6 @@ type Profile = PublicUser & { following?: boolean; followedBy?: boolean }
 
 interface AdminUserDetail extends AdminUser {
   emails: { template: string; status: string; at: string; error: string | null }[]
-}
-
-function patch(path: string, json: unknown, token: string): Promise<ApiResponse> {
-  return request(path, { method: 'PATCH', json, token })
 }
 
 function listSessions(token: string): Promise<Session[]> {
@@ -338,7 +335,7 @@ describe('profiles', () => {
 
     const byName = await registerMember()
     const displayName = `Zed ${uniqueSuffix()}`
-    expectJson<Me>(await patch('/api/users/me', { displayName }, byName.token), 200)
+    expectJson<Me>(await patch('/api/users/me', { displayName }, { token: byName.token }), 200)
     const named = await searchUsers({ q: displayName.toLowerCase() })
     expect(named.items.map((user) => user.id)).toEqual([byName.id])
   })
@@ -350,7 +347,7 @@ describe('profiles', () => {
       await patch(
         '/api/users/me',
         { displayName: 'New Name', bio: 'Hello there', avatarUrl: 'https://example.com/a.png' },
-        member.token,
+        { token: member.token },
       ),
       200,
     )
@@ -362,15 +359,25 @@ describe('profiles', () => {
     })
 
     for (const avatarUrl of ['javascript:alert(1)', 'data:image/png;base64,AAAA']) {
-      expectFieldError(await patch('/api/users/me', { avatarUrl }, member.token), 'avatarUrl')
+      expectFieldError(
+        await patch('/api/users/me', { avatarUrl }, { token: member.token }),
+        'avatarUrl',
+      )
     }
-    expectFieldError(await patch('/api/users/me', { bio: 'x'.repeat(301) }, member.token), 'bio')
+    expectFieldError(
+      await patch('/api/users/me', { bio: 'x'.repeat(301) }, { token: member.token }),
+      'bio',
+    )
     expectProblem(
-      await patch('/api/users/me', { role: 'admin' }, member.token),
+      await patch('/api/users/me', { role: 'admin' }, { token: member.token }),
       422,
       'validation-failed',
     )
-    expectProblem(await patch('/api/users/me', { bio: 'no token' }, ''), 401, 'unauthorized')
+    expectProblem(
+      await patch('/api/users/me', { bio: 'no token' }, { token: '' }),
+      401,
+      'unauthorized',
+    )
   })
 
   it("shows a new display name in a follower's feed item and in the post's author", async () => {
@@ -381,7 +388,7 @@ describe('profiles', () => {
     await waitForFeedToContain(follower, published.id)
     const displayName = `Renamed ${uniqueSuffix()}`
 
-    expectJson<Me>(await patch('/api/users/me', { displayName }, author.token), 200)
+    expectJson<Me>(await patch('/api/users/me', { displayName }, { token: author.token }), 200)
 
     await eventually(async () => {
       const shown = expectJson<Post>(await readPost(published.id), 200)
@@ -474,13 +481,17 @@ describe('roles and statuses', () => {
     const target = await registerMember()
 
     expectProblem(
-      await patch(`/api/admin/users/${target.id}`, { role: 'moderator' }, member.token),
+      await patch(`/api/admin/users/${target.id}`, { role: 'moderator' }, { token: member.token }),
       403,
       'forbidden',
     )
     const moderator = await promoteToModerator(member)
     expectProblem(
-      await patch(`/api/admin/users/${target.id}`, { role: 'moderator' }, moderator.accessToken),
+      await patch(
+        `/api/admin/users/${target.id}`,
+        { role: 'moderator' },
+        { token: moderator.accessToken },
+      ),
       403,
       'forbidden',
     )
@@ -493,7 +504,7 @@ describe('roles and statuses', () => {
     expectJson(await request('/api/admin/users', { token: moderator.accessToken }), 200)
 
     const demoted = expectJson<AdminUser>(
-      await patch(`/api/admin/users/${member.id}`, { role: 'user' }, adminToken),
+      await patch(`/api/admin/users/${member.id}`, { role: 'user' }, { token: adminToken }),
       200,
     )
     expect(demoted.role).toBe('user')
@@ -513,12 +524,12 @@ describe('roles and statuses', () => {
 
   it('refuses to demote or delete the last admin', async () => {
     expectProblem(
-      await patch(`/api/admin/users/${adminId}`, { role: 'user' }, adminToken),
+      await patch(`/api/admin/users/${adminId}`, { role: 'user' }, { token: adminToken }),
       422,
       'last-admin',
     )
     expectProblem(
-      await patch(`/api/admin/users/${adminId}`, { status: 'deleted' }, adminToken),
+      await patch(`/api/admin/users/${adminId}`, { status: 'deleted' }, { token: adminToken }),
       422,
       'last-admin',
     )
@@ -529,7 +540,7 @@ describe('roles and statuses', () => {
     const member = await registerMember()
 
     const deleted = expectJson<AdminUser>(
-      await patch(`/api/admin/users/${member.id}`, { status: 'deleted' }, adminToken),
+      await patch(`/api/admin/users/${member.id}`, { status: 'deleted' }, { token: adminToken }),
       200,
     )
 
@@ -539,12 +550,12 @@ describe('roles and statuses', () => {
       expectProblem(await profile(member.username), 404, 'not-found')
     }, eventTimeoutMs)
     expectProblem(
-      await patch(`/api/admin/users/${member.id}`, { status: 'active' }, adminToken),
+      await patch(`/api/admin/users/${member.id}`, { status: 'active' }, { token: adminToken }),
       422,
       'user-deleted',
     )
     expectProblem(
-      await patch(`/api/admin/users/${randomUUID()}`, { role: 'user' }, adminToken),
+      await patch(`/api/admin/users/${randomUUID()}`, { role: 'user' }, { token: adminToken }),
       404,
       'not-found',
     )
@@ -570,7 +581,7 @@ describe('roles and statuses', () => {
 async function promoteToModerator(member: Member): Promise<Tokens> {
   await findAdminUser(adminToken, member.username)
   const promoted = expectJson<AdminUser>(
-    await patch(`/api/admin/users/${member.id}`, { role: 'moderator' }, adminToken),
+    await patch(`/api/admin/users/${member.id}`, { role: 'moderator' }, { token: adminToken }),
     200,
   )
   expect(promoted.role).toBe('moderator')

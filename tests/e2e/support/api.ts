@@ -74,6 +74,22 @@ export interface Post {
   updatedAt: string
 }
 
+export interface Comment {
+  id: string
+  postId: string
+  parentId: string | null
+  author: AuthorSummary
+  content: string
+  createdAt: string
+  updatedAt: string
+}
+
+export interface Report {
+  id: string
+  status: 'open' | 'resolved' | 'dismissed'
+  createdAt: string
+}
+
 export interface FeedItem {
   type: 'post' | 'repost'
   post: Post
@@ -135,6 +151,11 @@ export async function request(path: string, options: RequestOptions = {}): Promi
 /** POSTs a JSON body. */
 export function post(path: string, json: unknown, options: RequestOptions = {}) {
   return request(path, { ...options, method: 'POST', json })
+}
+
+/** PATCHes a JSON body. */
+export function patch(path: string, json: unknown, options: RequestOptions = {}) {
+  return request(path, { ...options, method: 'PATCH', json })
 }
 
 /** DELETEs, with a JSON body when one is given. */
