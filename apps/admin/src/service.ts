@@ -1,10 +1,10 @@
 import type { ServiceManifest } from '@chatty/config'
 
-/** Moderation: accounts, bans, takedowns and the audit log. */
+/** Moderation: accounts, bans, reports, takedowns and the audit log. */
 export const SERVICE = {
   name: 'admin',
   port: 3004,
-  prefixes: ['/api/admin'],
+  prefixes: ['/api/admin', '/api/reports'],
   healthPath: '/api/admin/health',
   database: 'admin',
   databaseVariable: 'ADMIN_DATABASE_URL',

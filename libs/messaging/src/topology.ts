@@ -1,4 +1,7 @@
 import {
+  CommentCreated,
+  CommentDeleted,
+  CommentUpdated,
   EmailDelivered,
   EmailFailed,
   Followed,
@@ -90,8 +93,13 @@ export const CHATTY_TOPOLOGY: Topology = [
       UserProfileUpdated,
       UserRoleChanged,
       UserDeleted,
+      // Posts and comments as they read now: the report queue and the takedowns.
       PostCreated,
+      PostUpdated,
       PostDeleted,
+      CommentCreated,
+      CommentUpdated,
+      CommentDeleted,
       EmailDelivered,
       EmailFailed,
     ],

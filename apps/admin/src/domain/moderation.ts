@@ -1,4 +1,9 @@
-import { PostTakedownRequested, UserBanned, UserUnbanned } from '@chatty/contracts'
+import {
+  CommentTakedownRequested,
+  PostTakedownRequested,
+  UserBanned,
+  UserUnbanned,
+} from '@chatty/contracts'
 import type { EntityManager } from '@chatty/db'
 import {
   ForbiddenError,
@@ -9,6 +14,7 @@ import {
 import { enqueue } from '@chatty/messaging'
 import { LockMode } from '@mikro-orm/core'
 
+import { Comment } from '../entities/comment.entity.js'
 import { Post } from '../entities/post.entity.js'
 import { type RegisteredUserRow, type Role, User, type UserRow } from '../entities/user.entity.js'
 import { SERVICE } from '../service.js'
@@ -221,6 +227,42 @@ export async function requestPostTakedown(
     em,
     PostTakedownRequested,
     { postId: post.id, reason: reason ?? '', requestedBy: actor.id },
+    { producer: SERVICE.name, correlationId, occurredAt: now },
+  )
+}
+
+export interface CommentTakedownInput {
+  actor: Actor
+  commentId: string
+  reason: string | undefined
+  correlationId: string | null
+}
+
+/**
+ * Asks posts to take a comment down, as `requestPostTakedown` does for a post: the projection
+ * learns of the removal from CommentDeleted, so a repeat before that is accepted again.
+ */
+export async function requestCommentTakedown(
+  em: EntityManager,
+  deps: ModerationDeps,
+  input: CommentTakedownInput,
+): Promise<void> {
+  const { actor, reason, correlationId } = input
+  const comment = await em.findOne(Comment, { id: input.commentId, deletedAt: null })
+  if (!comment) throw new NotFoundError('No such comment.')
+  const now = deps.clock()
+  recordAudit(em, {
+    actorId: actor.id,
+    action: 'comment.takedown',
+    targetType: 'comment',
+    targetId: comment.id,
+    detail: { reason: reason ?? null, authorId: comment.authorId, postId: comment.postId },
+    at: now,
+  })
+  enqueue(
+    em,
+    CommentTakedownRequested,
+    { commentId: comment.id, reason: reason ?? '', requestedBy: actor.id },
     { producer: SERVICE.name, correlationId, occurredAt: now },
   )
 }

@@ -6,9 +6,12 @@ export const AUDIT_ACTIONS = [
   'user.role',
   'user.delete',
   'post.takedown',
+  'comment.takedown',
+  'report.resolve',
+  'report.dismiss',
 ] as const
 export type AuditAction = (typeof AUDIT_ACTIONS)[number]
-export const AUDIT_TARGET_TYPES = ['user', 'post'] as const
+export const AUDIT_TARGET_TYPES = ['user', 'post', 'comment', 'report'] as const
 export type AuditTargetType = (typeof AUDIT_TARGET_TYPES)[number]
 
 /**

@@ -8,22 +8,11 @@ import {
   requireRole,
   requireUser,
 } from '@chatty/http'
-import { createRoute, z } from '@hono/zod-openapi'
+import { createRoute } from '@hono/zod-openapi'
 
 import type { AdminContext } from '../context.js'
 import { requestPostTakedown } from '../domain/moderation.js'
-import { idParam, knownId } from './schemas.js'
-
-const acceptedSchema = z.object({ status: z.literal('accepted') }).openapi('Accepted')
-
-const takedownBody = z.strictObject({
-  reason: z
-    .string()
-    .trim()
-    .min(1)
-    .max(500, { error: 'Must be at most 500 characters.' })
-    .optional(),
-})
+import { acceptedSchema, idParam, knownId, takedownBody } from './schemas.js'
 
 export function postRoutes(ctx: AdminContext) {
   const router = createRouter()

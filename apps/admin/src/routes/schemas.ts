@@ -1,13 +1,15 @@
-import { UUID_PATTERN } from '@chatty/contracts'
+import { UUID_PATTERN, visibilitySchema } from '@chatty/contracts'
 import { NotFoundError } from '@chatty/domain'
 import { z } from '@hono/zod-openapi'
 
+import type { ReportView } from '../domain/reports.js'
 import {
   AUDIT_ACTIONS,
   AUDIT_TARGET_TYPES,
   type AuditEntryRow,
 } from '../entities/audit-entry.entity.js'
 import type { EmailRow } from '../entities/email.entity.js'
+import { REPORT_STATUSES, REPORT_TARGET_TYPES } from '../entities/report.entity.js'
 import { type RegisteredUserRow, ROLES, STATUSES } from '../entities/user.entity.js'
 
 export const adminUserSchema = z
@@ -57,7 +59,78 @@ export const auditEntrySchema = z
   })
   .openapi('AuditEntry')
 
+const reportTargetSchema = z
+  .discriminatedUnion('type', [
+    z
+      .object({
+        type: z.literal('post'),
+        id: z.uuid(),
+        authorId: z.uuid(),
+        title: z.string().nullable(),
+        content: z.string().nullable().describe('null: admin has not received the text yet'),
+        visibility: visibilitySchema.nullable(),
+        deleted: z.boolean(),
+      })
+      .openapi('ReportedPost'),
+    z
+      .object({
+        type: z.literal('comment'),
+        id: z.uuid(),
+        postId: z.uuid(),
+        authorId: z.uuid(),
+        content: z.string().nullable().describe('null: admin has not received the text yet'),
+        deleted: z.boolean().describe('The comment or its post is deleted'),
+      })
+      .openapi('ReportedComment'),
+    z
+      .object({
+        type: z.literal('user'),
+        id: z.uuid(),
+        username: z.string(),
+        displayName: z.string(),
+        status: z.enum(STATUSES),
+      })
+      .openapi('ReportedUser'),
+  ])
+  .describe('The target as it reads now (after edits, deletions, bans)')
+
+export const reportSchema = z
+  .object({
+    id: z.uuid(),
+    status: z.enum(REPORT_STATUSES),
+    reason: z.string(),
+    note: z.string().nullable().describe("The moderator's note when the report was closed"),
+    targetType: z.enum(REPORT_TARGET_TYPES),
+    targetId: z.uuid(),
+    target: reportTargetSchema,
+    reporter: z.object({ id: z.uuid(), username: z.string() }),
+    resolvedBy: z.uuid().nullable().describe('The moderator who resolved or dismissed it'),
+    resolvedAt: z.iso.datetime().nullable(),
+    createdAt: z.iso.datetime(),
+  })
+  .openapi('Report')
+
+export function toReport(report: ReportView): z.infer<typeof reportSchema> {
+  return {
+    ...report,
+    resolvedAt: report.resolvedAt?.toISOString() ?? null,
+    createdAt: report.createdAt.toISOString(),
+  }
+}
+
 export type AdminUser = z.infer<typeof adminUserSchema>
+
+export const acceptedSchema = z.object({ status: z.literal('accepted') }).openapi('Accepted')
+
+/** The body of a takedown (a post or a comment). */
+export const takedownBody = z.strictObject({
+  reason: z
+    .string()
+    .trim()
+    .min(1)
+    .max(500, { error: 'Must be at most 500 characters.' })
+    .optional(),
+})
 
 export function toAdminUser(user: RegisteredUserRow): AdminUser {
   return {
