@@ -2,6 +2,7 @@ import { createServiceApp } from '@chatty/http'
 
 import type { PostsContext } from './context.js'
 import { postRoutes } from './routes/posts.js'
+import { reactionRoutes } from './routes/reactions.js'
 import { SERVICE } from './service.js'
 
 export function createApp(ctx: PostsContext) {
@@ -12,5 +13,6 @@ export function createApp(ctx: PostsContext) {
     checkDependencies: ctx.checkDependencies,
   })
   app.route('/', postRoutes(ctx))
+  app.route('/', reactionRoutes(ctx))
   return app
 }

@@ -7,6 +7,7 @@ import {
 import type { PostsConfig } from './config.js'
 import { registerConsumers } from './consumers/index.js'
 import { runPostCountsRollup } from './jobs/post-counts.js'
+import { runReactionStanding } from './jobs/reaction-standing.js'
 import { entities, migrations } from './orm.js'
 
 export interface PostsContext extends HttpServiceFoundation {
@@ -23,6 +24,14 @@ export async function createContext(
   foundation.addBackgroundJob('post-counts', (signal) =>
     runPostCountsRollup({
       em: foundation.orm.em,
+      intervalMs: config.postCountsIntervalMs,
+      signal,
+    }),
+  )
+  foundation.addBackgroundJob('reaction-standing', (signal) =>
+    runReactionStanding({
+      em: foundation.orm.em,
+      batchSize: config.reactionStandingBatchSize,
       intervalMs: config.postCountsIntervalMs,
       signal,
     }),

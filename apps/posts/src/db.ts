@@ -1,15 +1,23 @@
-import { type EntityManager, kyselyOf } from '@chatty/db'
+import { type EntityManager, kyselyOf, type UserCounter } from '@chatty/db'
 import type { InferKyselyDB } from '@mikro-orm/postgresql'
 import type { Kysely } from 'kysely'
 
 import type { Author } from './entities/author.entity.js'
 import type { Follow } from './entities/follow.entity.js'
+import type { Like } from './entities/like.entity.js'
 import type { Post } from './entities/post.entity.js'
 import type { PostCounter } from './entities/post-counter.entity.js'
+import type { Repost } from './entities/repost.entity.js'
 
 /** posts' tables as Kysely sees them, derived from the entity definitions (SQL names). */
 export type PostsDb = InferKyselyDB<
-  typeof Author | typeof Follow | typeof Post | typeof PostCounter
+  | typeof Author
+  | typeof Follow
+  | typeof Like
+  | typeof Post
+  | typeof PostCounter
+  | typeof Repost
+  | typeof UserCounter
 >
 
 /** Kysely for posts's set-based statements, inside `em`'s transaction when it has one. */

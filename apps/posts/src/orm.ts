@@ -1,11 +1,22 @@
-import { messagingEntities } from '@chatty/db'
+import { messagingEntities, UserCounter } from '@chatty/db'
 
 import { Author } from './entities/author.entity.js'
 import { Follow } from './entities/follow.entity.js'
+import { Like } from './entities/like.entity.js'
 import { Post } from './entities/post.entity.js'
 import { PostCounter } from './entities/post-counter.entity.js'
+import { Repost } from './entities/repost.entity.js'
 import { migrations } from './migrations/index.js'
 
-export const entities = [Post, PostCounter, Author, Follow, ...messagingEntities]
+export const entities = [
+  Post,
+  PostCounter,
+  Like,
+  Repost,
+  Author,
+  Follow,
+  UserCounter,
+  ...messagingEntities,
+]
 
 export { migrations }

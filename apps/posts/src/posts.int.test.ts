@@ -350,7 +350,6 @@ describe('listing', () => {
 
   it.each([
     ['q', 'q=hello'],
-    ['likedBy', 'likedBy=someone'],
     ['sort', 'sort=popular'],
     ['limit', 'limit=101'],
   ])('answers 422 naming %s for a query it does not serve (%s)', async (field, query) => {

@@ -13,6 +13,7 @@ export function registerAuthorConsumers(
     const author = await ensureAuthor(em, deps, { id: event.userId, lock: true })
     const registeredAt = new Date(event.registeredAt)
     author.username = event.username
+    author.registeredAt = registeredAt
     // A profile update that overtook the registration is newer than the name given at sign-up.
     if (author.profileAt == null || author.profileAt < registeredAt) {
       author.displayName = event.displayName
@@ -27,6 +28,7 @@ export function registerAuthorConsumers(
     if (author.profileAt != null && author.profileAt > at) return
     author.displayName = event.displayName
     author.avatarUrl = event.avatarUrl
+    author.bio = event.bio
     author.profileAt = at
     author.updatedAt = deps.clock()
   })

@@ -5,6 +5,7 @@ import type { Consumer } from '@chatty/messaging'
 import type { PostsContext } from '../context.js'
 import { ensureAuthor } from '../domain/authors.js'
 import { takeDownPost } from '../domain/posts.js'
+import { settleReactionsLater } from '../domain/reaction-standing.js'
 
 /**
  * What moderators decide, applied to posts: bans, unbans and deletions set the author's standing
@@ -23,6 +24,7 @@ export function registerModerationConsumers(
     author.bannedUntil = event.until ? new Date(event.until) : null
     author.moderatedAt = at
     author.updatedAt = deps.clock()
+    settleReactionsLater(author)
   })
 
   consumer.on(UserUnbanned, async (event, { em }) => {
@@ -34,6 +36,7 @@ export function registerModerationConsumers(
     author.bannedUntil = null
     author.moderatedAt = at
     author.updatedAt = deps.clock()
+    settleReactionsLater(author)
   })
 
   consumer.on(UserDeleted, async (event, { em, envelope }) => {
@@ -43,6 +46,7 @@ export function registerModerationConsumers(
     author.bannedUntil = null
     author.moderatedAt = new Date(envelope.occurredAt)
     author.updatedAt = deps.clock()
+    settleReactionsLater(author)
   })
 
   consumer.on(PostTakedownRequested, async (event, { em, envelope, logger }) => {

@@ -8,14 +8,16 @@ import { Author, type AuthorRow } from '../entities/author.entity.js'
 /**
  * The author's row, created first as a placeholder (active, no username yet) when no event has
  * mentioned the user before. Every handler and request that touches an author goes through here,
- * so an event that overtakes UserRegistered applies to the placeholder and is not lost.
+ * so an event that overtakes UserRegistered applies to the placeholder and is not lost. `lock`
+ * holds the row until the commit: `true` to change it, `'share'` to rely on its standing.
  */
 export async function ensureAuthor(
   em: EntityManager,
   { clock }: Pick<PostsContext, 'clock'>,
-  { id, lock = false }: { id: string; lock?: boolean },
+  { id, lock = false }: { id: string; lock?: boolean | 'share' },
 ): Promise<AuthorRow> {
-  const lockMode = lock ? LockMode.PESSIMISTIC_WRITE : undefined
+  const lockMode =
+    lock === 'share' ? LockMode.PESSIMISTIC_READ : lock ? LockMode.PESSIMISTIC_WRITE : undefined
   const existing = await em.findOne(Author, { id }, { lockMode })
   if (existing) return existing
   await db(em)

@@ -1,5 +1,5 @@
 import { PostCreated, PostDeleted, UUID_PATTERN, uuidv7, type Visibility } from '@chatty/contracts'
-import { type EntityManager, inGoodStandingAt } from '@chatty/db'
+import { type EntityManager, inGoodStandingAt, movePostCount } from '@chatty/db'
 import { ForbiddenError, isBannedAt, NotFoundError, UnauthorizedError } from '@chatty/domain'
 import type { AuthUser } from '@chatty/http'
 import { enqueue } from '@chatty/messaging'
@@ -35,9 +35,14 @@ export interface PostView {
   likeCount: number
   commentCount: number
   repostCount: number
+  /** Whether the viewer likes / reposted it; false for anonymous viewers. */
+  likedByMe: boolean
+  repostedByMe: boolean
   createdAt: Date
   updatedAt: Date
   author: { id: string; username: string; displayName: string; avatarUrl: string | null }
+  /** In a list of the posts an account liked: when it liked this one (the list's order). */
+  likedAt?: Date
 }
 
 /** Where a page of a list starts: just after this post in newest-first order. */
@@ -50,6 +55,9 @@ interface PostFilter {
   id?: string
   authorId?: string
   tag?: string
+  /** Only posts this account likes, ordered by the time of the like, newest first. */
+  likedById?: string
+  /** For `likedById`, `createdAt` is the time of the like. */
   after?: PostPosition
 }
 
@@ -61,7 +69,8 @@ export function canModerate(user: Pick<AuthUser, 'role'>): boolean {
 /**
  * The posts `viewer` may see at `now`, newest first: not deleted, by an author in good standing,
  * and public, the viewer's own, or followers-only by someone the viewer follows. Private posts are
- * for their author alone. One query, whatever the filter.
+ * for their author alone. One query, whatever the filter; the viewer's like and repost flags come
+ * with it. With `likedById`, the posts that account likes, newest like first.
  */
 async function queryVisiblePosts(
   em: EntityManager,
@@ -70,9 +79,17 @@ async function queryVisiblePosts(
   filter: PostFilter,
   limit: number,
 ): Promise<PostView[]> {
+  const likedById = filter.likedById
   let query = db(em)
     .selectFrom('posts as p')
     .innerJoin('authors as a', 'a.id', 'p.author_id')
+    .$if(likedById !== undefined, (qb) =>
+      qb
+        .innerJoin('likes as l', (join) =>
+          join.onRef('l.post_id', '=', 'p.id').on('l.user_id', '=', likedById as string),
+        )
+        .select('l.created_at as liked_at'),
+    )
     // The counts are the sums of the post's counter shards (see `post-counters.ts`).
     .leftJoinLateral(
       (eb) =>
@@ -87,6 +104,29 @@ async function queryVisiblePosts(
           .as('counts'),
       (join) => join.onTrue(),
     )
+    // The viewer's like and repost of each post, read in the same query (false when anonymous).
+    .select((eb) => [
+      (viewer
+        ? eb.exists(
+            eb
+              .selectFrom('likes as ml')
+              .select(eb.lit(1).as('one'))
+              .whereRef('ml.post_id', '=', 'p.id')
+              .where('ml.user_id', '=', viewer.id),
+          )
+        : eb.lit(false)
+      ).as('liked_by_me'),
+      (viewer
+        ? eb.exists(
+            eb
+              .selectFrom('reposts as mr')
+              .select(eb.lit(1).as('one'))
+              .whereRef('mr.post_id', '=', 'p.id')
+              .where('mr.user_id', '=', viewer.id),
+          )
+        : eb.lit(false)
+      ).as('reposted_by_me'),
+    ])
     .select([
       'counts.like_count',
       'counts.comment_count',
@@ -130,21 +170,19 @@ async function queryVisiblePosts(
         ]),
       ])
     })
+  // The likes of an account are listed by the time of the like, and their cursor is that time.
+  const listedAt = sql.ref<Date>(likedById === undefined ? 'p.created_at' : 'l.created_at')
   if (filter.id !== undefined) query = query.where('p.id', '=', filter.id)
   if (filter.authorId !== undefined) query = query.where('p.author_id', '=', filter.authorId)
   const tag = filter.tag
   if (tag !== undefined) query = query.where((eb) => eb('p.tags', '@>', eb.val([tag])))
   const after = filter.after
   if (after !== undefined) {
-    query = query.where((eb) =>
-      eb(eb.refTuple('p.created_at', 'p.id'), '<', eb.tuple(after.createdAt, after.id)),
+    query = query.where(
+      sql<boolean>`(${listedAt}, p.id) < (${after.createdAt}::timestamptz, ${after.id}::uuid)`,
     )
   }
-  const rows = await query
-    .orderBy('p.created_at', 'desc')
-    .orderBy('p.id', 'desc')
-    .limit(limit)
-    .execute()
+  const rows = await query.orderBy(listedAt, 'desc').orderBy('p.id', 'desc').limit(limit).execute()
   return rows.map((row) => {
     const username = row.username ?? ''
     return {
@@ -158,6 +196,8 @@ async function queryVisiblePosts(
       likeCount: row.like_count ?? 0,
       commentCount: row.comment_count ?? 0,
       repostCount: row.repost_count ?? 0,
+      likedByMe: Boolean(row.liked_by_me),
+      repostedByMe: Boolean(row.reposted_by_me),
       createdAt: new Date(row.created_at),
       updatedAt: new Date(row.updated_at),
       author: {
@@ -166,18 +206,26 @@ async function queryVisiblePosts(
         displayName: row.display_name ?? username,
         avatarUrl: row.avatar_url,
       },
+      ...(row.liked_at ? { likedAt: new Date(row.liked_at) } : {}),
     }
   })
 }
 
 /**
  * Up to `limit` posts `viewer` may see (see `queryVisiblePosts`), newest first, after `after`: by
- * one author, with a tag, or all.
+ * one author, with a tag, liked by one account (newest like first), or all.
  */
 export async function findVisiblePosts(
   em: EntityManager,
   { clock }: Deps,
-  input: { viewer: Viewer; authorId?: string; tag?: string; after?: PostPosition; limit: number },
+  input: {
+    viewer: Viewer
+    authorId?: string
+    tag?: string
+    likedById?: string
+    after?: PostPosition
+    limit: number
+  },
 ): Promise<PostView[]> {
   const { viewer, limit, ...filter } = input
   return queryVisiblePosts(em, clock(), viewer, filter, limit)
@@ -230,6 +278,7 @@ export async function createPost(
     deletedBy: null,
     deletionReason: null,
   })
+  await movePostCount(em, post.authorId, 1)
   enqueue(
     em,
     PostCreated,
@@ -262,6 +311,8 @@ function viewOf(post: PostRow, author: AuthorRow): PostView {
     likeCount: 0,
     commentCount: 0,
     repostCount: 0,
+    likedByMe: false,
+    repostedByMe: false,
     createdAt: post.createdAt,
     updatedAt: post.updatedAt,
     author: {
@@ -274,12 +325,13 @@ function viewOf(post: PostRow, author: AuthorRow): PostView {
 }
 
 /** Soft-deletes a locked, live post and queues PostDeleted in the caller's transaction. */
-function markDeleted(
+async function markDeleted(
   em: EntityManager,
   post: PostRow,
   deletion: { by: string; at: Date; reason: string | null },
   correlationId: string | null,
-): void {
+): Promise<void> {
+  await movePostCount(em, post.authorId, -1)
   post.deletedAt = deletion.at
   post.deletedBy = deletion.by
   post.deletionReason = deletion.reason
@@ -320,7 +372,7 @@ export async function deletePost(
     }
     throw new NotFoundError('No such post.')
   }
-  markDeleted(em, post, { by: user.id, at: now, reason: null }, correlationId)
+  await markDeleted(em, post, { by: user.id, at: now, reason: null }, correlationId)
 }
 
 /**
@@ -339,7 +391,7 @@ export async function takeDownPost(
   )
   if (!post) return 'not-found'
   if (post.deletedAt) return 'already-deleted'
-  markDeleted(
+  await markDeleted(
     em,
     post,
     { by: input.requestedBy, at: clock(), reason: input.reason.slice(0, 500) },

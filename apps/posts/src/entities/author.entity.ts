@@ -15,6 +15,9 @@ export const Author = defineEntity({
     username: p.string().length(30).nullable(),
     displayName: p.string().length(50).nullable(),
     avatarUrl: p.string().length(500).nullable(),
+    bio: p.text().nullable(),
+    /** From UserRegistered: the account's `createdAt` in the lists posts shows (likers). */
+    registeredAt: p.datetime().nullable(),
     status: p.enum(AUTHOR_STATUSES).default('active'),
     /** A temporary ban ends by itself at this time. */
     bannedUntil: p.datetime().nullable(),
@@ -22,9 +25,15 @@ export const Author = defineEntity({
     moderatedAt: p.datetime().nullable(),
     /** When the profile columns were last set from an event; older profile events are ignored. */
     profileAt: p.datetime().nullable(),
+    /**
+     * The standing changed and the account's likes and reposts are still being counted out of (or
+     * back into) their posts' counts, in batches (`domain/reaction-standing.ts`).
+     */
+    reactionsPending: p.boolean().default(false),
     updatedAt: p.datetime(),
   },
   indexes: [
+    { name: 'authors_reactions_pending_idx', properties: ['id'], where: 'reactions_pending' },
     {
       name: 'authors_username_lower_idx',
       expression: 'create index "authors_username_lower_idx" on "authors" (lower("username"))',

@@ -56,7 +56,12 @@ const listQuery = pageQuery.extend({
     .optional(),
   sort: z.enum(['recent'], { error: 'Only "recent" is available for now.' }).default('recent'),
   q: notYetSupported('Full-text search is not available yet.'),
-  likedBy: notYetSupported('Filtering by likes is not available yet.'),
+  likedBy: z
+    .string()
+    .min(1)
+    .max(30)
+    .optional()
+    .describe('Username; the posts that account likes, newest like first; 404 when no such user'),
 })
 
 const cursorSchema = z.object({ t: z.iso.datetime(), id: z.uuid() })
@@ -100,7 +105,8 @@ export function postRoutes(ctx: PostsContext) {
     createRoute({
       method: 'get',
       path: '/api/posts',
-      summary: 'Posts the caller may see, newest first, optionally by one author or with one tag',
+      summary:
+        'Posts the caller may see, newest first, optionally by one author, with one tag or liked by one account',
       security: optionalBearer,
       middleware: [optionalUser(ctx.verifyAccessToken)] as const,
       request: { query: listQuery },
@@ -115,22 +121,25 @@ export function postRoutes(ctx: PostsContext) {
       // One instant for the author's standing and for their posts'.
       const now = ctx.clock()
       const asOfNow = { clock: () => now }
-      let authorId: string | undefined
-      if (query.author !== undefined) {
-        const author = await findAuthorByUsername(em, asOfNow, { username: query.author })
-        if (!author) throw new NotFoundError('No such user.')
-        authorId = author.id
+      const accountId = async (username: string | undefined) => {
+        if (username === undefined) return undefined
+        const account = await findAuthorByUsername(em, asOfNow, { username })
+        if (!account) throw new NotFoundError('No such user.')
+        return account.id
       }
+      const authorId = await accountId(query.author)
+      const likedById = await accountId(query.likedBy)
       const after = decodeCursor(query.cursor, cursorSchema)
       const posts = await findVisiblePosts(em, asOfNow, {
         viewer: c.get('user'),
         authorId,
         tag: query.tag,
+        likedById,
         after: after && { createdAt: new Date(after.t), id: after.id },
         limit: query.limit + 1,
       })
       const page = pageFromRows(posts, query.limit, toPost, (last) => ({
-        t: last.createdAt.toISOString(),
+        t: (last.likedAt ?? last.createdAt).toISOString(),
         id: last.id,
       }))
       return c.json(page, 200)

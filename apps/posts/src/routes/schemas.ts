@@ -7,7 +7,7 @@ export const authorSchema = named(authorSummarySchema, 'AuthorSummary')
 export const postSchema = sharedPostSchema.extend({ author: authorSchema }).openapi('Post')
 export const postPageSchema = pageOf(postSchema).openapi('PostPage')
 
-/** The API shape of a post; likes and reposts by the viewer arrive with those features. */
+/** The API shape of a post, as its viewer sees it. */
 export function toPost(view: PostView): Post {
   return {
     id: view.id,
@@ -20,8 +20,8 @@ export function toPost(view: PostView): Post {
     likeCount: view.likeCount,
     commentCount: view.commentCount,
     repostCount: view.repostCount,
-    likedByMe: false,
-    repostedByMe: false,
+    likedByMe: view.likedByMe,
+    repostedByMe: view.repostedByMe,
     createdAt: view.createdAt.toISOString(),
     updatedAt: view.updatedAt.toISOString(),
   }
