@@ -1,6 +1,7 @@
 import { createServiceApp } from '@chatty/http'
 
 import type { PostsContext } from './context.js'
+import { commentRoutes } from './routes/comments.js'
 import { postRoutes } from './routes/posts.js'
 import { SERVICE } from './service.js'
 
@@ -12,5 +13,6 @@ export function createApp(ctx: PostsContext) {
     checkDependencies: ctx.checkDependencies,
   })
   app.route('/', postRoutes(ctx))
+  app.route('/', commentRoutes(ctx))
   return app
 }

@@ -6,6 +6,7 @@ import {
 
 import type { PostsConfig } from './config.js'
 import { registerConsumers } from './consumers/index.js'
+import { runCommentStandingWalks } from './jobs/comment-standing.js'
 import { runPostCountsRollup } from './jobs/post-counts.js'
 import { entities, migrations } from './orm.js'
 
@@ -24,6 +25,14 @@ export async function createContext(
     runPostCountsRollup({
       em: foundation.orm.em,
       intervalMs: config.postCountsIntervalMs,
+      signal,
+    }),
+  )
+  foundation.addBackgroundJob('comment-standing', (signal) =>
+    runCommentStandingWalks({
+      em: foundation.orm.em,
+      deps: { clock: foundation.clock },
+      config: config.commentStanding,
       signal,
     }),
   )

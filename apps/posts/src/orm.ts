@@ -1,11 +1,21 @@
 import { messagingEntities } from '@chatty/db'
 
 import { Author } from './entities/author.entity.js'
+import { Comment } from './entities/comment.entity.js'
+import { CommentStandingWalk } from './entities/comment-standing-walk.entity.js'
 import { Follow } from './entities/follow.entity.js'
 import { Post } from './entities/post.entity.js'
 import { PostCounter } from './entities/post-counter.entity.js'
 import { migrations } from './migrations/index.js'
 
-export const entities = [Post, PostCounter, Author, Follow, ...messagingEntities]
+export const entities = [
+  Post,
+  PostCounter,
+  Author,
+  Follow,
+  Comment,
+  CommentStandingWalk,
+  ...messagingEntities,
+]
 
 export { migrations }

@@ -1,4 +1,5 @@
 import {
+  CommentTakedownRequested,
   EmailDelivered,
   EmailFailed,
   Followed,
@@ -60,6 +61,7 @@ export const CHATTY_TOPOLOGY: Topology = [
       UserUnbanned,
       UserDeleted,
       PostTakedownRequested,
+      CommentTakedownRequested,
       Followed,
       Unfollowed,
     ],

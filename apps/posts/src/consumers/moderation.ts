@@ -1,15 +1,25 @@
-import { PostTakedownRequested, UserBanned, UserDeleted, UserUnbanned } from '@chatty/contracts'
+import {
+  CommentTakedownRequested,
+  PostTakedownRequested,
+  UserBanned,
+  UserDeleted,
+  UserUnbanned,
+} from '@chatty/contracts'
 import { isStaleModeration } from '@chatty/domain'
 import type { Consumer } from '@chatty/messaging'
 
 import type { PostsContext } from '../context.js'
 import { ensureAuthor } from '../domain/authors.js'
+import { scheduleCommentStandingWalk } from '../domain/comment-standing.js'
+import { takeDownComment } from '../domain/comments.js'
 import { takeDownPost } from '../domain/posts.js'
 
 /**
  * What moderators decide, applied to posts: bans, unbans and deletions set the author's standing
- * (which hides their posts and refuses new ones, see `domain/posts.ts`), and a takedown removes one
- * post. Events can arrive out of order; one older than the last applied decision is ignored.
+ * (which hides their posts and comments and refuses new ones, see `domain/posts.ts`, and moves
+ * their comments out of or back into the counts, see `domain/comment-standing.ts`), and a
+ * takedown removes one post or comment. Events can arrive out of order; one older than the last
+ * applied decision is ignored.
  */
 export function registerModerationConsumers(
   consumer: Consumer,
@@ -23,6 +33,7 @@ export function registerModerationConsumers(
     author.bannedUntil = event.until ? new Date(event.until) : null
     author.moderatedAt = at
     author.updatedAt = deps.clock()
+    await scheduleCommentStandingWalk(em, deps, author.id)
   })
 
   consumer.on(UserUnbanned, async (event, { em }) => {
@@ -34,6 +45,7 @@ export function registerModerationConsumers(
     author.bannedUntil = null
     author.moderatedAt = at
     author.updatedAt = deps.clock()
+    await scheduleCommentStandingWalk(em, deps, author.id)
   })
 
   consumer.on(UserDeleted, async (event, { em, envelope }) => {
@@ -43,6 +55,7 @@ export function registerModerationConsumers(
     author.bannedUntil = null
     author.moderatedAt = new Date(envelope.occurredAt)
     author.updatedAt = deps.clock()
+    await scheduleCommentStandingWalk(em, deps, author.id)
   })
 
   consumer.on(PostTakedownRequested, async (event, { em, envelope, logger }) => {
@@ -54,6 +67,18 @@ export function registerModerationConsumers(
     })
     if (outcome === 'not-found') {
       logger.warn({ postId: event.postId }, 'takedown of an unknown post ignored')
+    }
+  })
+
+  consumer.on(CommentTakedownRequested, async (event, { em, envelope, logger }) => {
+    const outcome = await takeDownComment(em, deps, {
+      commentId: event.commentId,
+      requestedBy: event.requestedBy,
+      reason: event.reason,
+      correlationId: envelope.correlationId,
+    })
+    if (outcome === 'not-found') {
+      logger.warn({ commentId: event.commentId }, 'takedown of an unknown comment ignored')
     }
   })
 }

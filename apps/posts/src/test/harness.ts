@@ -51,7 +51,10 @@ export async function startPosts(env: Record<string, string> = {}): Promise<Post
   const userIds: string[] = []
   harness.onClose(async () => {
     if (userIds.length > 0) {
-      await harness.ctx.redis.del(...userIds.map((id) => `rl:${limits.createPerUser.name}:${id}`))
+      const keys = Object.values(limits).flatMap((limit) =>
+        userIds.map((id) => `rl:${limit.name}:${id}`),
+      )
+      await harness.ctx.redis.del(...keys)
     }
   })
   return {
