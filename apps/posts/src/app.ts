@@ -1,6 +1,7 @@
 import { createServiceApp } from '@chatty/http'
 
 import type { PostsContext } from './context.js'
+import { commentRoutes } from './routes/comments.js'
 import { postRoutes } from './routes/posts.js'
 import { reactionRoutes } from './routes/reactions.js'
 import { SERVICE } from './service.js'
@@ -14,5 +15,6 @@ export function createApp(ctx: PostsContext) {
   })
   app.route('/', postRoutes(ctx))
   app.route('/', reactionRoutes(ctx))
+  app.route('/', commentRoutes(ctx))
   return app
 }

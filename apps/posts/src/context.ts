@@ -6,6 +6,7 @@ import {
 
 import type { PostsConfig } from './config.js'
 import { registerConsumers } from './consumers/index.js'
+import { runCommentStandingWalks } from './jobs/comment-standing.js'
 import { runPostCountsRollup } from './jobs/post-counts.js'
 import { runReactionStanding } from './jobs/reaction-standing.js'
 import { entities, migrations } from './orm.js'
@@ -33,6 +34,14 @@ export async function createContext(
       em: foundation.orm.em,
       batchSize: config.reactionStandingBatchSize,
       intervalMs: config.postCountsIntervalMs,
+      signal,
+    }),
+  )
+  foundation.addBackgroundJob('comment-standing', (signal) =>
+    runCommentStandingWalks({
+      em: foundation.orm.em,
+      deps: { clock: foundation.clock },
+      config: config.commentStanding,
       signal,
     }),
   )

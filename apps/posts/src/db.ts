@@ -3,6 +3,8 @@ import type { InferKyselyDB } from '@mikro-orm/postgresql'
 import type { Kysely } from 'kysely'
 
 import type { Author } from './entities/author.entity.js'
+import type { Comment } from './entities/comment.entity.js'
+import type { CommentStandingWalk } from './entities/comment-standing-walk.entity.js'
 import type { Follow } from './entities/follow.entity.js'
 import type { Like } from './entities/like.entity.js'
 import type { Post } from './entities/post.entity.js'
@@ -12,6 +14,8 @@ import type { Repost } from './entities/repost.entity.js'
 /** posts' tables as Kysely sees them, derived from the entity definitions (SQL names). */
 export type PostsDb = InferKyselyDB<
   | typeof Author
+  | typeof Comment
+  | typeof CommentStandingWalk
   | typeof Follow
   | typeof Like
   | typeof Post

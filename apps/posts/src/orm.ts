@@ -1,6 +1,8 @@
 import { messagingEntities, UserCounter } from '@chatty/db'
 
 import { Author } from './entities/author.entity.js'
+import { Comment } from './entities/comment.entity.js'
+import { CommentStandingWalk } from './entities/comment-standing-walk.entity.js'
 import { Follow } from './entities/follow.entity.js'
 import { Like } from './entities/like.entity.js'
 import { Post } from './entities/post.entity.js'
@@ -16,6 +18,8 @@ export const entities = [
   Author,
   Follow,
   UserCounter,
+  Comment,
+  CommentStandingWalk,
   ...messagingEntities,
 ]
 

@@ -1,6 +1,7 @@
 import {
   CommentCreated,
   CommentDeleted,
+  CommentTakedownRequested,
   CommentUpdated,
   EmailDelivered,
   EmailFailed,
@@ -63,6 +64,7 @@ export const CHATTY_TOPOLOGY: Topology = [
       UserUnbanned,
       UserDeleted,
       PostTakedownRequested,
+      CommentTakedownRequested,
       Followed,
       Unfollowed,
     ],

@@ -1,16 +1,26 @@
-import { PostTakedownRequested, UserBanned, UserDeleted, UserUnbanned } from '@chatty/contracts'
+import {
+  CommentTakedownRequested,
+  PostTakedownRequested,
+  UserBanned,
+  UserDeleted,
+  UserUnbanned,
+} from '@chatty/contracts'
 import { isStaleModeration } from '@chatty/domain'
 import type { Consumer } from '@chatty/messaging'
 
 import type { PostsContext } from '../context.js'
 import { ensureAuthor } from '../domain/authors.js'
+import { scheduleCommentStandingWalk } from '../domain/comment-standing.js'
+import { takeDownComment } from '../domain/comments.js'
 import { takeDownPost } from '../domain/posts.js'
 import { settleReactionsLater } from '../domain/reaction-standing.js'
 
 /**
  * What moderators decide, applied to posts: bans, unbans and deletions set the author's standing
- * (which hides their posts and refuses new ones, see `domain/posts.ts`), and a takedown removes one
- * post. Events can arrive out of order; one older than the last applied decision is ignored.
+ * (which hides their posts and comments and refuses new ones, see `domain/posts.ts`, and moves
+ * their comments out of or back into the counts, see `domain/comment-standing.ts`), and a
+ * takedown removes one post or comment. Events can arrive out of order; one older than the last
+ * applied decision is ignored.
  */
 export function registerModerationConsumers(
   consumer: Consumer,
@@ -25,6 +35,7 @@ export function registerModerationConsumers(
     author.moderatedAt = at
     author.updatedAt = deps.clock()
     settleReactionsLater(author)
+    await scheduleCommentStandingWalk(em, deps, author.id)
   })
 
   consumer.on(UserUnbanned, async (event, { em }) => {
@@ -37,6 +48,7 @@ export function registerModerationConsumers(
     author.moderatedAt = at
     author.updatedAt = deps.clock()
     settleReactionsLater(author)
+    await scheduleCommentStandingWalk(em, deps, author.id)
   })
 
   consumer.on(UserDeleted, async (event, { em, envelope }) => {
@@ -47,6 +59,7 @@ export function registerModerationConsumers(
     author.moderatedAt = new Date(envelope.occurredAt)
     author.updatedAt = deps.clock()
     settleReactionsLater(author)
+    await scheduleCommentStandingWalk(em, deps, author.id)
   })
 
   consumer.on(PostTakedownRequested, async (event, { em, envelope, logger }) => {
@@ -58,6 +71,18 @@ export function registerModerationConsumers(
     })
     if (outcome === 'not-found') {
       logger.warn({ postId: event.postId }, 'takedown of an unknown post ignored')
+    }
+  })
+
+  consumer.on(CommentTakedownRequested, async (event, { em, envelope, logger }) => {
+    const outcome = await takeDownComment(em, deps, {
+      commentId: event.commentId,
+      requestedBy: event.requestedBy,
+      reason: event.reason,
+      correlationId: envelope.correlationId,
+    })
+    if (outcome === 'not-found') {
+      logger.warn({ commentId: event.commentId }, 'takedown of an unknown comment ignored')
     }
   })
 }

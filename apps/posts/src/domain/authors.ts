@@ -1,4 +1,5 @@
 import { type EntityManager, inGoodStandingAt } from '@chatty/db'
+import { ForbiddenError, isBannedAt, UnauthorizedError } from '@chatty/domain'
 import { LockMode } from '@mikro-orm/core'
 
 import type { PostsContext } from '../context.js'
@@ -26,6 +27,28 @@ export async function ensureAuthor(
     .onConflict((conflict) => conflict.column('id').doNothing())
     .execute()
   return em.findOneOrFail(Author, { id }, { lockMode })
+}
+
+/**
+ * The caller's author row when they may write at `now` (post, edit, comment): 401 for a deleted
+ * account, 403 `account-banned` while a ban lasts. A row still waiting for UserRegistered takes
+ * the token's username, so what they write never lacks an author.
+ */
+export async function ensureWritingAuthor(
+  em: EntityManager,
+  now: Date,
+  { user, lock = false }: { user: { id: string; username: string }; lock?: boolean },
+): Promise<AuthorRow> {
+  const author = await ensureAuthor(em, { clock: () => now }, { id: user.id, lock })
+  if (author.status === 'deleted') throw new UnauthorizedError('This account no longer exists.')
+  if (isBannedAt(author, now)) {
+    throw new ForbiddenError('This account is banned.', 'account-banned')
+  }
+  if (!author.username) {
+    author.username = user.username
+    author.updatedAt = now
+  }
+  return author
 }
 
 /** The author a username names (in any case), if their posts may be shown. */

@@ -1,6 +1,13 @@
-import { PostCreated, PostDeleted, UUID_PATTERN, uuidv7, type Visibility } from '@chatty/contracts'
+import {
+  PostCreated,
+  PostDeleted,
+  PostUpdated,
+  UUID_PATTERN,
+  uuidv7,
+  type Visibility,
+} from '@chatty/contracts'
 import { type EntityManager, inGoodStandingAt, movePostCount } from '@chatty/db'
-import { ForbiddenError, isBannedAt, NotFoundError, UnauthorizedError } from '@chatty/domain'
+import { ForbiddenError, NotFoundError } from '@chatty/domain'
 import type { AuthUser } from '@chatty/http'
 import { enqueue } from '@chatty/messaging'
 import { LockMode } from '@mikro-orm/core'
@@ -11,7 +18,7 @@ import { db } from '../db.js'
 import type { AuthorRow } from '../entities/author.entity.js'
 import { Post, type PostRow } from '../entities/post.entity.js'
 import { SERVICE } from '../service.js'
-import { ensureAuthor } from './authors.js'
+import { ensureWritingAuthor } from './authors.js'
 import { parseMentions, parseTags } from './content.js'
 
 type Deps = Pick<PostsContext, 'clock'>
@@ -254,15 +261,7 @@ export async function createPost(
 ): Promise<PostView> {
   const { user, post: content, correlationId } = input
   const now = clock()
-  const author = await ensureAuthor(em, { clock: () => now }, { id: user.id })
-  if (author.status === 'deleted') throw new UnauthorizedError('This account no longer exists.')
-  if (isBannedAt(author, now)) {
-    throw new ForbiddenError('This account is banned.', 'account-banned')
-  }
-  if (!author.username) {
-    author.username = user.username
-    author.updatedAt = now
-  }
+  const author = await ensureWritingAuthor(em, now, { user })
   const post = em.create(Post, {
     id: uuidv7(now.getTime()),
     authorId: user.id,
@@ -373,6 +372,67 @@ export async function deletePost(
     throw new NotFoundError('No such post.')
   }
   await markDeleted(em, post, { by: user.id, at: now, reason: null }, correlationId)
+}
+
+/** What an edit may change; `title: null` removes the title. */
+export interface PostChanges {
+  content?: string | undefined
+  title?: string | null | undefined
+  visibility?: Visibility | undefined
+}
+
+/**
+ * Changes a post for its author and queues PostUpdated in the caller's transaction: tags and
+ * mentions are read again from the content, `updatedAt` moves. Someone else gets 403 for a post
+ * they can see and 404 for one they cannot; a banned author is refused as when posting.
+ */
+export async function editPost(
+  em: EntityManager,
+  { clock }: Deps,
+  input: { user: AuthUser; id: string; changes: PostChanges; correlationId: string | null },
+): Promise<PostView> {
+  const { user, id, changes, correlationId } = input
+  if (!UUID_PATTERN.test(id)) throw new NotFoundError('No such post.')
+  const now = clock()
+  const post = await em.findOne(
+    Post,
+    { id, authorId: user.id, deletedAt: null },
+    { lockMode: LockMode.PESSIMISTIC_WRITE },
+  )
+  if (!post) {
+    const [visible] = await queryVisiblePosts(em, now, user, { id }, 1)
+    if (visible) throw new ForbiddenError('Only the author can edit this post.', 'not-owner')
+    throw new NotFoundError('No such post.')
+  }
+  await ensureWritingAuthor(em, now, { user })
+  if (changes.content !== undefined) {
+    post.content = changes.content
+    post.tags = parseTags(changes.content)
+    post.mentions = parseMentions(changes.content)
+  }
+  if (changes.title !== undefined) post.title = changes.title
+  if (changes.visibility !== undefined) post.visibility = changes.visibility
+  post.updatedAt = now
+  enqueue(
+    em,
+    PostUpdated,
+    {
+      postId: post.id,
+      authorId: post.authorId,
+      content: post.content,
+      title: post.title ?? null,
+      tags: post.tags,
+      mentions: post.mentions,
+      visibility: post.visibility,
+      updatedAt: now.toISOString(),
+    },
+    { producer: SERVICE.name, correlationId, occurredAt: now },
+  )
+  // Read back as every other read renders it (counts and all), seeing the change just made.
+  await em.flush()
+  const [edited] = await queryVisiblePosts(em, now, user, { id }, 1)
+  if (!edited) throw new NotFoundError('No such post.')
+  return edited
 }
 
 /**

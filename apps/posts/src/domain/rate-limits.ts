@@ -4,4 +4,5 @@ export const limits = {
   createPerUser: { name: 'posts:create', scope: 'user', limit: 30, windowSeconds: 60 },
   // Likes, reposts and their undoing; far above any person's pace, low enough to stop a script.
   reactPerUser: { name: 'posts:react', scope: 'user', limit: 300, windowSeconds: 600 },
+  commentPerUser: { name: 'posts:comment', scope: 'user', limit: 30, windowSeconds: 60 },
 } satisfies Record<string, RateLimit>

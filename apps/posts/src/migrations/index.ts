@@ -3,11 +3,13 @@ import type { MigrationClassList } from '@chatty/db'
 import { Migration20261121034600 } from './Migration20261121034600.js'
 import { Migration20261202011952 } from './Migration20261202011952.js'
 import { Migration20261202044959 } from './Migration20261202044959.js'
+import { Migration20261202050240 } from './Migration20261202050240.js'
 import { Migration20261202050712 } from './Migration20261202050712.js'
 
 export const migrations: MigrationClassList = [
   Migration20261121034600,
   Migration20261202011952,
   Migration20261202044959,
+  Migration20261202050240,
   Migration20261202050712,
 ]

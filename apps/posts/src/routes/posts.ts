@@ -19,25 +19,40 @@ import { createRoute, z } from '@hono/zod-openapi'
 
 import type { PostsContext } from '../context.js'
 import { findAuthorByUsername } from '../domain/authors.js'
-import { createPost, deletePost, findVisiblePost, findVisiblePosts } from '../domain/posts.js'
+import {
+  createPost,
+  deletePost,
+  editPost,
+  findVisiblePost,
+  findVisiblePosts,
+} from '../domain/posts.js'
 import { limits } from '../domain/rate-limits.js'
-import { postPageSchema, postSchema, toPost } from './schemas.js'
+import { contentField, postPageSchema, postSchema, toPost } from './schemas.js'
+
+const titleField = z
+  .string()
+  .trim()
+  .max(100, { error: 'Must be at most 100 characters.' })
+  .nullable()
 
 const newPostBody = z.strictObject({
-  content: z
-    .string()
-    .trim()
-    .min(1, { error: 'Must not be empty.' })
-    .max(1000, { error: 'Must be at most 1000 characters.' }),
-  title: z
-    .string()
-    .trim()
-    .max(100, { error: 'Must be at most 100 characters.' })
-    .nullable()
-    .optional()
-    .transform((title) => title || null),
+  content: contentField,
+  title: titleField.optional().transform((title) => title || null),
   visibility: visibilitySchema.default('public'),
 })
+
+const postChanges = z
+  .strictObject({
+    content: contentField.optional(),
+    title: titleField
+      .optional()
+      .transform((title) => (title === undefined ? undefined : title || null))
+      .describe('A blank title or null removes it'),
+    visibility: visibilitySchema.optional(),
+  })
+  .refine((changes) => Object.values(changes).some((value) => value !== undefined), {
+    error: 'Give at least one of content, title and visibility.',
+  })
 
 /** Accepted in the contract but not served yet: refused, so a client never gets a silently unfiltered list. */
 function notYetSupported(message: string) {
@@ -163,6 +178,31 @@ export function postRoutes(ctx: PostsContext) {
       const { id } = c.req.valid('param')
       const post = await findVisiblePost(ctx.orm.em.fork(), deps, { viewer: c.get('user'), id })
       if (!post) throw new NotFoundError('No such post.')
+      return c.json(toPost(post), 200)
+    },
+  )
+
+  router.openapi(
+    createRoute({
+      method: 'patch',
+      path: '/api/posts/{id}',
+      summary: 'Change a post’s text, title or visibility (its author only)',
+      security: bearerSecurity,
+      middleware: [requireUser(ctx.verifyAccessToken)] as const,
+      request: { params: idParams, body: jsonBody(postChanges) },
+      responses: {
+        200: jsonContent(postSchema, 'The changed post'),
+        ...problems(400, 401, 403, 404, 415, 422, 503),
+      },
+    }),
+    async (c) => {
+      const input = {
+        user: currentUser(c),
+        id: c.req.valid('param').id,
+        changes: c.req.valid('json'),
+        correlationId: c.get('requestId'),
+      }
+      const post = await inTransaction(ctx.orm.em, (em) => editPost(em, deps, input))
       return c.json(toPost(post), 200)
     },
   )
