@@ -1,3 +1,4 @@
+import { PostReposted, PostUnreposted } from '@chatty/contracts'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
 import { feedKeys } from './domain/feed-keys.js'
@@ -88,5 +89,37 @@ describe('celebrity authors', () => {
 
     await sub.unfollow(fan, star)
     expect(await sub.feedIds(fan)).toEqual([])
+  })
+
+  it('merges a celebrity’s reposts from their timeline, also once rebuilt from PostgreSQL', async () => {
+    const [star, fan, otherFan, author] = [
+      await sub.registerUser('star'),
+      await sub.registerUser('fan'),
+      await sub.registerUser('fan2'),
+      await sub.registerUser('author'),
+    ]
+    await sub.follow(fan, star)
+    await sub.follow(otherFan, star)
+    await sub.feedIds(fan)
+    const post = { id: await sub.createPost(author, { createdAt: nextPostTime() }), author }
+    const repostedAt = nextPostTime()
+    await sub.react(PostReposted, star, post, repostedAt)
+
+    expect(await sub.feedKeyMembers(fan.id)).toEqual([])
+    const expected = [{ type: 'repost', id: post.id, by: star.id, at: repostedAt.toISOString() }]
+    const shown = async () =>
+      (await sub.readFeed(fan)).items.map((item) => ({
+        type: item.type,
+        id: item.post.id,
+        by: item.repostedBy?.id,
+        at: item.at,
+      }))
+    expect(await shown()).toEqual(expected)
+
+    await sub.ctx.redis.del(feedKeys.timeline(star.id), feedKeys.timelineBuilt(star.id))
+    expect(await shown()).toEqual(expected)
+
+    await sub.react(PostUnreposted, star, post, nextPostTime())
+    expect(await shown()).toEqual([])
   })
 })

@@ -192,6 +192,35 @@ describe('home feed', () => {
     expect(own.items[0]?.post).toMatchObject({ id: postId, content: 'on second thought' })
   })
 
+  it('brings a post made public again back into followers’ feeds, in its place', async () => {
+    const [author, reader] = [await sub.registerUser('author'), await sub.registerUser('reader')]
+    await sub.follow(reader, author)
+    await sub.readFeed(reader)
+    const createdAt = nextPostTime()
+    const postId = await sub.createPost(author, { createdAt })
+    const later = await post(author)
+    const update = (visibility: 'private' | 'public', minutes: number) =>
+      sub.deliver(PostUpdated, {
+        postId,
+        authorId: author.id,
+        content: `now ${visibility}`,
+        title: null,
+        tags: [],
+        mentions: [],
+        visibility,
+        updatedAt: new Date(createdAt.getTime() + minutes * 60_000).toISOString(),
+      })
+
+    await update('private', 1)
+    expect(await sub.feedIds(reader)).toEqual([later])
+    expect(await sub.feedKeyMembers(reader.id)).toEqual([later])
+
+    await update('public', 2)
+    expect(await sub.feedIds(reader)).toEqual([later, postId])
+    const [, item] = (await sub.readFeed(reader)).items
+    expect(item?.post).toMatchObject({ content: 'now public', visibility: 'public' })
+  })
+
   it('rebuilds a feed deleted from Redis into exactly the same response', async () => {
     const [alice, bob, reader] = [
       await sub.registerUser('alice'),

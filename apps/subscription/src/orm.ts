@@ -3,10 +3,23 @@ import { UserCounter } from '@chatty/db'
 
 import { FeedRemoval } from './entities/feed-removal.entity.js'
 import { Follow } from './entities/follow.entity.js'
+import { Like } from './entities/like.entity.js'
 import { Post } from './entities/post.entity.js'
+import { PostCounts } from './entities/post-counts.entity.js'
+import { Repost } from './entities/repost.entity.js'
 import { User } from './entities/user.entity.js'
 import { migrations } from './migrations/index.js'
 
-export const entities = [User, UserCounter, Follow, Post, FeedRemoval, ...messagingEntities]
+export const entities = [
+  User,
+  UserCounter,
+  Follow,
+  Post,
+  PostCounts,
+  Like,
+  Repost,
+  FeedRemoval,
+  ...messagingEntities,
+]
 
 export { migrations }

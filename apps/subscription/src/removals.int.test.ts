@@ -1,12 +1,20 @@
 import { randomBytes } from 'node:crypto'
 
-import { PostDeleted, UserBanned, UserUnbanned, uuidv7 } from '@chatty/contracts'
+import {
+  PostDeleted,
+  PostReposted,
+  PostUnreposted,
+  UserBanned,
+  UserUnbanned,
+  uuidv7,
+} from '@chatty/contracts'
 import { eventually } from '@chatty/testing'
 import { describe, expect, it } from 'vitest'
 
 import { createContext } from './context.js'
 import { db } from './db.js'
 import { feedKeys } from './domain/feed-keys.js'
+import { feedMember } from './domain/feed-page.js'
 import {
   nextPostTime,
   startSubscription,
@@ -317,6 +325,53 @@ describe('removals from followers’ feeds', () => {
       expect(await sub.feedIds(await asReader(sub, followers[0] as Seeded))).toEqual(
         posts.toReversed(),
       )
+    })
+  })
+
+  it('walks a reposter’s followers when the repost is undone, and stops when it is made again', async () => {
+    await withSubscription({ FEED_REMOVAL_PAUSE_MS: '1000' }, async (sub, seeded) => {
+      const [reposter, author] = [await sub.registerUser('big'), await sub.registerUser('author')]
+      const followers = await seedFollowers(sub, seeded, reposter, FOLLOWERS)
+      const post = { id: await sub.createPost(author, { createdAt: nextPostTime() }), author }
+      const member = feedMember(post.id, reposter.id)
+      await sub.react(PostReposted, reposter, post, nextPostTime())
+      expect(await feedsHolding(sub, followers, [member])).toBe(FOLLOWERS)
+
+      await sub.react(PostUnreposted, reposter, post, nextPostTime())
+      await eventually(
+        async () => expect((await removalOf(sub, reposter.id)).state).toBe('done'),
+        WALK_TIMEOUT_MS,
+      )
+      expect(await removalOf(sub, reposter.id)).toMatchObject({
+        reason: 'repost-undone',
+        post_ids: [member],
+        batches: 3,
+      })
+      expect(await feedsHolding(sub, followers, [member])).toBe(0)
+
+      // Reposted again, undone again, and reposted while that walk is under way.
+      await sub.react(PostReposted, reposter, post, nextPostTime())
+      await sub.react(PostUnreposted, reposter, post, nextPostTime())
+      const [, walk] = await removalsOf(sub, reposter.id)
+      await eventually(async () => {
+        const [, again] = await removalsOf(sub, reposter.id)
+        expect(again?.batches).toBeGreaterThan(0)
+      }, WALK_TIMEOUT_MS)
+      const repostedAt = nextPostTime()
+      await sub.react(PostReposted, reposter, post, repostedAt)
+      await eventually(async () => {
+        const [, again] = await removalsOf(sub, reposter.id)
+        expect(again).toMatchObject({ id: walk?.id, state: 'superseded' })
+      }, WALK_TIMEOUT_MS)
+      expect(await feedsHolding(sub, followers, [member])).toBe(FOLLOWERS)
+      const page = await sub.readFeed(await asReader(sub, followers[0] as Seeded))
+      expect(page.items).toEqual([
+        expect.objectContaining({
+          type: 'repost',
+          repostedBy: expect.objectContaining({ id: reposter.id }),
+          at: repostedAt.toISOString(),
+        }),
+      ])
     })
   })
 })

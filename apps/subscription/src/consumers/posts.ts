@@ -1,4 +1,10 @@
-import { type MessageData, PostCreated, PostDeleted, PostUpdated } from '@chatty/contracts'
+import {
+  type MessageData,
+  PostCountsChanged,
+  PostCreated,
+  PostDeleted,
+  PostUpdated,
+} from '@chatty/contracts'
 import type { EntityManager } from '@chatty/db'
 
 import type { SubscriptionContext } from '../context.js'
@@ -123,6 +129,37 @@ export function registerPostConsumers(ctx: SubscriptionContext): void {
         },
       })
     }
+  })
+
+  // posts totals the counts; the highest version wins, whatever order the events come in. Kept
+  // apart from the post row, so counts that overtake the PostCreated wait for it there.
+  ctx.messaging.consumer.on(PostCountsChanged, async (event, { em, afterCommit }) => {
+    const stored = await db(em)
+      .insertInto('post_counts')
+      .values({
+        post_id: event.postId,
+        like_count: event.likeCount,
+        comment_count: event.commentCount,
+        repost_count: event.repostCount,
+        version: event.version,
+      })
+      .onConflict((conflict) =>
+        conflict
+          .column('post_id')
+          .doUpdateSet((eb) => ({
+            like_count: eb.ref('excluded.like_count'),
+            comment_count: eb.ref('excluded.comment_count'),
+            repost_count: eb.ref('excluded.repost_count'),
+            version: eb.ref('excluded.version'),
+          }))
+          .where((eb) => eb('post_counts.version', '<', eb.ref('excluded.version'))),
+      )
+      .executeTakeFirstOrThrow()
+    if (stored.numInsertedOrUpdatedRows === 0n) return
+    // Cached bodies carry the counts: forgotten now and again after the commit (see PostUpdated).
+    const forget = () => ctx.feeds.forgetPosts([event.postId])
+    await forget()
+    afterCommit(forget)
   })
 
   ctx.messaging.consumer.on(PostDeleted, async (event, { em }) => {

@@ -5,8 +5,13 @@ import { isInGoodStanding } from '@chatty/domain'
 import type { FeedConfig } from '../config.js'
 import { db } from '../db.js'
 import { Follow } from '../entities/follow.entity.js'
-import type { FeedEntry } from './feed-page.js'
-import { fanOutTargets, postIdsOfAuthorSince, recentPostsOf } from './feed-queries.js'
+import { type FeedEntry, postMembersOf } from './feed-page.js'
+import {
+  fanOutTargets,
+  feedMembersOfAuthorSince,
+  recentPostsOf,
+  recentRepostsOf,
+} from './feed-queries.js'
 import {
   type FeedRemover,
   removeFollowsOfDeletedAccount,
@@ -46,16 +51,23 @@ async function pushesToFollowers(
 ): Promise<boolean> {
   if (author.celebrity) return false
   if (author.followers_count <= deps.config.feed.fanoutMaxFollowers) return true
-  // Posts pushed so far are all known by now; none made later reaches a follower's feed, and
-  // removals of those visit no follower (see `mayBeInFollowerFeeds`).
+  // Posts and reposts pushed so far are all known by now; none made later reaches a follower's
+  // feed, and removals of those visit no follower (see `mayBeInFollowerFeeds`).
   const marked = await db(em)
     .updateTable('users')
     .set((eb) => ({
       celebrity: true,
-      pushed_posts_until: eb
-        .selectFrom('posts')
-        .select((posts) => posts.fn.max('created_at').as('newest'))
-        .where('author_id', '=', author.id),
+      pushed_posts_until: eb.fn('greatest', [
+        eb
+          .selectFrom('posts')
+          .select((posts) => posts.fn.max('created_at').as('newest'))
+          .where('author_id', '=', author.id),
+        eb
+          .selectFrom('reposts')
+          .select((reposts) => reposts.fn.max('changed_at').as('newest'))
+          .where('user_id', '=', author.id)
+          .where('reposted', '=', true),
+      ]),
     }))
     .where('id', '=', author.id)
     .returning('pushed_posts_until')
@@ -79,10 +91,23 @@ async function pushToFollowers(
 }
 
 /**
- * PostCreated: into the author's own feed, and unless the post is private into the author's
- * timeline and the feeds of their followers (but not when the author is a celebrity: readers
- * merge the timeline). Nothing reaches a feed while the author is banned.
+ * An entry of `author` (a post, or a repost by them) into their own feed, and when shared into
+ * their timeline and the feeds of their followers (but not when the author is a celebrity:
+ * readers merge the timeline). Nothing reaches a feed while the author is banned.
  */
+async function fanOutEntry(
+  em: EntityManager,
+  deps: FeedWriter,
+  input: { author: UserRecord; entry: FeedEntry; shared: boolean },
+): Promise<void> {
+  const { author, entry, shared } = input
+  if (shared) await deps.feeds.addToTimeline(author.id, [entry])
+  if (!isInGoodStanding(standingOf(author), deps.clock())) return
+  await deps.feeds.addToFeeds([author.id], [entry])
+  if (shared) await pushToFollowers(em, deps, author, [entry])
+}
+
+/** PostCreated: a post goes out like every entry; a private one only into the author's feed. */
 export async function fanOutPost(
   em: EntityManager,
   deps: FeedWriter,
@@ -90,11 +115,35 @@ export async function fanOutPost(
 ): Promise<void> {
   const { author, post } = input
   const entry: FeedEntry = { id: post.id, at: post.createdAt.getTime() }
-  const shared = post.visibility !== 'private'
-  if (shared) await deps.feeds.addToTimeline(post.authorId, [entry])
-  if (!isInGoodStanding(standingOf(author), deps.clock())) return
-  await deps.feeds.addToFeeds([post.authorId], [entry])
-  if (shared) await pushToFollowers(em, deps, author, [entry])
+  await fanOutEntry(em, deps, { author, entry, shared: post.visibility !== 'private' })
+}
+
+/**
+ * PostReposted: the repost (its own member, see `feedMember`) goes to the reposter's own feed and
+ * their followers' as their posts do.
+ */
+export async function fanOutRepost(
+  em: EntityManager,
+  deps: FeedWriter,
+  input: { reposter: UserRecord; repost: FeedEntry },
+): Promise<void> {
+  await fanOutEntry(em, deps, { author: input.reposter, entry: input.repost, shared: true })
+}
+
+/** PostUnreposted: the repost leaves the reposter's feed, timeline and followers' feeds. */
+export async function withdrawRepost(
+  em: EntityManager,
+  deps: FeedWriter,
+  input: { reposter: UserRecord; repost: FeedEntry },
+): Promise<void> {
+  const { reposter, repost } = input
+  await deps.feeds.removeFromFeeds([reposter.id], [repost.id])
+  await deps.feeds.removeFromTimeline(reposter.id, [repost.id])
+  await removeFromFollowerFeeds(em, deps, {
+    author: reposter,
+    reason: 'repost-undone',
+    posts: [repost],
+  })
 }
 
 /** PostDeleted: out of the author's own feed, the timeline, the post cache and followers' feeds. */
@@ -138,7 +187,7 @@ export async function showToFollowers(
 /**
  * Followed and Unfollowed: makes the follower's feed agree with whether the follow exists now,
  * so the two events may be handled in either order. A follow backfills the followee's recent
- * posts; its absence removes whatever of theirs the feed holds.
+ * posts and reposts; its absence removes whatever of theirs the feed holds.
  */
 export async function syncFollowInFeed(
   em: EntityManager,
@@ -151,10 +200,11 @@ export async function syncFollowInFeed(
   if (follows) {
     if (!followee || !isInGoodStanding(standingOf(followee), deps.clock())) return
     if (!(await pushesToFollowers(em, deps, followee))) return
-    const entries = await recentPostsOf(em, followeeId, {
-      includePrivate: false,
-      limit: deps.config.feed.maxEntries,
-    })
+    const limit = deps.config.feed.maxEntries
+    const entries = [
+      ...(await recentPostsOf(em, followeeId, { includePrivate: false, limit })),
+      ...(await recentRepostsOf(em, followeeId, { shownOnly: true, limit })),
+    ]
     await deps.feeds.addToFeeds([followerId], entries)
     return
   }
@@ -164,21 +214,28 @@ export async function syncFollowInFeed(
     await deps.feeds.invalidateRebuilds([followerId])
     return
   }
-  const postIds = await postIdsOfAuthorSince(em, followeeId, new Date(oldest.at))
-  await deps.feeds.removeFromFeeds([followerId], postIds)
+  const members = await feedMembersOfAuthorSince(em, followeeId, new Date(oldest.at))
+  await deps.feeds.removeFromFeeds([followerId], members)
 }
 
-/** Ban: the author's posts leave every feed (their own included) and the post cache. */
+function membersOf(entries: readonly FeedEntry[]): string[] {
+  return entries.map((entry) => entry.id)
+}
+
+/**
+ * Ban: the author's posts and reposts leave every feed (their own included) and their posts the
+ * post cache. Reposts of their posts by others are no longer shown either: a post whose author
+ * is banned does not render (see `postsFromDatabase`).
+ */
 export async function hideAuthor(
   em: EntityManager,
   deps: FeedWriter,
   author: UserRecord,
 ): Promise<void> {
-  const posts = await feedPostsOf(em, deps, author)
-  const postIds = posts.map((post) => post.id)
-  await deps.feeds.removeFromFeeds([author.id], postIds)
-  await deps.feeds.forgetPosts(postIds)
-  await removeFromFollowerFeeds(em, deps, { author, reason: 'author-hidden', posts })
+  const entries = await feedEntriesOf(em, deps, author)
+  await deps.feeds.removeFromFeeds([author.id], membersOf(entries))
+  await deps.feeds.forgetPosts(postMembersOf(membersOf(entries)))
+  await removeFromFollowerFeeds(em, deps, { author, reason: 'author-hidden', posts: entries })
 }
 
 /**
@@ -192,32 +249,42 @@ export async function removeAccount(
   input: { account: UserRecord; correlationId: string | null },
 ): Promise<void> {
   const { account, correlationId } = input
-  const posts = await feedPostsOf(em, deps, account)
+  const entries = await feedEntriesOf(em, deps, account)
   await deps.feeds.dropFeeds([account.id])
-  await deps.feeds.forgetPosts(posts.map((post) => post.id))
-  await removeFollowsOfDeletedAccount(em, deps, { account, posts, correlationId })
+  await deps.feeds.forgetPosts(postMembersOf(membersOf(entries)))
+  await removeFollowsOfDeletedAccount(em, deps, { account, posts: entries, correlationId })
 }
 
-/** The posts of an author a feed may hold: none older than the author's newest FEED_MAX_ENTRIES. */
-function feedPostsOf(em: EntityManager, deps: FeedWriter, author: UserRecord) {
-  return recentPostsOf(em, author.id, { includePrivate: true, limit: deps.config.feed.maxEntries })
+/**
+ * The posts and reposts of an author a feed may hold: none older than the author's newest
+ * FEED_MAX_ENTRIES of each.
+ */
+async function feedEntriesOf(
+  em: EntityManager,
+  deps: FeedWriter,
+  author: UserRecord,
+): Promise<FeedEntry[]> {
+  const limit = deps.config.feed.maxEntries
+  return [
+    ...(await recentPostsOf(em, author.id, { includePrivate: true, limit })),
+    ...(await recentRepostsOf(em, author.id, { shownOnly: false, limit })),
+  ]
 }
 
-/** Unban: the author's recent posts go back into their own feed and their followers'. */
+/** Unban: the author's recent posts and reposts go back into their own feed and their followers'. */
 export async function restoreAuthor(
   em: EntityManager,
   deps: FeedWriter,
   author: UserRecord,
 ): Promise<void> {
   const limit = deps.config.feed.maxEntries
+  const reposts = await recentRepostsOf(em, author.id, { shownOnly: true, limit })
   await deps.feeds.addToFeeds(
     [author.id],
-    await recentPostsOf(em, author.id, { includePrivate: true, limit }),
+    [...(await recentPostsOf(em, author.id, { includePrivate: true, limit })), ...reposts],
   )
-  await pushToFollowers(
-    em,
-    deps,
-    author,
-    await recentPostsOf(em, author.id, { includePrivate: false, limit }),
-  )
+  await pushToFollowers(em, deps, author, [
+    ...(await recentPostsOf(em, author.id, { includePrivate: false, limit })),
+    ...reposts,
+  ])
 }

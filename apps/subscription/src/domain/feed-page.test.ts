@@ -4,9 +4,13 @@ import {
   compareNewestFirst,
   entriesFromRange,
   type FeedEntry,
+  feedMember,
+  feedPositionSchema,
   isAfter,
   mergeFeedPage,
   nextPosition,
+  parseFeedMember,
+  postMembersOf,
 } from './feed-page.js'
 
 const id = (n: number) => `00000000-0000-7000-8000-${String(n).padStart(12, '0')}`
@@ -91,5 +95,31 @@ describe('mergeFeedPage', () => {
 
   it('answers an empty last page for empty sources', () => {
     expect(mergeFeedPage([[], []], undefined, 20)).toEqual({ entries: [], hasMore: false })
+  })
+})
+
+describe('feed members', () => {
+  it('name a post by its id and a repost by the post and the reposter, and read back', () => {
+    expect(feedMember(id(1))).toBe(id(1))
+    expect(parseFeedMember(id(1))).toEqual({ postId: id(1), reposterId: null })
+    const repost = feedMember(id(1), id(2))
+    expect(repost).not.toBe(id(1))
+    expect(parseFeedMember(repost)).toEqual({ postId: id(1), reposterId: id(2) })
+    expect(postMembersOf([id(3), repost, id(4)])).toEqual([id(3), id(4)])
+  })
+
+  it('are valid cursor positions, and nothing else is', () => {
+    for (const member of [id(1), feedMember(id(1), id(2))]) {
+      expect(feedPositionSchema.safeParse({ at: 5, id: member }).success).toBe(true)
+    }
+    for (const forged of ['x', `${id(1)}:`, `${id(1)}:${id(2)}:${id(3)}`, `${id(1)}:x`]) {
+      expect(feedPositionSchema.safeParse({ at: 5, id: forged }).success).toBe(false)
+    }
+  })
+
+  it('let a post and its reposts be separate entries of one page', () => {
+    const repost = { id: feedMember(id(1), id(2)), at: 30 }
+    const slice = mergeFeedPage([[repost, entry(1, 10)]], undefined, 10)
+    expect(slice.entries).toEqual([repost, entry(1, 10)])
   })
 })

@@ -1,15 +1,43 @@
 import { z } from 'zod'
 
-/** One member of a feed or timeline sorted set: a post id and its time in ms (the score). */
+/**
+ * One member of a feed or timeline sorted set and its time in ms (the score). The member is a
+ * post's id, or for a repost `postId:reposterId` (see `feedMember`), so reposts are entries of
+ * their own and a feed may hold one post through several of them.
+ */
 export interface FeedEntry {
   id: string
   at: number
 }
 
+const UUID = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}'
+const MEMBER_PATTERN = new RegExp(`^${UUID}(:${UUID})?$`, 'i')
+
+/** What a feed member stands for: a post, reposted by `reposterId` unless that is null. */
+export interface FeedMember {
+  postId: string
+  reposterId: string | null
+}
+
+/** The feed member of a post, or of its repost by `reposterId`. */
+export function feedMember(postId: string, reposterId: string | null = null): string {
+  return reposterId === null ? postId : `${postId}:${reposterId}`
+}
+
+export function parseFeedMember(member: string): FeedMember {
+  const [postId = member, reposterId = null] = member.split(':')
+  return { postId, reposterId }
+}
+
+/** The members that are posts rather than reposts: those whose bodies may be cached. */
+export function postMembersOf(members: readonly string[]): string[] {
+  return members.filter((member) => parseFeedMember(member).reposterId === null)
+}
+
 /** Where a page ended: the last entry shown. The next page holds strictly older entries. */
 export const feedPositionSchema = z.strictObject({
   at: z.number().int().nonnegative(),
-  id: z.uuid(),
+  id: z.string().regex(MEMBER_PATTERN),
 })
 export type FeedPosition = z.infer<typeof feedPositionSchema>
 
@@ -46,10 +74,10 @@ export interface FeedPageSlice {
 
 /**
  * Cuts one page out of several sources (the home feed and the timelines of followed celebrities),
- * each holding at least the `limit + 1` newest entries after `position` that it has. A post found
- * in more than one source is shown once. Since each position is a point in a total order, a page
- * never repeats or skips an entry that existed when the previous page was read, however many
- * newer posts arrive in between.
+ * each holding at least the `limit + 1` newest entries after `position` that it has. An entry
+ * found in more than one source is taken once (a post's reposts are entries of their own). Since
+ * each position is a point in a total order, a page never repeats or skips an entry that existed
+ * when the previous page was read, however many newer posts arrive in between.
  */
 export function mergeFeedPage(
   sources: readonly (readonly FeedEntry[])[],

@@ -3,11 +3,45 @@ import { type NotNull, sql } from 'kysely'
 
 import { db } from '../db.js'
 import { Post } from '../entities/post.entity.js'
-import type { FeedEntry } from './feed-page.js'
+import { compareNewestFirst, type FeedEntry, feedMember } from './feed-page.js'
 import type { CachedPost } from './feed-store.js'
 
 function toEntry(post: { id: string; created_at: Date }): FeedEntry {
   return { id: post.id, at: post.created_at.getTime() }
+}
+
+function toRepostEntry(repost: { post_id: string; user_id: string; changed_at: Date }): FeedEntry {
+  return { id: feedMember(repost.post_id, repost.user_id), at: repost.changed_at.getTime() }
+}
+
+/** The newest `limit` entries of several newest-first lists. */
+function newest(lists: readonly FeedEntry[][], limit: number): FeedEntry[] {
+  return lists.flat().sort(compareNewestFirst).slice(0, limit)
+}
+
+/** Reposts a feed shows: standing reposts of live public posts by registered accounts. */
+function liveReposts(em: EntityManager, now: Date) {
+  return db(em)
+    .selectFrom('reposts as r')
+    .innerJoin('users as u', (join) =>
+      join
+        .onRef('u.id', '=', 'r.user_id')
+        .on((eb) =>
+          eb.and([
+            eb('u.username', 'is not', null),
+            inGoodStandingAt(
+              eb,
+              { status: eb.ref('u.status'), bannedUntil: eb.ref('u.banned_until') },
+              now,
+            ),
+          ]),
+        ),
+    )
+    .innerJoin('posts as p', 'p.id', 'r.post_id')
+    .select(['r.post_id', 'r.user_id', 'r.changed_at'])
+    .where('r.reposted', '=', true)
+    .where('p.deleted_at', 'is', null)
+    .where('p.visibility', '=', 'public')
 }
 
 /**
@@ -37,9 +71,10 @@ export async function waitForFeedWriters(em: EntityManager, ownerId: string): Pr
 }
 
 /**
- * A home feed as PostgreSQL knows it: the owner's own posts and the visible posts of the
- * accounts they follow, newest first, without deleted posts or posts of banned authors, and
- * without the celebrities' posts readers merge (see `mayBeInFollowerFeeds`).
+ * A home feed as PostgreSQL knows it: the owner's own posts and reposts and the visible posts and
+ * reposts of the accounts they follow, newest first, without deleted posts or posts of banned
+ * authors, and without the celebrities' entries readers merge (see `mayBeInFollowerFeeds`). A
+ * post may be there more than once (its original and reposts); reads show it once.
  */
 export async function feedFromDatabase(
   em: EntityManager,
@@ -88,10 +123,33 @@ export async function feedFromDatabase(
     .orderBy('p.id', 'desc')
     .limit(limit)
     .execute()
-  return rows.map(toEntry)
+  const reposts = await liveReposts(em, now)
+    .where((eb) =>
+      eb.or([
+        eb('r.user_id', '=', ownerId),
+        eb.and([
+          eb(
+            'r.user_id',
+            'in',
+            eb.selectFrom('follows').select('followee_id').where('follower_id', '=', ownerId),
+          ),
+          eb.or([
+            eb.not(eb.ref('u.celebrity')),
+            eb('r.changed_at', '<=', eb.ref('u.pushed_posts_until')),
+          ]),
+        ]),
+      ]),
+    )
+    .orderBy('r.changed_at', 'desc')
+    .limit(limit)
+    .execute()
+  return newest([rows.map(toEntry), reposts.map(toRepostEntry)], limit)
 }
 
-/** The newest posts of each author that followers may see, for the timelines readers merge. */
+/**
+ * The newest posts and reposts of each author that followers may see, for the timelines readers
+ * merge.
+ */
 export async function timelinesFromDatabase(
   em: EntityManager,
   authorIds: readonly string[],
@@ -118,6 +176,11 @@ export async function timelinesFromDatabase(
     .select(['r.id', 'r.author_id', 'r.created_at'])
     .execute()
   for (const row of rows) timelines.get(row.author_id)?.push(toEntry(row))
+  // Only timelines missing from Redis, of the few celebrities a reader follows: one query each.
+  for (const [authorId, entries] of timelines) {
+    const reposts = await recentRepostsOf(em, authorId, { shownOnly: true, limit })
+    timelines.set(authorId, newest([entries, reposts], limit))
+  }
   return timelines
 }
 
@@ -150,8 +213,47 @@ export async function recentPostsOf(
   return posts.map((post) => ({ id: post.id, at: post.createdAt.getTime() }))
 }
 
-/** Ids of an author's posts (any state) from `since` on: what a feed may hold of theirs. */
-export async function postIdsOfAuthorSince(
+export interface RepostSelection {
+  /** Only reposts of posts a feed shows (live and public), or every standing repost. */
+  shownOnly: boolean
+  limit: number
+}
+
+/**
+ * An account's newest standing reposts as feed entries: for backfills and unbans (`shownOnly`),
+ * and for what a ban or deletion takes out of feeds (all).
+ */
+export async function recentRepostsOf(
+  em: EntityManager,
+  reposterId: string,
+  selection: RepostSelection,
+): Promise<FeedEntry[]> {
+  let query = db(em)
+    .selectFrom('reposts as r')
+    .select(['r.post_id', 'r.user_id', 'r.changed_at'])
+    .where('r.user_id', '=', reposterId)
+    .where('r.reposted', '=', true)
+  if (selection.shownOnly) {
+    query = query.where((eb) =>
+      eb.exists(
+        eb
+          .selectFrom('posts as p')
+          .select(eb.lit(1).as('one'))
+          .whereRef('p.id', '=', 'r.post_id')
+          .where('p.deleted_at', 'is', null)
+          .where('p.visibility', '=', 'public'),
+      ),
+    )
+  }
+  const rows = await query.orderBy('r.changed_at', 'desc').limit(selection.limit).execute()
+  return rows.map(toRepostEntry)
+}
+
+/**
+ * Members of an account's posts and reposts (any state) from `since` on: what a feed may hold
+ * of theirs.
+ */
+export async function feedMembersOfAuthorSince(
   em: EntityManager,
   authorId: string,
   since: Date,
@@ -161,7 +263,16 @@ export async function postIdsOfAuthorSince(
     { authorId, createdAt: { $gte: since } },
     { fields: ['id'], disableIdentityMap: true },
   )
-  return posts.map((post) => post.id)
+  const reposts = await db(em)
+    .selectFrom('reposts')
+    .select('post_id')
+    .where('user_id', '=', authorId)
+    .where('changed_at', '>=', since)
+    .execute()
+  return [
+    ...posts.map((post) => post.id),
+    ...reposts.map((repost) => feedMember(repost.post_id, authorId)),
+  ]
 }
 
 /** The celebrities among the accounts a reader follows; cost grows with celebrities, not follows. */
@@ -274,8 +385,8 @@ export async function followeeIdsAfter(
 }
 
 /**
- * Renders posts in one query; deleted posts and posts of banned or not yet registered authors
- * are left out.
+ * Renders posts in one query, with their counts; deleted posts and posts of banned or not yet
+ * registered authors are left out.
  */
 export async function postsFromDatabase(
   em: EntityManager,
@@ -299,6 +410,12 @@ export async function postsFromDatabase(
           ]),
         ),
     )
+    .leftJoin('post_counts as c', 'c.post_id', 'p.id')
+    .select((eb) => [
+      eb.fn.coalesce('c.like_count', eb.lit(0)).as('like_count'),
+      eb.fn.coalesce('c.comment_count', eb.lit(0)).as('comment_count'),
+      eb.fn.coalesce('c.repost_count', eb.lit(0)).as('repost_count'),
+    ])
     .select([
       'p.id',
       'p.author_id',
@@ -330,6 +447,9 @@ export async function postsFromDatabase(
     tags: row.tags,
     mentions: row.mentions,
     visibility: row.visibility,
+    likeCount: row.like_count,
+    commentCount: row.comment_count,
+    repostCount: row.repost_count,
     createdAt: row.created_at.toISOString(),
     updatedAt: row.updated_at.toISOString(),
   }))

@@ -6,7 +6,7 @@ import type { Selectable } from 'kysely'
 import type { FeedRemovalConfig } from '../config.js'
 import { db, type SubscriptionDb } from '../db.js'
 import type { FeedRemovalReason } from '../entities/feed-removal.entity.js'
-import type { FeedEntry } from './feed-page.js'
+import { type FeedEntry, parseFeedMember, postMembersOf } from './feed-page.js'
 import { followeeIdsAfter, followerIdsAfter } from './feed-queries.js'
 import { feedsPerRemovalPipeline, type FeedStore } from './feed-store.js'
 import { recordUnfollows } from './follows.js'
@@ -178,8 +178,9 @@ export async function removeFollowsOfDeletedAccount(
 
 /**
  * A removal that no longer holds: the author is in good standing again (unbanned, or their ban
- * ran out), or a post made private is visible again. Whatever put the posts back did so under
- * the author's row lock, after the batches before it, so the rest of the walk must not run.
+ * ran out), a post made private is visible again, or an undone repost is made again. Whatever
+ * put the entries back did so under the author's row lock, after the batches before it, so the
+ * rest of the walk must not run.
  */
 async function isSuperseded(
   em: EntityManager,
@@ -198,6 +199,21 @@ async function isSuperseded(
     .executeTakeFirst()
   if (removal.reason === 'author-hidden') {
     return author !== undefined && isInGoodStanding(standingOf(author), deps.clock())
+  }
+  if (removal.reason === 'repost-undone') {
+    const repostedAgain = await db(em)
+      .selectFrom('reposts')
+      .select('post_id')
+      .where('user_id', '=', removal.author_id)
+      .where(
+        'post_id',
+        'in',
+        removal.post_ids.map((member) => parseFeedMember(member).postId),
+      )
+      .where('reposted', '=', true)
+      .limit(1)
+      .executeTakeFirst()
+    return repostedAgain !== undefined
   }
   const stillHidden = await db(em)
     .selectFrom('posts')
@@ -309,7 +325,7 @@ export async function walkFeedRemoval(
   if (!(await walk(em, deps, removal))) return 'walked'
   // A reader who cached a body from PostgreSQL just before the decision committed may have
   // written it back after the consumer forgot it; forgotten again now.
-  await deps.feeds.forgetPosts(removal.post_ids)
+  await deps.feeds.forgetPosts(postMembersOf(removal.post_ids))
   await finish('done')
   return 'finished'
 }

@@ -5,7 +5,10 @@ import type { FeedConfig } from '../config.js'
 import { feedKeys } from './feed-keys.js'
 import { entriesFromRange, type FeedEntry, type FeedPosition } from './feed-page.js'
 
-/** A post as feeds render it, minus what depends on the reader; cached as JSON. */
+/**
+ * A post as feeds render it, minus what depends on the reader; cached as JSON, shared by every
+ * reader, and forgotten when the post, its author's profile or its counts change.
+ */
 export interface CachedPost {
   id: string
   author: AuthorSummary
@@ -14,6 +17,9 @@ export interface CachedPost {
   tags: string[]
   mentions: string[]
   visibility: Visibility
+  likeCount: number
+  commentCount: number
+  repostCount: number
   createdAt: string
   updatedAt: string
 }
@@ -52,6 +58,7 @@ export interface FeedStore {
    * generation is no longer `generation`: then nothing is written and the answer is false.
    */
   storeFeed(ownerId: string, entries: readonly FeedEntry[], generation: string): Promise<boolean>
+  /** Adds entries (posts and reposts) to the timeline of an author readers may merge. */
   addToTimeline(authorId: string, entries: readonly FeedEntry[]): Promise<void>
   removeFromTimeline(authorId: string, postIds: readonly string[]): Promise<void>
   storeTimelines(timelines: ReadonlyMap<string, readonly FeedEntry[]>): Promise<void>
@@ -65,6 +72,7 @@ export interface FeedStore {
     position: FeedPosition | undefined,
     limit: number,
   ): Promise<FeedIdsRead>
+  /** Cached bodies by post id (not feed member). */
   loadPosts(postIds: readonly string[]): Promise<Map<string, CachedPost>>
   cachePosts(posts: readonly CachedPost[]): Promise<void>
   forgetPosts(postIds: readonly string[]): Promise<void>

@@ -1,4 +1,4 @@
-import type { FeedItem } from '@chatty/contracts'
+import type { AuthorSummary, FeedItem } from '@chatty/contracts'
 import type { EntityManager } from '@chatty/db'
 import type { Logger } from '@chatty/logger'
 
@@ -10,6 +10,7 @@ import {
   type FeedPosition,
   mergeFeedPage,
   nextPosition,
+  parseFeedMember,
 } from './feed-page.js'
 import {
   celebritiesFollowedBy,
@@ -19,6 +20,7 @@ import {
   waitForFeedWriters,
 } from './feed-queries.js'
 import type { CachedPost, FeedStore } from './feed-store.js'
+import { type ReaderView, readerViewOf } from './reactions.js'
 
 export interface HomeFeedPage {
   items: FeedItem[]
@@ -38,18 +40,20 @@ export interface HomeFeedQuery {
   limit: number
 }
 
-function toFeedItem(post: CachedPost, entry: FeedEntry): FeedItem {
+function toFeedItem(
+  post: CachedPost,
+  entry: FeedEntry,
+  view: ReaderView,
+  repostedBy: AuthorSummary | null,
+): FeedItem {
   return {
-    type: 'post',
+    type: repostedBy ? 'repost' : 'post',
     post: {
       ...post,
-      likeCount: 0,
-      commentCount: 0,
-      repostCount: 0,
-      likedByMe: false,
-      repostedByMe: false,
+      likedByMe: view.likedByMe.has(post.id),
+      repostedByMe: view.repostedByMe.has(post.id),
     },
-    repostedBy: null,
+    repostedBy,
     at: new Date(entry.at).toISOString(),
   }
 }
@@ -94,7 +98,7 @@ async function loadPosts(
   deps: FeedReader,
   slice: FeedPageSlice,
 ): Promise<Map<string, CachedPost>> {
-  const ids = slice.entries.map((entry) => entry.id)
+  const ids = [...new Set(slice.entries.map((entry) => parseFeedMember(entry.id).postId))]
   const posts = await deps.feeds.loadPosts(ids)
   const missing = ids.filter((id) => !posts.has(id))
   if (missing.length === 0) return posts
@@ -108,9 +112,44 @@ async function loadPosts(
 }
 
 /**
+ * The items of a page. A post shows once, through its earliest entry: the reader view says which
+ * repost entries stand, and of several entries of one post left on the page (a follow just
+ * undone, say) the oldest is kept.
+ */
+function itemsOf(
+  entries: readonly FeedEntry[],
+  posts: ReadonlyMap<string, CachedPost>,
+  view: ReaderView,
+  readerId: string,
+): FeedItem[] {
+  const shown = new Set<string>()
+  const items: FeedItem[] = []
+  for (const entry of [...entries].reverse()) {
+    const { postId, reposterId } = parseFeedMember(entry.id)
+    const post = posts.get(postId)
+    // Gone (deleted, author banned) or private to someone else: a safety net behind the
+    // removals that events make, never the main mechanism.
+    if (!post || (post.visibility === 'private' && post.author.id !== readerId)) continue
+    if (shown.has(postId)) continue
+    let repostedBy: AuthorSummary | null = null
+    if (reposterId !== null) {
+      // The main mechanism for reposts of a post deleted, made non-public or whose author is
+      // banned: their entries sit in the feeds of the reposters' followers, which the post's own
+      // removals do not walk, and show again when the post does.
+      repostedBy = view.reposters.get(entry.id) ?? null
+      if (post.visibility !== 'public' || !repostedBy) continue
+    }
+    shown.add(postId)
+    items.push(toFeedItem(post, entry, view, repostedBy))
+  }
+  return items.reverse()
+}
+
+/**
  * One page of a home feed, newest first: the reader's feed and the timelines of the celebrities
- * they follow in one Redis round trip, post bodies in a second. The cost depends on the page size
- * and the number of celebrities followed, never on the number of accounts followed.
+ * they follow in one Redis round trip, then post bodies (a second round trip) and what depends
+ * on the reader (one query: flags, which reposts show). The cost depends on the page size and the
+ * number of celebrities followed, never on the number of accounts followed.
  */
 export async function readHomeFeed(
   em: EntityManager,
@@ -142,14 +181,9 @@ export async function readHomeFeed(
 
   const sources = unstoredFeed ? [unstoredFeed, ...read.sources.slice(1)] : read.sources
   const slice = mergeFeedPage(sources, position, limit)
-  const posts = await loadPosts(em, deps, slice)
-  const items: FeedItem[] = []
-  for (const entry of slice.entries) {
-    const post = posts.get(entry.id)
-    // Gone (deleted, author banned) or private to someone else: a safety net behind the
-    // removals that events make, never the main mechanism.
-    if (!post || (post.visibility === 'private' && post.author.id !== readerId)) continue
-    items.push(toFeedItem(post, entry))
-  }
-  return { items, next: nextPosition(slice) }
+  const [posts, view] = await Promise.all([
+    loadPosts(em, deps, slice),
+    readerViewOf(em, { readerId, entries: slice.entries, now: deps.clock() }),
+  ])
+  return { items: itemsOf(slice.entries, posts, view, readerId), next: nextPosition(slice) }
 }

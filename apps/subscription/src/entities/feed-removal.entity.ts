@@ -2,14 +2,16 @@ import { defineEntity, type InferEntity, p } from '@mikro-orm/core'
 
 /**
  * Why posts leave followers' feeds. A hidden author (ban) or a hidden post (made private) may be
- * shown again before the walk is over; a deleted post never is. A deleted account's removal also
- * removes every follow of the account, in both directions, as it walks.
+ * shown again before the walk is over, and an undone repost may be made again; a deleted post
+ * never is. A deleted account's removal also removes every follow of the account, in both
+ * directions, as it walks.
  */
 export const FEED_REMOVAL_REASONS = [
   'post-deleted',
   'post-hidden',
   'author-hidden',
   'account-deleted',
+  'repost-undone',
 ] as const
 export type FeedRemovalReason = (typeof FEED_REMOVAL_REASONS)[number]
 
@@ -28,6 +30,7 @@ export const FeedRemoval = defineEntity({
     id: p.uuid().primary(),
     authorId: p.uuid(),
     reason: p.enum(FEED_REMOVAL_REASONS),
+    /** Feed members: post ids, and for reposts `postId:reposterId` (see `feedMember`). */
     postIds: p.array(),
     state: p.enum(FEED_REMOVAL_STATES).default('pending'),
     /** The last follower (in id order) whose feed is done; null before the first batch. */

@@ -1,8 +1,14 @@
 import { randomBytes } from 'node:crypto'
 
 import {
+  type Envelope,
   type FeedItem,
+  type MessageData,
   PostCreated,
+  type PostLiked,
+  type PostReposted,
+  type PostUnliked,
+  type PostUnreposted,
   UserRegistered,
   uuidv7,
   type Visibility,
@@ -32,6 +38,16 @@ export interface FeedPage {
   nextCursor: string | null
 }
 
+/** The like and repost events: they share one shape. */
+export type ReactionEvent =
+  typeof PostLiked | typeof PostUnliked | typeof PostReposted | typeof PostUnreposted
+
+/** A post as a test knows it: its id and its author. */
+export interface TestPost {
+  id: string
+  author: TestUser
+}
+
 export interface SubscriptionHarness extends ServiceHarness<
   SubscriptionContext,
   ReturnType<typeof createApp>
@@ -42,6 +58,13 @@ export interface SubscriptionHarness extends ServiceHarness<
    * deliver events about the account before its registration.
    */
   registerUser(label?: string, options?: { id?: string; registeredAt?: Date }): Promise<TestUser>
+  /** Delivers a like or repost event of `user` on `post` made at `at` (now by default). */
+  react(
+    event: ReactionEvent,
+    user: TestUser,
+    post: TestPost,
+    at?: Date,
+  ): Promise<Envelope<MessageData<ReactionEvent>>>
   /** Delivers a PostCreated by `author`; answers the post id. */
   createPost(
     author: TestUser,
@@ -164,6 +187,13 @@ export async function startSubscription(
       })
       return { id, username, token: await issuer.sign({ id, username }) }
     },
+    react: (event, user, post, at = new Date()) =>
+      deliver(event, {
+        postId: post.id,
+        postAuthorId: post.author.id,
+        userId: user.id,
+        at: at.toISOString(),
+      }),
     createPost: async (author, post = {}) => {
       const postId = uuidv7()
       postIds.push(postId)
