@@ -163,19 +163,19 @@ describe('comments', () => {
     expectProblem(
       await patch(path, { content: 'hijacked' }, { token: stranger.token }),
       403,
-      'forbidden',
+      'not-owner',
     )
     expectProblem(
       await patch(path, { content: 'by the post owner' }, { token: author.token }),
       403,
-      'forbidden',
+      'not-owner',
     )
     const edited = expectJson<Comment>(
       await patch(path, { content: 'edited' }, { token: commenter.token }),
       200,
     )
     expect(edited.content).toBe('edited')
-    expectProblem(await del(path, { token: stranger.token }), 403, 'forbidden')
+    expectProblem(await del(path, { token: stranger.token }), 403, 'not-owner')
 
     expectStatus(await del(path, { token: author.token }), 204)
     expect(await listComments(published.id)).toEqual([])

@@ -17,9 +17,8 @@ let posts: PostsHarness
 beforeAll(async () => {
   posts = await startPosts({
     POST_COUNTS_INTERVAL_MS: '20',
-    COMMENT_STANDING_POLL_MS: '20',
     // Small batches, so a ban's walk over a few comments already takes several.
-    COMMENT_STANDING_BATCH_SIZE: '2',
+    STANDING_WALK_BATCH_SIZE: '2',
   })
 })
 

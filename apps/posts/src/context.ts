@@ -6,9 +6,8 @@ import {
 
 import type { PostsConfig } from './config.js'
 import { registerConsumers } from './consumers/index.js'
-import { runCommentStandingWalks } from './jobs/comment-standing.js'
 import { runPostCountsRollup } from './jobs/post-counts.js'
-import { runReactionStanding } from './jobs/reaction-standing.js'
+import { runStandingWalks } from './jobs/standing-walk.js'
 import { entities, migrations } from './orm.js'
 
 export interface PostsContext extends HttpServiceFoundation {
@@ -29,19 +28,11 @@ export async function createContext(
       signal,
     }),
   )
-  foundation.addBackgroundJob('reaction-standing', (signal) =>
-    runReactionStanding({
+  foundation.addBackgroundJob('standing-walk', (signal) =>
+    runStandingWalks({
       em: foundation.orm.em,
-      batchSize: config.reactionStandingBatchSize,
+      batchSize: config.standingWalkBatchSize,
       intervalMs: config.postCountsIntervalMs,
-      signal,
-    }),
-  )
-  foundation.addBackgroundJob('comment-standing', (signal) =>
-    runCommentStandingWalks({
-      em: foundation.orm.em,
-      deps: { clock: foundation.clock },
-      config: config.commentStanding,
       signal,
     }),
   )

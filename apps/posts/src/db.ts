@@ -4,7 +4,6 @@ import type { Kysely } from 'kysely'
 
 import type { Author } from './entities/author.entity.js'
 import type { Comment } from './entities/comment.entity.js'
-import type { CommentStandingWalk } from './entities/comment-standing-walk.entity.js'
 import type { Follow } from './entities/follow.entity.js'
 import type { Like } from './entities/like.entity.js'
 import type { Post } from './entities/post.entity.js'
@@ -15,7 +14,6 @@ import type { Repost } from './entities/repost.entity.js'
 export type PostsDb = InferKyselyDB<
   | typeof Author
   | typeof Comment
-  | typeof CommentStandingWalk
   | typeof Follow
   | typeof Like
   | typeof Post

@@ -2,7 +2,6 @@ import { messagingEntities, UserCounter } from '@chatty/db'
 
 import { Author } from './entities/author.entity.js'
 import { Comment } from './entities/comment.entity.js'
-import { CommentStandingWalk } from './entities/comment-standing-walk.entity.js'
 import { Follow } from './entities/follow.entity.js'
 import { Like } from './entities/like.entity.js'
 import { Post } from './entities/post.entity.js'
@@ -19,7 +18,6 @@ export const entities = [
   Follow,
   UserCounter,
   Comment,
-  CommentStandingWalk,
   ...messagingEntities,
 ]
 

@@ -22,7 +22,7 @@ let posts: PostsHarness
 
 beforeAll(async () => {
   // Small batches, so a few reactions already take a walk of several transactions.
-  posts = await startPosts({ POST_COUNTS_INTERVAL_MS: '20', REACTION_STANDING_BATCH_SIZE: '2' })
+  posts = await startPosts({ POST_COUNTS_INTERVAL_MS: '20', STANDING_WALK_BATCH_SIZE: '2' })
 })
 
 afterAll(async () => {
@@ -465,10 +465,10 @@ describe('banned and deleted accounts', () => {
     await eventually(async () => {
       const pending = await db(posts.ctx.orm.em.fork())
         .selectFrom('authors')
-        .select('reactions_pending')
+        .select('contributions_pending')
         .where('id', '=', fan.id)
         .executeTakeFirstOrThrow()
-      expect(pending.reactions_pending).toBe(false)
+      expect(pending.contributions_pending).toBe(false)
     })
     expect(await read(post.id)).toMatchObject({ likeCount: 1 })
   })

@@ -10,15 +10,15 @@ import type { Consumer } from '@chatty/messaging'
 
 import type { PostsContext } from '../context.js'
 import { ensureAuthor } from '../domain/authors.js'
-import { scheduleCommentStandingWalk } from '../domain/comment-standing.js'
 import { takeDownComment } from '../domain/comments.js'
 import { takeDownPost } from '../domain/posts.js'
-import { settleReactionsLater } from '../domain/reaction-standing.js'
+import { recountContributionsLater } from '../domain/standing-walk.js'
 
 /**
  * What moderators decide, applied to posts: bans, unbans and deletions set the author's standing
- * (which hides their posts and comments and refuses new ones, see `domain/posts.ts`, and moves
- * their comments out of or back into the counts, see `domain/comment-standing.ts`), and a
+ * (which hides their posts, comments and reactions and refuses new ones, see `domain/posts.ts`,
+ * and moves their likes, reposts and comments out of or back into the counts, see
+ * `domain/standing-walk.ts`), and a
  * takedown removes one post or comment. Events can arrive out of order; one older than the last
  * applied decision is ignored.
  */
@@ -34,8 +34,7 @@ export function registerModerationConsumers(
     author.bannedUntil = event.until ? new Date(event.until) : null
     author.moderatedAt = at
     author.updatedAt = deps.clock()
-    settleReactionsLater(author)
-    await scheduleCommentStandingWalk(em, deps, author.id)
+    recountContributionsLater(author)
   })
 
   consumer.on(UserUnbanned, async (event, { em }) => {
@@ -47,8 +46,7 @@ export function registerModerationConsumers(
     author.bannedUntil = null
     author.moderatedAt = at
     author.updatedAt = deps.clock()
-    settleReactionsLater(author)
-    await scheduleCommentStandingWalk(em, deps, author.id)
+    recountContributionsLater(author)
   })
 
   consumer.on(UserDeleted, async (event, { em, envelope }) => {
@@ -58,8 +56,7 @@ export function registerModerationConsumers(
     author.bannedUntil = null
     author.moderatedAt = new Date(envelope.occurredAt)
     author.updatedAt = deps.clock()
-    settleReactionsLater(author)
-    await scheduleCommentStandingWalk(em, deps, author.id)
+    recountContributionsLater(author)
   })
 
   consumer.on(PostTakedownRequested, async (event, { em, envelope, logger }) => {

@@ -74,7 +74,7 @@ async function countOf(em: EntityManager, reaction: Reaction, postId: string): P
  * never the post's row, which is read without a lock) and announces it; a repeat finds the row
  * and changes nothing. The reacting account's row is held FOR SHARE, so a ban, unban or deletion
  * (which locks it to change it) either waits for this reaction or is seen by it: whether the row
- * counts always matches the standing the walk in `reaction-standing.ts` applies.
+ * counts always matches the standing the walk in `standing-walk.ts` applies.
  */
 export async function react(
   em: EntityManager,

@@ -26,14 +26,18 @@ export const Author = defineEntity({
     /** When the profile columns were last set from an event; older profile events are ignored. */
     profileAt: p.datetime().nullable(),
     /**
-     * The standing changed and the account's likes and reposts are still being counted out of (or
-     * back into) their posts' counts, in batches (`domain/reaction-standing.ts`).
+     * The standing changed and the account's likes, reposts and comments are still being counted
+     * out of (or back into) their posts' counts, in batches (`domain/standing-walk.ts`).
      */
-    reactionsPending: p.boolean().default(false),
+    contributionsPending: p.boolean().default(false),
     updatedAt: p.datetime(),
   },
   indexes: [
-    { name: 'authors_reactions_pending_idx', properties: ['id'], where: 'reactions_pending' },
+    {
+      name: 'authors_contributions_pending_idx',
+      properties: ['id'],
+      where: 'contributions_pending',
+    },
     {
       name: 'authors_username_lower_idx',
       expression: 'create index "authors_username_lower_idx" on "authors" (lower("username"))',

@@ -14,8 +14,8 @@ export const Repost = defineEntity({
     counted: p.boolean().default(true),
   },
   indexes: [
-    // Walked when the account's standing changes.
-    { name: 'reposts_user_recent_idx', properties: ['userId', 'createdAt', 'postId'] },
+    // The reposts the standing walk still has to flip (`domain/standing-walk.ts`).
+    { name: 'reposts_user_counted_idx', properties: ['userId', 'counted', 'postId'] },
   ],
 })
 

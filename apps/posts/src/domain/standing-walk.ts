@@ -1,0 +1,131 @@
+import type { EntityManager } from '@chatty/db'
+
+import { db } from '../db.js'
+import type { AuthorRow } from '../entities/author.entity.js'
+import { movePostCounts, type PostCountMove } from './post-counters.js'
+
+/**
+ * Called by every moderation consumer that changed an account's standing (ban, unban, deletion),
+ * in its transaction, with the account's locked row: its likes, reposts and comments are to be
+ * counted out of their posts' counts (or back in) by the standing walk, in batches. Reads leave a
+ * banned account's contributions out at once (they filter on standing); the counts follow within
+ * a beat.
+ */
+export function recountContributionsLater(account: AuthorRow): void {
+  account.contributionsPending = true
+}
+
+interface Flipped {
+  post_id: string
+}
+
+/** Flips `counted` on up to `limit` of the account's likes or reposts that disagree with it. */
+function flipReactions(
+  em: EntityManager,
+  table: 'likes' | 'reposts',
+  input: { userId: string; counted: boolean; limit: number },
+): Promise<Flipped[]> {
+  const { userId, counted, limit } = input
+  return db(em)
+    .updateTable(table)
+    .set({ counted })
+    .where('user_id', '=', userId)
+    .where('post_id', 'in', (eb) =>
+      eb
+        .selectFrom(table)
+        .select('post_id')
+        .where('user_id', '=', userId)
+        .where('counted', '<>', counted)
+        .orderBy('post_id')
+        .limit(limit)
+        .forUpdate(),
+    )
+    .returning('post_id')
+    .execute()
+}
+
+/** Flips `counted` on up to `limit` of the account's live comments that disagree with it. */
+function flipComments(
+  em: EntityManager,
+  input: { userId: string; counted: boolean; limit: number },
+): Promise<Flipped[]> {
+  const { userId, counted, limit } = input
+  return db(em)
+    .updateTable('comments')
+    .set({ counted })
+    .where('id', 'in', (eb) =>
+      eb
+        .selectFrom('comments')
+        .select('id')
+        .where('author_id', '=', userId)
+        .where('deleted_at', 'is', null)
+        .where('counted', '<>', counted)
+        .orderBy('id')
+        .limit(limit)
+        .forUpdate(),
+    )
+    .returning('post_id')
+    .execute()
+}
+
+const CONTRIBUTIONS = [
+  { counter: 'likes', flip: (em, input) => flipReactions(em, 'likes', input) },
+  { counter: 'reposts', flip: (em, input) => flipReactions(em, 'reposts', input) },
+  { counter: 'comments', flip: flipComments },
+] as const satisfies readonly {
+  counter: keyof PostCountMove
+  flip: (
+    em: EntityManager,
+    input: { userId: string; counted: boolean; limit: number },
+  ) => Promise<Flipped[]>
+}[]
+
+/**
+ * One batch of the standing walk, in the caller's transaction: takes an account whose
+ * contributions are pending (no other replica holds it; its row stays locked, so no ban, unban or
+ * new reaction of it interleaves), and flips up to `batchSize` of its likes, reposts and live
+ * comments to what its standing says (counted while the account is active, not while banned or
+ * deleted), moving each post's counts by the flips. When nothing disagrees any more the account is
+ * settled. Every flip is recorded on the row itself (`counted`), so a batch repeated after a crash
+ * and a standing that changes mid-walk never count twice. Answers whether an account was pending.
+ */
+export async function walkStandingBatch(
+  em: EntityManager,
+  { batchSize }: { batchSize: number },
+): Promise<'walked' | 'idle'> {
+  const account = await db(em)
+    .selectFrom('authors')
+    .select(['id', 'status'])
+    .where('contributions_pending', '=', true)
+    .orderBy('id')
+    .limit(1)
+    .forUpdate()
+    .skipLocked()
+    .executeTakeFirst()
+  if (!account) return 'idle'
+  const counted = account.status === 'active'
+  const moves = new Map<string, PostCountMove>()
+  let budget = batchSize
+  for (const { counter, flip } of CONTRIBUTIONS) {
+    if (budget === 0) break
+    const flipped = await flip(em, { userId: account.id, counted, limit: budget })
+    budget -= flipped.length
+    for (const { post_id: postId } of flipped) {
+      const move = moves.get(postId) ?? {}
+      move[counter] = (move[counter] ?? 0) + (counted ? 1 : -1)
+      moves.set(postId, move)
+    }
+  }
+  for (const postId of [...moves.keys()].sort()) {
+    await movePostCounts(em, postId, moves.get(postId) ?? {})
+  }
+  // A batch that did not use its whole budget found nothing left to flip.
+  if (budget > 0) {
+    await db(em)
+      .updateTable('authors')
+      .set({ contributions_pending: false })
+      .where('id', '=', account.id)
+      .execute()
+  }
+  return 'walked'
+}
