@@ -1,10 +1,11 @@
-import { type EntityManager, inGoodStandingAt } from '@chatty/db'
+import type { EntityManager } from '@chatty/db'
 import { type NotNull, sql } from 'kysely'
 
 import { db } from '../db.js'
 import { Post } from '../entities/post.entity.js'
 import { compareNewestFirst, type FeedEntry, feedMember } from './feed-page.js'
 import type { CachedPost } from './feed-store.js'
+import { isShownUserAt } from './users.js'
 
 function toEntry(post: { id: string; created_at: Date }): FeedEntry {
   return { id: post.id, at: post.created_at.getTime() }
@@ -24,18 +25,7 @@ function liveReposts(em: EntityManager, now: Date) {
   return db(em)
     .selectFrom('reposts as r')
     .innerJoin('users as u', (join) =>
-      join
-        .onRef('u.id', '=', 'r.user_id')
-        .on((eb) =>
-          eb.and([
-            eb('u.username', 'is not', null),
-            inGoodStandingAt(
-              eb,
-              { status: eb.ref('u.status'), bannedUntil: eb.ref('u.banned_until') },
-              now,
-            ),
-          ]),
-        ),
+      join.onRef('u.id', '=', 'r.user_id').on((eb) => isShownUserAt(eb, 'u', now)),
     )
     .innerJoin('posts as p', 'p.id', 'r.post_id')
     .select(['r.post_id', 'r.user_id', 'r.changed_at'])
@@ -85,18 +75,7 @@ export async function feedFromDatabase(
   const rows = await db(em)
     .selectFrom('posts as p')
     .innerJoin('users as a', (join) =>
-      join
-        .onRef('a.id', '=', 'p.author_id')
-        .on((eb) =>
-          eb.and([
-            eb('a.username', 'is not', null),
-            inGoodStandingAt(
-              eb,
-              { status: eb.ref('a.status'), bannedUntil: eb.ref('a.banned_until') },
-              now,
-            ),
-          ]),
-        ),
+      join.onRef('a.id', '=', 'p.author_id').on((eb) => isShownUserAt(eb, 'a', now)),
     )
     .select(['p.id', 'p.author_id', 'p.created_at'])
     .where('p.deleted_at', 'is', null)
@@ -287,12 +266,7 @@ export async function celebritiesFollowedBy(
     .where((eb) =>
       eb.and([
         eb.ref('u.celebrity'),
-        eb('u.username', 'is not', null),
-        inGoodStandingAt(
-          eb,
-          { status: eb.ref('u.status'), bannedUntil: eb.ref('u.banned_until') },
-          now,
-        ),
+        isShownUserAt(eb, 'u', now),
         eb.exists(
           eb
             .selectFrom('follows as f')
@@ -397,18 +371,7 @@ export async function postsFromDatabase(
   const rows = await db(em)
     .selectFrom('posts as p')
     .innerJoin('users as u', (join) =>
-      join
-        .onRef('u.id', '=', 'p.author_id')
-        .on((eb) =>
-          eb.and([
-            eb('u.username', 'is not', null),
-            inGoodStandingAt(
-              eb,
-              { status: eb.ref('u.status'), bannedUntil: eb.ref('u.banned_until') },
-              now,
-            ),
-          ]),
-        ),
+      join.onRef('u.id', '=', 'p.author_id').on((eb) => isShownUserAt(eb, 'u', now)),
     )
     .leftJoin('post_counts as c', 'c.post_id', 'p.id')
     .select((eb) => [

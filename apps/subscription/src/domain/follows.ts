@@ -1,5 +1,5 @@
 import { Followed, Unfollowed } from '@chatty/contracts'
-import { type EntityManager, type FollowPair, inGoodStandingAt, moveFollowCounts } from '@chatty/db'
+import { type EntityManager, type FollowPair, moveFollowCounts } from '@chatty/db'
 import { NotFoundError, RuleViolationError } from '@chatty/domain'
 import { enqueue } from '@chatty/messaging'
 import type { NotNull } from 'kysely'
@@ -13,6 +13,7 @@ import {
   followCount,
   type FollowCounts,
   insertUnknownUser,
+  isShownUserAt,
   type RegisteredUser,
 } from './users.js'
 
@@ -187,18 +188,7 @@ export async function connectionsOf(
   let select = db(em)
     .selectFrom('follows as f')
     .innerJoin('users as u', (join) =>
-      join
-        .onRef('u.id', '=', other)
-        .on((eb) =>
-          eb.and([
-            eb('u.username', 'is not', null),
-            inGoodStandingAt(
-              eb,
-              { status: eb.ref('u.status'), bannedUntil: eb.ref('u.banned_until') },
-              now,
-            ),
-          ]),
-        ),
+      join.onRef('u.id', '=', other).on((eb) => isShownUserAt(eb, 'u', now)),
     )
     .selectAll('u')
     .select((eb) => [

@@ -1,9 +1,10 @@
 import type { AuthorSummary, MessageData, PostLiked } from '@chatty/contracts'
-import { type EntityManager, inGoodStandingAt } from '@chatty/db'
+import type { EntityManager } from '@chatty/db'
 import { type Expression, sql } from 'kysely'
 
 import { db } from '../db.js'
 import { type FeedEntry, feedMember, parseFeedMember } from './feed-page.js'
+import { isShownUserAt } from './users.js'
 
 /** A like or repost event: the pair, and when it changed (which orders the events of a pair). */
 export type Reaction = MessageData<typeof PostLiked>
@@ -171,12 +172,7 @@ export async function readerViewOf(
         eb
           .and([
             eb('e.reposter_id', 'is not', null),
-            eb('ru.username', 'is not', null),
-            inGoodStandingAt(
-              eb,
-              { status: eb.ref('ru.status').$notNull(), bannedUntil: eb.ref('ru.banned_until') },
-              now,
-            ),
+            isShownUserAt(eb, 'ru', now),
             eb.exists(
               eb
                 .selectFrom('reposts as r')
@@ -214,14 +210,7 @@ export async function readerViewOf(
                       ]),
                     ]),
                   )
-                  .where('v.username', 'is not', null)
-                  .where((inner) =>
-                    inGoodStandingAt(
-                      inner,
-                      { status: inner.ref('v.status'), bannedUntil: inner.ref('v.banned_until') },
-                      now,
-                    ),
-                  )
+                  .where((inner) => isShownUserAt(inner, 'v', now))
                   .where((inner) => readerSees(inner.ref('earlier.user_id'))),
               ),
             ),

@@ -1,7 +1,14 @@
 import type { PublicUser } from '@chatty/contracts'
-import type { EntityManager } from '@chatty/db'
+import { type EntityManager, inGoodStandingAt } from '@chatty/db'
 import { isInGoodStanding, NotFoundError, type Standing } from '@chatty/domain'
-import type { Expression, Selectable } from 'kysely'
+import {
+  type Expression,
+  type ExpressionBuilder,
+  type ExpressionWrapper,
+  type Selectable,
+  sql,
+  type SqlBool,
+} from 'kysely'
 
 import { db, type SubscriptionDb } from '../db.js'
 
@@ -13,6 +20,29 @@ export interface FollowCounts {
 
 /** What subscription knows about an account: its users row and its follow counts. */
 export type UserRecord = Selectable<SubscriptionDb['users']> & FollowCounts
+
+/**
+ * The condition on a `users` row (under `alias`) that a feed or a list may show it at `now`:
+ * registered (its UserRegistered has arrived) and in good standing. `isRegistered` and
+ * `isInGoodStanding` in code.
+ */
+export function isShownUserAt<DB, TB extends keyof DB>(
+  eb: ExpressionBuilder<DB, TB>,
+  alias: string,
+  now: Date,
+): ExpressionWrapper<DB, TB, SqlBool> {
+  return eb.and([
+    eb(sql.ref(`${alias}.username`), 'is not', null),
+    inGoodStandingAt(
+      eb,
+      {
+        status: sql.ref<string>(`${alias}.status`),
+        bannedUntil: sql.ref<Date | null>(`${alias}.banned_until`),
+      },
+      now,
+    ),
+  ])
+}
 
 /** An account whose UserRegistered has been applied. */
 export type RegisteredUser = UserRecord & { username: string }
