@@ -11,7 +11,7 @@ import { ForbiddenError, NotFoundError } from '@chatty/domain'
 import type { AuthUser } from '@chatty/http'
 import { enqueue } from '@chatty/messaging'
 import { LockMode } from '@mikro-orm/core'
-import { sql } from 'kysely'
+import { type RawBuilder, sql } from 'kysely'
 
 import type { PostsContext } from '../context.js'
 import { db } from '../db.js'
@@ -50,22 +50,30 @@ export interface PostView {
   author: { id: string; username: string; displayName: string; avatarUrl: string | null }
   /** In a list of the posts an account liked: when it liked this one (the list's order). */
   likedAt?: Date
+  /** In a full-text search: how well the post matches (the order by relevance). */
+  rank?: number
 }
 
-/** Where a page of a list starts: just after this post in newest-first order. */
-export interface PostPosition {
-  createdAt: Date
-  id: string
-}
+/**
+ * The order of a list and where its page starts: just after this position. `recent` is newest
+ * first (with `likedById`, newest like first, and `createdAt` is the time of the like); `popular`
+ * is most likes first, `relevance` best full-text match first (only with `search`), both with ties
+ * newest post first. Every order ends on the post id, so a position is exact.
+ */
+export type PostOrder =
+  | { by: 'recent'; after?: { createdAt: Date; id: string } }
+  | { by: 'popular'; after?: { likeCount: number; createdAt: Date; id: string } }
+  | { by: 'relevance'; after?: { rank: number; createdAt: Date; id: string } }
 
 interface PostFilter {
   id?: string
   authorId?: string
   tag?: string
-  /** Only posts this account likes, ordered by the time of the like, newest first. */
+  /** Only posts this account likes. */
   likedById?: string
-  /** For `likedById`, `createdAt` is the time of the like. */
-  after?: PostPosition
+  /** Only posts whose title or content match this web-search query (words, "phrases", -word). */
+  search?: string
+  order?: PostOrder
 }
 
 /** Moderators and admins may remove any post. */
@@ -76,8 +84,9 @@ export function canModerate(user: Pick<AuthUser, 'role'>): boolean {
 /**
  * The posts `viewer` may see at `now`, newest first: not deleted, by an author in good standing,
  * and public, the viewer's own, or followers-only by someone the viewer follows. Private posts are
- * for their author alone. One query, whatever the filter; the viewer's like and repost flags come
- * with it. With `likedById`, the posts that account likes, newest like first.
+ * for their author alone. One query, whatever the filter and order; the viewer's like and repost
+ * flags come with it. With `likedById`, the posts that account likes; with `search`, the posts
+ * matching it.
  */
 async function queryVisiblePosts(
   em: EntityManager,
@@ -86,7 +95,10 @@ async function queryVisiblePosts(
   filter: PostFilter,
   limit: number,
 ): Promise<PostView[]> {
-  const likedById = filter.likedById
+  const { likedById, search, order = { by: 'recent' } } = filter
+  // English stemming, as the generated `posts.search` column (see decisions.md).
+  const matchQuery = sql`websearch_to_tsquery('english', ${search ?? ''})`
+  const rank = sql<number>`ts_rank(p.search, ${matchQuery})::float8`
   let query = db(em)
     .selectFrom('posts as p')
     .innerJoin('authors as a', 'a.id', 'p.author_id')
@@ -96,6 +108,9 @@ async function queryVisiblePosts(
           join.onRef('l.post_id', '=', 'p.id').on('l.user_id', '=', likedById as string),
         )
         .select('l.created_at as liked_at'),
+    )
+    .$if(search !== undefined, (qb) =>
+      qb.where(sql<boolean>`p.search @@ ${matchQuery}`).select(rank.as('rank')),
     )
     // The counts are the sums of the post's counter shards (see `post-counters.ts`).
     .leftJoinLateral(
@@ -177,19 +192,42 @@ async function queryVisiblePosts(
         ]),
       ])
     })
-  // The likes of an account are listed by the time of the like, and their cursor is that time.
-  const listedAt = sql.ref<Date>(likedById === undefined ? 'p.created_at' : 'l.created_at')
   if (filter.id !== undefined) query = query.where('p.id', '=', filter.id)
   if (filter.authorId !== undefined) query = query.where('p.author_id', '=', filter.authorId)
   const tag = filter.tag
   if (tag !== undefined) query = query.where((eb) => eb('p.tags', '@>', eb.val([tag])))
-  const after = filter.after
-  if (after !== undefined) {
-    query = query.where(
-      sql<boolean>`(${listedAt}, p.id) < (${after.createdAt}::timestamptz, ${after.id}::uuid)`,
-    )
+  // The sort key, every part descending, ending on the id; a page continues strictly after it.
+  let key: RawBuilder<unknown>[]
+  let after: RawBuilder<unknown>[] | undefined
+  switch (order.by) {
+    case 'recent':
+      // The likes of an account are listed by the time of the like, and their cursor is that time.
+      key = [sql.ref(likedById === undefined ? 'p.created_at' : 'l.created_at')]
+      after = order.after && [sql`${order.after.createdAt}::timestamptz`]
+      break
+    case 'popular':
+      key = [sql.ref('counts.like_count'), sql.ref('p.created_at')]
+      after = order.after && [
+        sql`${order.after.likeCount}::int`,
+        sql`${order.after.createdAt}::timestamptz`,
+      ]
+      break
+    case 'relevance':
+      if (search === undefined) throw new Error('Ordering by relevance needs a search.')
+      key = [rank, sql.ref('p.created_at')]
+      after = order.after && [
+        sql`${order.after.rank}::float8`,
+        sql`${order.after.createdAt}::timestamptz`,
+      ]
+      break
   }
-  const rows = await query.orderBy(listedAt, 'desc').orderBy('p.id', 'desc').limit(limit).execute()
+  key.push(sql.ref('p.id'))
+  if (order.after !== undefined && after !== undefined) {
+    after.push(sql`${order.after.id}::uuid`)
+    query = query.where(sql<boolean>`(${sql.join(key)}) < (${sql.join(after)})`)
+  }
+  for (const column of key) query = query.orderBy(column, 'desc')
+  const rows = await query.limit(limit).execute()
   return rows.map((row) => {
     const username = row.username ?? ''
     return {
@@ -214,13 +252,14 @@ async function queryVisiblePosts(
         avatarUrl: row.avatar_url,
       },
       ...(row.liked_at ? { likedAt: new Date(row.liked_at) } : {}),
+      ...(row.rank !== undefined ? { rank: Number(row.rank) } : {}),
     }
   })
 }
 
 /**
- * Up to `limit` posts `viewer` may see (see `queryVisiblePosts`), newest first, after `after`: by
- * one author, with a tag, liked by one account (newest like first), or all.
+ * Up to `limit` posts `viewer` may see (see `queryVisiblePosts`) in `order`: by one author, with a
+ * tag, liked by one account, matching a search, or all.
  */
 export async function findVisiblePosts(
   em: EntityManager,
@@ -230,7 +269,8 @@ export async function findVisiblePosts(
     authorId?: string
     tag?: string
     likedById?: string
-    after?: PostPosition
+    search?: string
+    order: PostOrder
     limit: number
   },
 ): Promise<PostView[]> {

@@ -22,11 +22,23 @@ export const Post = defineEntity({
     deletedAt: p.datetime().nullable(),
     deletedBy: p.uuid().nullable(),
     deletionReason: p.string().length(500).nullable(),
+    /**
+     * What full-text search matches (`?q=`): title (weight A) and content (weight B), stemmed as
+     * English; kept by PostgreSQL itself, never written or loaded by the application.
+     */
+    search: p
+      .type('tsvector')
+      .generated(
+        "(setweight(to_tsvector('english', coalesce(title, '')), 'A') || setweight(to_tsvector('english', content), 'B')) stored",
+      )
+      .lazy()
+      .nullable(),
   },
   indexes: [
     { name: 'posts_author_timeline_idx', properties: ['authorId', 'createdAt', 'id'] },
     { name: 'posts_recent_idx', properties: ['createdAt', 'id'], where: 'deleted_at is null' },
     { name: 'posts_tags_idx', properties: ['tags'], type: 'gin' },
+    { name: 'posts_search_idx', properties: ['search'], type: 'gin' },
   ],
 })
 

@@ -25,6 +25,8 @@ import {
   editPost,
   findVisiblePost,
   findVisiblePosts,
+  type PostOrder,
+  type PostView,
 } from '../domain/posts.js'
 import { limits } from '../domain/rate-limits.js'
 import { contentField, postPageSchema, postSchema, toPost } from './schemas.js'
@@ -54,13 +56,8 @@ const postChanges = z
     error: 'Give at least one of content, title and visibility.',
   })
 
-/** Accepted in the contract but not served yet: refused, so a client never gets a silently unfiltered list. */
-function notYetSupported(message: string) {
-  return z
-    .string()
-    .optional()
-    .refine((value) => value === undefined, { error: message })
-}
+/** Longer queries are refused: nobody types them, and each word costs an index lookup. */
+const SEARCH_MAX_LENGTH = 200
 
 const listQuery = pageQuery.extend({
   author: z.string().min(1).max(30).optional().describe('Username; 404 when no such author'),
@@ -69,8 +66,15 @@ const listQuery = pageQuery.extend({
     .regex(/^#?[A-Za-z0-9_]{1,50}$/, { error: 'A tag is 1–50 letters, digits or underscores.' })
     .transform((tag) => tag.replace(/^#/, '').toLowerCase())
     .optional(),
-  sort: z.enum(['recent'], { error: 'Only "recent" is available for now.' }).default('recent'),
-  q: notYetSupported('Full-text search is not available yet.'),
+  sort: z
+    .enum(['recent', 'popular'], { error: 'Sort by "recent" or "popular".' })
+    .optional()
+    .describe('Default: best matches first with `q`, else newest first'),
+  q: z
+    .string()
+    .max(SEARCH_MAX_LENGTH, { error: `At most ${SEARCH_MAX_LENGTH} characters.` })
+    .optional()
+    .describe('Full-text search over title and content: words, "a phrase", -excluded'),
   likedBy: z
     .string()
     .min(1)
@@ -79,7 +83,48 @@ const listQuery = pageQuery.extend({
     .describe('Username; the posts that account likes, newest like first; 404 when no such user'),
 })
 
-const cursorSchema = z.object({ t: z.iso.datetime(), id: z.uuid() })
+/** One cursor shape per order, strict so that a cursor from another order is refused. */
+const cursorSchemas = {
+  recent: z.strictObject({ t: z.iso.datetime(), id: z.uuid() }),
+  popular: z.strictObject({ likes: z.int().min(0), t: z.iso.datetime(), id: z.uuid() }),
+  relevance: z.strictObject({ rank: z.number().min(0), t: z.iso.datetime(), id: z.uuid() }),
+}
+
+/** The order a list asked for, continuing after `cursor`. */
+function orderOf(sort: 'recent' | 'popular' | 'relevance', cursor: string | undefined): PostOrder {
+  switch (sort) {
+    case 'recent': {
+      const after = decodeCursor(cursor, cursorSchemas.recent)
+      return { by: sort, after: after && { createdAt: new Date(after.t), id: after.id } }
+    }
+    case 'popular': {
+      const after = decodeCursor(cursor, cursorSchemas.popular)
+      const position = after && {
+        likeCount: after.likes,
+        createdAt: new Date(after.t),
+        id: after.id,
+      }
+      return { by: sort, after: position }
+    }
+    case 'relevance': {
+      const after = decodeCursor(cursor, cursorSchemas.relevance)
+      const position = after && { rank: after.rank, createdAt: new Date(after.t), id: after.id }
+      return { by: sort, after: position }
+    }
+  }
+}
+
+/** Where the next page starts, in the shape `orderOf` reads for the same order. */
+function positionOf(order: PostOrder, last: PostView): object {
+  switch (order.by) {
+    case 'recent':
+      return { t: (last.likedAt ?? last.createdAt).toISOString(), id: last.id }
+    case 'popular':
+      return { likes: last.likeCount, t: last.createdAt.toISOString(), id: last.id }
+    case 'relevance':
+      return { rank: last.rank ?? 0, t: last.createdAt.toISOString(), id: last.id }
+  }
+}
 
 const idParams = z.object({
   id: z.string().openapi({ param: { name: 'id', in: 'path' }, format: 'uuid' }),
@@ -121,7 +166,7 @@ export function postRoutes(ctx: PostsContext) {
       method: 'get',
       path: '/api/posts',
       summary:
-        'Posts the caller may see, newest first, optionally by one author, with one tag or liked by one account',
+        'Posts the caller may see, optionally by one author, with one tag, liked by one account or matching a search; newest, most liked or best matching first',
       security: optionalBearer,
       middleware: [optionalUser(ctx.verifyAccessToken)] as const,
       request: { query: listQuery },
@@ -144,19 +189,20 @@ export function postRoutes(ctx: PostsContext) {
       }
       const authorId = await accountId(query.author)
       const likedById = await accountId(query.likedBy)
-      const after = decodeCursor(query.cursor, cursorSchema)
+      const order = orderOf(
+        query.sort ?? (query.q === undefined ? 'recent' : 'relevance'),
+        query.cursor,
+      )
       const posts = await findVisiblePosts(em, asOfNow, {
         viewer: c.get('user'),
         authorId,
         tag: query.tag,
         likedById,
-        after: after && { createdAt: new Date(after.t), id: after.id },
+        search: query.q,
+        order,
         limit: query.limit + 1,
       })
-      const page = pageFromRows(posts, query.limit, toPost, (last) => ({
-        t: (last.likedAt ?? last.createdAt).toISOString(),
-        id: last.id,
-      }))
+      const page = pageFromRows(posts, query.limit, toPost, (last) => positionOf(order, last))
       return c.json(page, 200)
     },
   )
