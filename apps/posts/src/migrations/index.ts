@@ -6,6 +6,7 @@ import { Migration20261202044959 } from './Migration20261202044959.js'
 import { Migration20261202050240 } from './Migration20261202050240.js'
 import { Migration20261202050712 } from './Migration20261202050712.js'
 import { Migration20261202052933 } from './Migration20261202052933.js'
+import { Migration20261202054910 } from './Migration20261202054910.js'
 
 export const migrations: MigrationClassList = [
   Migration20261121034600,
@@ -14,4 +15,5 @@ export const migrations: MigrationClassList = [
   Migration20261202050240,
   Migration20261202050712,
   Migration20261202052933,
+  Migration20261202054910,
 ]
