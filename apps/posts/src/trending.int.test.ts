@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
 import { db } from './db.js'
 import { limits } from './domain/rate-limits.js'
-import { pruneTagUses } from './domain/trending-tags.js'
+import { pruneTagUses, trendingTagsReader } from './domain/trending-tags.js'
 import { type PostsHarness, startPosts, type TestUser } from './test/harness.js'
 
 let posts: PostsHarness
@@ -194,5 +194,25 @@ describe('trending tags', () => {
       expect(res.status).toBe(422)
       expect((await json(res)).errors[0].path).toBe('limit')
     }
+  })
+
+  it('serves one computed list for the cache period, then computes it anew', async () => {
+    const tag = freshTag('cached')
+    await usedBy(tag, 2)
+    let now = new Date()
+    const reader = trendingTagsReader({
+      em: posts.ctx.orm.em,
+      clock: () => now,
+      cacheMs: 30_000,
+    })
+    const countRead = async () => (await reader.read(50)).find((item) => item.tag === tag)?.count
+    expect(await countRead()).toBe(2)
+
+    await usedBy(tag, 1)
+    expect(await countRead()).toBe(2)
+    now = new Date(now.getTime() + 29_000)
+    expect(await countRead()).toBe(2)
+    now = new Date(now.getTime() + 1_000)
+    expect(await countRead()).toBe(3)
   })
 })

@@ -1,6 +1,5 @@
 import type { Visibility } from '@chatty/contracts'
 import { type EntityManager, inGoodStandingAt } from '@chatty/db'
-import type { Redis } from 'ioredis'
 import { sql } from 'kysely'
 
 import { db } from '../db.js'
@@ -11,8 +10,6 @@ export const TRENDING_WINDOW_MS = 24 * 60 * 60 * 1000
 export const TRENDING_TAGS_MAX = 50
 /** Expired uses removed per statement by the pruning job. */
 export const TAG_USES_PRUNE_BATCH = 1000
-
-const CACHE_KEY = 'posts:trending-tags'
 
 export interface TrendingTag {
   tag: string
@@ -101,38 +98,35 @@ export async function pruneTagUses(em: EntityManager, now: Date): Promise<number
 }
 
 export interface TrendingTagsReader {
-  /** Up to `limit` trending tags, at most `cacheMs` old. */
+  /** Up to `limit` trending tags, computed at most `cacheMs` ago. */
   read(limit: number): Promise<TrendingTag[]>
 }
 
 /**
- * Trending tags as readers get them: the top list is computed at most once per `cacheMs` for all
- * replicas together (kept in Redis), and a replica computing it makes its other callers wait for
- * that one answer rather than query too.
+ * Trending tags as readers get them: the top list is computed at most once per `cacheMs` in this
+ * process, whatever the load, and callers arriving while it is computed wait for that one answer.
  */
 export function trendingTagsReader(deps: {
   em: EntityManager
-  redis: Redis
   clock: () => Date
   cacheMs: number
 }): TrendingTagsReader {
-  const { em, redis, clock, cacheMs } = deps
+  const { em, clock, cacheMs } = deps
+  let cached: { top: TrendingTag[]; until: number } | undefined
   let computing: Promise<TrendingTag[]> | undefined
-  const compute = async () => {
-    const top = await computeTrendingTags(em.fork(), clock(), TRENDING_TAGS_MAX)
-    await redis.set(CACHE_KEY, JSON.stringify(top), 'PX', cacheMs)
-    return top
-  }
   return {
     read: async (limit) => {
-      const cached = await redis.get(CACHE_KEY)
-      let top: TrendingTag[]
-      if (cached !== null) {
-        top = JSON.parse(cached) as TrendingTag[]
-      } else {
-        computing ??= compute().finally(() => {
-          computing = undefined
-        })
+      const now = clock()
+      let top = cached && now.getTime() < cached.until ? cached.top : undefined
+      if (!top) {
+        computing ??= computeTrendingTags(em.fork(), now, TRENDING_TAGS_MAX)
+          .then((computed) => {
+            cached = { top: computed, until: now.getTime() + cacheMs }
+            return computed
+          })
+          .finally(() => {
+            computing = undefined
+          })
         top = await computing
       }
       return top.slice(0, limit)

@@ -27,7 +27,6 @@ export function trendingTagRoutes(ctx: PostsContext) {
   const router = createRouter()
   const trending = trendingTagsReader({
     em: ctx.orm.em,
-    redis: ctx.redis,
     clock: ctx.clock,
     cacheMs: ctx.config.trendingTagsCacheMs,
   })
