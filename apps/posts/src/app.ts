@@ -4,6 +4,7 @@ import type { PostsContext } from './context.js'
 import { commentRoutes } from './routes/comments.js'
 import { postRoutes } from './routes/posts.js'
 import { reactionRoutes } from './routes/reactions.js'
+import { trendingTagRoutes } from './routes/trending-tags.js'
 import { SERVICE } from './service.js'
 
 export function createApp(ctx: PostsContext) {
@@ -13,6 +14,7 @@ export function createApp(ctx: PostsContext) {
     trustProxy: ctx.config.trustProxy,
     checkDependencies: ctx.checkDependencies,
   })
+  app.route('/', trendingTagRoutes(ctx))
   app.route('/', postRoutes(ctx))
   app.route('/', reactionRoutes(ctx))
   app.route('/', commentRoutes(ctx))

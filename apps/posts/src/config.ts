@@ -10,6 +10,8 @@ export interface PostsConfig extends ServiceBaseConfig {
   postCountsIntervalMs: number
   /** Likes, reposts and comments counted out of (or back into) post counts per transaction. */
   standingWalkBatchSize: number
+  /** How old the cached list of trending tags may get before it is computed again. */
+  trendingTagsCacheMs: number
 }
 
 export function loadConfig(env: Env): PostsConfig {
@@ -17,5 +19,6 @@ export function loadConfig(env: Env): PostsConfig {
     ...loadServiceBaseConfig(env, SERVICE),
     postCountsIntervalMs: readInt(env, 'POST_COUNTS_INTERVAL_MS', 200, { min: 10, max: 60_000 }),
     standingWalkBatchSize: readInt(env, 'STANDING_WALK_BATCH_SIZE', 500, { min: 1, max: 10_000 }),
+    trendingTagsCacheMs: readInt(env, 'TRENDING_TAGS_CACHE_MS', 30_000, { min: 1, max: 600_000 }),
   }
 }

@@ -8,6 +8,7 @@ import type { PostsConfig } from './config.js'
 import { registerConsumers } from './consumers/index.js'
 import { runPostCountsRollup } from './jobs/post-counts.js'
 import { runStandingWalks } from './jobs/standing-walk.js'
+import { runTagUsePruning } from './jobs/tag-uses.js'
 import { entities, migrations } from './orm.js'
 
 export interface PostsContext extends HttpServiceFoundation {
@@ -35,6 +36,9 @@ export async function createContext(
       intervalMs: config.postCountsIntervalMs,
       signal,
     }),
+  )
+  foundation.addBackgroundJob('tag-uses', (signal) =>
+    runTagUsePruning({ em: foundation.orm.em, clock: foundation.clock, signal }),
   )
   const context: PostsContext = {
     ...foundation,

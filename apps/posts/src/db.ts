@@ -9,6 +9,7 @@ import type { Like } from './entities/like.entity.js'
 import type { Post } from './entities/post.entity.js'
 import type { PostCounter } from './entities/post-counter.entity.js'
 import type { Repost } from './entities/repost.entity.js'
+import type { TagUse } from './entities/tag-use.entity.js'
 
 /** posts' tables as Kysely sees them, derived from the entity definitions (SQL names). */
 export type PostsDb = InferKyselyDB<
@@ -19,6 +20,7 @@ export type PostsDb = InferKyselyDB<
   | typeof Post
   | typeof PostCounter
   | typeof Repost
+  | typeof TagUse
   | typeof UserCounter
 >
 

@@ -7,6 +7,7 @@ import { Like } from './entities/like.entity.js'
 import { Post } from './entities/post.entity.js'
 import { PostCounter } from './entities/post-counter.entity.js'
 import { Repost } from './entities/repost.entity.js'
+import { TagUse } from './entities/tag-use.entity.js'
 import { migrations } from './migrations/index.js'
 
 export const entities = [
@@ -18,6 +19,7 @@ export const entities = [
   Follow,
   UserCounter,
   Comment,
+  TagUse,
   ...messagingEntities,
 ]
 

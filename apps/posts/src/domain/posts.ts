@@ -20,6 +20,7 @@ import { Post, type PostRow } from '../entities/post.entity.js'
 import { SERVICE } from '../service.js'
 import { ensureWritingAuthor } from './authors.js'
 import { parseMentions, parseTags } from './content.js'
+import { recordTagUses } from './trending-tags.js'
 
 type Deps = Pick<PostsContext, 'clock'>
 type Viewer = Pick<AuthUser, 'id'> | undefined
@@ -318,6 +319,7 @@ export async function createPost(
     deletionReason: null,
   })
   await movePostCount(em, post.authorId, 1)
+  await recordTagUses(em, post, now)
   enqueue(
     em,
     PostCreated,
@@ -374,6 +376,7 @@ async function markDeleted(
   post.deletedAt = deletion.at
   post.deletedBy = deletion.by
   post.deletionReason = deletion.reason
+  await recordTagUses(em, post, deletion.at)
   enqueue(
     em,
     PostDeleted,
@@ -453,6 +456,7 @@ export async function editPost(
   if (changes.title !== undefined) post.title = changes.title
   if (changes.visibility !== undefined) post.visibility = changes.visibility
   post.updatedAt = now
+  await recordTagUses(em, post, now)
   enqueue(
     em,
     PostUpdated,
