@@ -226,6 +226,9 @@ server {
     access_log \${GATEWAY_ACCESS_LOG} chatty_access;
 
     client_max_body_size \${GATEWAY_MAX_BODY_SIZE};
+    # Room for a request line of up to 16 KiB (a long search query reaches the service, which answers
+    # 422 for it); anything longer is 414 uri-too-long. Node's own limit on the head is 16 KiB too.
+    large_client_header_buffers 4 16k;
 
     limit_req zone=chatty_per_ip burst=\${GATEWAY_RATE_BURST} nodelay;
     limit_req_status 429;
