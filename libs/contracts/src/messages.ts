@@ -215,6 +215,16 @@ export const CommentTakedownRequested = event(
   z.object({ commentId: id, reason: z.string(), requestedBy: id }),
 )
 
+/**
+ * A poll reached its `expiresAt`. Sent once per poll, by whichever posts replica closed it, for the
+ * author and every voter to hear about.
+ */
+export const PollClosed = event(
+  'PollClosed',
+  'poll.closed',
+  z.object({ postId: id, authorId: id, voterIds: z.array(id), closedAt: at }),
+)
+
 const follow = z.object({ followerId: id, followeeId: id, at })
 export const Followed = event('Followed', 'follow.created', follow)
 export const Unfollowed = event('Unfollowed', 'follow.deleted', follow)
@@ -280,6 +290,7 @@ export const MESSAGES = [
   CommentUpdated,
   CommentDeleted,
   CommentTakedownRequested,
+  PollClosed,
   Followed,
   Unfollowed,
   EmailDelivered,
