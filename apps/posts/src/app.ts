@@ -2,6 +2,7 @@ import { createServiceApp } from '@chatty/http'
 
 import type { PostsContext } from './context.js'
 import { commentRoutes } from './routes/comments.js'
+import { pollRoutes } from './routes/polls.js'
 import { postRoutes } from './routes/posts.js'
 import { reactionRoutes } from './routes/reactions.js'
 import { trendingTagRoutes } from './routes/trending-tags.js'
@@ -18,5 +19,6 @@ export function createApp(ctx: PostsContext) {
   app.route('/', postRoutes(ctx))
   app.route('/', reactionRoutes(ctx))
   app.route('/', commentRoutes(ctx))
+  app.route('/', pollRoutes(ctx))
   return app
 }

@@ -8,7 +8,9 @@ export interface PostsConfig extends ServiceBaseConfig {
    * often the standing walk looks for accounts to count anew.
    */
   postCountsIntervalMs: number
-  /** Likes, reposts and comments counted out of (or back into) post counts per transaction. */
+  /** How often the closing job looks for polls whose time is up. */
+  pollClosingIntervalMs: number
+  /** Likes, reposts, comments and poll votes counted out of (or back into) post counts per transaction. */
   standingWalkBatchSize: number
   /** How old the cached list of trending tags may get before it is computed again. */
   trendingTagsCacheMs: number
@@ -18,6 +20,10 @@ export function loadConfig(env: Env): PostsConfig {
   return {
     ...loadServiceBaseConfig(env, SERVICE),
     postCountsIntervalMs: readInt(env, 'POST_COUNTS_INTERVAL_MS', 200, { min: 10, max: 60_000 }),
+    pollClosingIntervalMs: readInt(env, 'POLL_CLOSING_INTERVAL_MS', 1_000, {
+      min: 10,
+      max: 60_000,
+    }),
     standingWalkBatchSize: readInt(env, 'STANDING_WALK_BATCH_SIZE', 500, { min: 1, max: 10_000 }),
     trendingTagsCacheMs: readInt(env, 'TRENDING_TAGS_CACHE_MS', 30_000, { min: 1, max: 600_000 }),
   }

@@ -6,6 +6,7 @@ import {
 
 import type { PostsConfig } from './config.js'
 import { registerConsumers } from './consumers/index.js'
+import { runPollClosing } from './jobs/poll-closing.js'
 import { runPostCountsRollup } from './jobs/post-counts.js'
 import { runStandingWalks } from './jobs/standing-walk.js'
 import { runTagUsePruning } from './jobs/tag-uses.js'
@@ -39,6 +40,14 @@ export async function createContext(
   )
   foundation.addBackgroundJob('tag-uses', (signal) =>
     runTagUsePruning({ em: foundation.orm.em, clock: foundation.clock, signal }),
+  )
+  foundation.addBackgroundJob('poll-closing', (signal) =>
+    runPollClosing({
+      em: foundation.orm.em,
+      clock: foundation.clock,
+      intervalMs: config.pollClosingIntervalMs,
+      signal,
+    }),
   )
   const context: PostsContext = {
     ...foundation,

@@ -26,6 +26,19 @@ export const authorSummarySchema = z.object({
 })
 export type AuthorSummary = z.infer<typeof authorSummarySchema>
 
+export const pollSchema = z.object({
+  options: z.array(z.object({ text: z.string(), votes: z.number().int() })),
+  /** The sum of the options' votes (a multiple-choice voter counts once per choice). */
+  totalVotes: z.number().int(),
+  votersCount: z.number().int(),
+  multiple: z.boolean(),
+  expiresAt: z.iso.datetime(),
+  closed: z.boolean(),
+  /** The caller's choices; null for anonymous callers and those who have not voted. */
+  myChoices: z.array(z.number().int()).nullable(),
+})
+export type Poll = z.infer<typeof pollSchema>
+
 export const postSchema = z.object({
   id: z.uuid(),
   author: authorSummarySchema,
@@ -39,6 +52,7 @@ export const postSchema = z.object({
   repostCount: z.number().int(),
   likedByMe: z.boolean(),
   repostedByMe: z.boolean(),
+  poll: pollSchema.nullable(),
   createdAt: z.iso.datetime(),
   updatedAt: z.iso.datetime(),
 })

@@ -16,6 +16,7 @@ import {
   PostUnliked,
   PostUnreposted,
   PostUpdated,
+  PollVoted,
   SendEmail,
   Unfollowed,
   UserBanned,
@@ -92,6 +93,8 @@ export const CHATTY_TOPOLOGY: Topology = [
       PostUnliked,
       PostReposted,
       PostUnreposted,
+      // Each voter's choices, for `myChoices` in feed items.
+      PollVoted,
       // Its own follow events: the feed backfill and removal run here, retried on failure.
       Followed,
       Unfollowed,

@@ -1,4 +1,5 @@
 import {
+  type Poll as PollShape,
   PostCreated,
   PostDeleted,
   PostUpdated,
@@ -20,6 +21,8 @@ import { Post, type PostRow } from '../entities/post.entity.js'
 import { SERVICE } from '../service.js'
 import { ensureWritingAuthor } from './authors.js'
 import { parseMentions, parseTags } from './content.js'
+import { createPoll, type NewPoll, type PollDefinition, pollShapeOf } from './poll-definition.js'
+import { POLL_VOTE_COLUMNS } from './post-counters.js'
 import { recordTagUses } from './trending-tags.js'
 
 type Deps = Pick<PostsContext, 'clock'>
@@ -29,6 +32,7 @@ export interface NewPost {
   content: string
   title: string | null
   visibility: Visibility
+  poll?: NewPoll | undefined
 }
 
 /** A post as a reader sees it: the row and its author's public profile. */
@@ -46,6 +50,8 @@ export interface PostView {
   /** Whether the viewer likes / reposted it; false for anonymous viewers. */
   likedByMe: boolean
   repostedByMe: boolean
+  /** With its counts and the viewer's choices (null for anonymous viewers and non-voters). */
+  poll: PollShape | null
   createdAt: Date
   updatedAt: Date
   author: { id: string; username: string; displayName: string; avatarUrl: string | null }
@@ -103,6 +109,7 @@ async function queryVisiblePosts(
   let query = db(em)
     .selectFrom('posts as p')
     .innerJoin('authors as a', 'a.id', 'p.author_id')
+    .leftJoin('polls as pl', 'pl.post_id', 'p.id')
     .$if(likedById !== undefined, (qb) =>
       qb
         .innerJoin('likes as l', (join) =>
@@ -122,6 +129,10 @@ async function queryVisiblePosts(
             sql<number>`greatest(coalesce(sum(c.likes), 0), 0)::int`.as('like_count'),
             sql<number>`greatest(coalesce(sum(c.comments), 0), 0)::int`.as('comment_count'),
             sql<number>`greatest(coalesce(sum(c.reposts), 0), 0)::int`.as('repost_count'),
+            sql<number[]>`array[${sql.join(
+              POLL_VOTE_COLUMNS.map((column) => sql`coalesce(sum(${sql.ref(`c.${column}`)}), 0)`),
+            )}]::int[]`.as('poll_votes'),
+            sql<number>`coalesce(sum(c.poll_voters), 0)::int`.as('poll_voters'),
           ])
           .whereRef('c.post_id', '=', 'p.id')
           .as('counts'),
@@ -149,11 +160,26 @@ async function queryVisiblePosts(
           )
         : eb.lit(false)
       ).as('reposted_by_me'),
+      // The viewer's choices in the post's poll, null when they have not voted.
+      (viewer
+        ? eb
+            .selectFrom('poll_votes as mv')
+            .select('mv.choices')
+            .whereRef('mv.post_id', '=', 'p.id')
+            .where('mv.user_id', '=', viewer.id)
+        : sql<number[] | null>`null`
+      ).as('my_choices'),
     ])
     .select([
       'counts.like_count',
       'counts.comment_count',
       'counts.repost_count',
+      'counts.poll_votes',
+      'counts.poll_voters',
+      'pl.options as poll_options',
+      'pl.multiple as poll_multiple',
+      'pl.expires_at as poll_expires_at',
+      'pl.closed_at as poll_closed_at',
       'p.id',
       'p.author_id',
       'p.title',
@@ -244,6 +270,21 @@ async function queryVisiblePosts(
       repostCount: row.repost_count ?? 0,
       likedByMe: Boolean(row.liked_by_me),
       repostedByMe: Boolean(row.reposted_by_me),
+      poll:
+        row.poll_options && row.poll_expires_at
+          ? pollShapeOf(
+              {
+                options: row.poll_options,
+                multiple: Boolean(row.poll_multiple),
+                expiresAt: new Date(row.poll_expires_at),
+                closedAt: row.poll_closed_at ? new Date(row.poll_closed_at) : null,
+                votes: row.poll_votes ?? [],
+                voters: row.poll_voters ?? 0,
+                myChoices: row.my_choices ?? null,
+              },
+              now,
+            )
+          : null,
       createdAt: new Date(row.created_at),
       updatedAt: new Date(row.updated_at),
       author: {
@@ -318,6 +359,7 @@ export async function createPost(
     deletedBy: null,
     deletionReason: null,
   })
+  const poll = content.poll ? createPoll(em, { postId: post.id, poll: content.poll, now }) : null
   await movePostCount(em, post.authorId, 1)
   await recordTagUses(em, post, now)
   enqueue(
@@ -331,14 +373,20 @@ export async function createPost(
       tags: post.tags,
       mentions: post.mentions,
       visibility: post.visibility,
+      poll: poll && { ...poll, expiresAt: poll.expiresAt.toISOString() },
       createdAt: now.toISOString(),
     },
     { producer: SERVICE.name, correlationId, occurredAt: now },
   )
-  return viewOf(post, author)
+  return viewOf(post, author, poll, now)
 }
 
-function viewOf(post: PostRow, author: AuthorRow): PostView {
+function viewOf(
+  post: PostRow,
+  author: AuthorRow,
+  poll: PollDefinition | null,
+  now: Date,
+): PostView {
   const username = author.username ?? ''
   return {
     id: post.id,
@@ -354,6 +402,8 @@ function viewOf(post: PostRow, author: AuthorRow): PostView {
     repostCount: 0,
     likedByMe: false,
     repostedByMe: false,
+    poll:
+      poll && pollShapeOf({ ...poll, closedAt: null, votes: [], voters: 0, myChoices: null }, now),
     createdAt: post.createdAt,
     updatedAt: post.updatedAt,
     author: {

@@ -29,6 +29,7 @@ import {
   type PostView,
 } from '../domain/posts.js'
 import { limits } from '../domain/rate-limits.js'
+import { newPollBody } from './polls.js'
 import { contentField, postPageSchema, postSchema, toPost } from './schemas.js'
 
 const titleField = z
@@ -41,6 +42,7 @@ const newPostBody = z.strictObject({
   content: contentField,
   title: titleField.optional().transform((title) => title || null),
   visibility: visibilitySchema.default('public'),
+  poll: newPollBody.optional().describe('A poll; it cannot be changed afterwards'),
 })
 
 const postChanges = z

@@ -31,6 +31,7 @@ export function toPost(view: PostView): Post {
     repostCount: view.repostCount,
     likedByMe: view.likedByMe,
     repostedByMe: view.repostedByMe,
+    poll: view.poll,
     createdAt: view.createdAt.toISOString(),
     updatedAt: view.updatedAt.toISOString(),
   }
