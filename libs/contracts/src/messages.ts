@@ -129,8 +129,8 @@ const pollDefinition = z.object({
 export const PostCreated = event(
   'PostCreated',
   'post.created',
-  // `poll` is absent from envelopes written before polls existed.
-  z.object({ ...postBody, poll: pollDefinition.nullable().default(null), createdAt: at }),
+  // `poll` is absent from envelopes written before polls existed; absent means no poll.
+  z.object({ ...postBody, poll: pollDefinition.nullable().optional(), createdAt: at }),
 )
 
 export const PostUpdated = event(
