@@ -91,6 +91,7 @@ describe('publishing', () => {
       tags: ['chatty', 'typescript'],
       mentions: ['alice_1', 'bob_2'],
       visibility: 'public',
+      poll: null,
       createdAt: post.createdAt,
     })
 

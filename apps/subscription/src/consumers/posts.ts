@@ -10,6 +10,7 @@ import type { EntityManager } from '@chatty/db'
 import type { SubscriptionContext } from '../context.js'
 import { db } from '../db.js'
 import { fanOutPost, hideFromFollowers, showToFollowers, withdrawPost } from '../domain/fan-out.js'
+import { recordPoll } from '../domain/polls.js'
 import { ensureUser, moveCounter, type UserRecord } from '../domain/users.js'
 import { Post } from '../entities/post.entity.js'
 
@@ -77,9 +78,15 @@ async function addPost(
 }
 
 export function registerPostConsumers(ctx: SubscriptionContext): void {
-  ctx.messaging.consumer.on(PostCreated, async (event, { em }) => {
+  ctx.messaging.consumer.on(PostCreated, async (event, { em, afterCommit }) => {
     const createdAt = new Date(event.createdAt)
     const author = await ensureUser(em, event.authorId, createdAt)
+    // Recorded whether or not the post is new here: a PostUpdated that came first made the post.
+    if (event.poll && (await recordPoll(em, event.postId, event.poll))) {
+      const forget = () => ctx.feeds.forgetPosts([event.postId])
+      await forget()
+      afterCommit(forget)
+    }
     await addPost(em, ctx, author, { ...event, createdAt, updatedAt: createdAt })
   })
 
@@ -141,6 +148,8 @@ export function registerPostConsumers(ctx: SubscriptionContext): void {
         like_count: event.likeCount,
         comment_count: event.commentCount,
         repost_count: event.repostCount,
+        poll_votes: event.poll?.votes ?? null,
+        poll_voters_count: event.poll?.votersCount ?? null,
         version: event.version,
       })
       .onConflict((conflict) =>
@@ -150,6 +159,8 @@ export function registerPostConsumers(ctx: SubscriptionContext): void {
             like_count: eb.ref('excluded.like_count'),
             comment_count: eb.ref('excluded.comment_count'),
             repost_count: eb.ref('excluded.repost_count'),
+            poll_votes: eb.ref('excluded.poll_votes'),
+            poll_voters_count: eb.ref('excluded.poll_voters_count'),
             version: eb.ref('excluded.version'),
           }))
           .where((eb) => eb('post_counts.version', '<', eb.ref('excluded.version'))),
