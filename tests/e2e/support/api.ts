@@ -70,8 +70,19 @@ export interface Post {
   repostCount: number
   likedByMe: boolean
   repostedByMe: boolean
+  poll: Poll | null
   createdAt: string
   updatedAt: string
+}
+
+export interface Poll {
+  options: { text: string; votes: number }[]
+  totalVotes: number
+  votersCount: number
+  multiple: boolean
+  expiresAt: string
+  closed: boolean
+  myChoices: number[] | null
 }
 
 export interface Comment {
