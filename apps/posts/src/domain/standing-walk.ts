@@ -21,10 +21,10 @@ interface Flipped {
   choices?: number[]
 }
 
-/** Flips `counted` on up to `limit` of the account's likes or reposts that disagree with it. */
+/** Flips `counted` on up to `limit` of the account's likes, reposts or votes that disagree with it. */
 function flipReactions(
   em: EntityManager,
-  table: 'likes' | 'reposts',
+  table: 'likes' | 'reposts' | 'poll_votes',
   input: { userId: string; counted: boolean; limit: number },
 ): Promise<Flipped[]> {
   const { userId, counted, limit } = input
@@ -70,27 +70,22 @@ function flipComments(
     .execute()
 }
 
-/** Flips `counted` on up to `limit` of the account's poll votes that disagree with it. */
-function flipVotes(
+/** Flips `counted` on up to `limit` of the account's poll votes, answering their choices. */
+async function flipVotes(
   em: EntityManager,
   input: { userId: string; counted: boolean; limit: number },
 ): Promise<Flipped[]> {
-  const { userId, counted, limit } = input
+  const flipped = await flipReactions(em, 'poll_votes', input)
+  if (flipped.length === 0) return []
   return db(em)
-    .updateTable('poll_votes')
-    .set({ counted })
-    .where('user_id', '=', userId)
-    .where('post_id', 'in', (eb) =>
-      eb
-        .selectFrom('poll_votes')
-        .select('post_id')
-        .where('user_id', '=', userId)
-        .where('counted', '<>', counted)
-        .orderBy('post_id')
-        .limit(limit)
-        .forUpdate(),
+    .selectFrom('poll_votes')
+    .select(['post_id', 'choices'])
+    .where('user_id', '=', input.userId)
+    .where(
+      'post_id',
+      'in',
+      flipped.map((vote) => vote.post_id),
     )
-    .returning(['post_id', 'choices'])
     .execute()
 }
 
