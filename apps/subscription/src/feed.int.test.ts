@@ -75,6 +75,7 @@ describe('home feed', () => {
           repostCount: 0,
           likedByMe: false,
           repostedByMe: false,
+          poll: null,
           createdAt: expect.any(String),
           updatedAt: expect.any(String),
         },
