@@ -44,6 +44,7 @@ describe('publishing a post', () => {
       repostCount: 0,
       likedByMe: false,
       repostedByMe: false,
+      poll: null,
       createdAt: expect.any(String),
       updatedAt: expect.any(String),
     })
