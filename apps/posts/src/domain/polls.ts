@@ -55,15 +55,16 @@ export async function castVote(
   if (post.authorId === user.id) {
     throw new RuleViolationError('own-poll', 'You cannot vote in your own poll.')
   }
+  // Checked before taking the lock too, so late votes never keep the closing job waiting.
+  const closed = () => new RuleViolationError('poll-closed', 'This poll is closed.')
+  if (post.poll.closed) throw closed()
   const poll = await db(em)
     .selectFrom('polls')
     .select(['options', 'multiple', 'expires_at', 'closed_at'])
     .where('post_id', '=', post.id)
     .forShare()
     .executeTakeFirstOrThrow()
-  if (poll.closed_at !== null || now >= poll.expires_at) {
-    throw new RuleViolationError('poll-closed', 'This poll is closed.')
-  }
+  if (poll.closed_at !== null || now >= poll.expires_at) throw closed()
   assertValidChoices(input.choices, { ...poll, expiresAt: poll.expires_at })
   const choices = [...input.choices].sort((a, b) => a - b)
   const counted = await reactingAccount(em, now, user)
