@@ -113,6 +113,7 @@ describe('nginx template', () => {
     const notifications: ServiceDefinition = {
       name: 'notifications',
       port: 3006,
+      metricsPort: 9106,
       prefixes: ['/api/notifications'],
       healthPath: '/api/notifications/health',
       database: 'notifications',

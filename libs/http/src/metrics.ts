@@ -1,5 +1,5 @@
-import { Hono } from 'hono'
 import type { Context } from 'hono'
+import { Hono } from 'hono'
 import { routePath } from 'hono/route'
 import { Histogram, type Registry } from 'prom-client'
 
