@@ -14,6 +14,7 @@ export function createApp(ctx: PostsContext) {
     prefixes: SERVICE.prefixes,
     trustProxy: ctx.config.trustProxy,
     checkDependencies: ctx.checkDependencies,
+    metrics: ctx.metrics.registry,
   })
   app.route('/', trendingTagRoutes(ctx))
   app.route('/', postRoutes(ctx))

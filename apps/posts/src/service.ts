@@ -4,6 +4,7 @@ import type { ServiceManifest } from '@chatty/config'
 export const SERVICE = {
   name: 'posts',
   port: 3002,
+  metricsPort: 9102,
   prefixes: ['/api/posts'],
   healthPath: '/api/posts/health',
   database: 'posts',

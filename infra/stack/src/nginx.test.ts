@@ -65,6 +65,13 @@ describe('nginx template', () => {
     }
   })
 
+  it('answers 404 for /metrics itself and routes no path to a metrics port', () => {
+    const config = renderTemplate(template, localTemplateValues(gateway, upstreams))
+    const block = config.split('location = /metrics {')[1]?.split('\n    }\n')[0]
+    expect(block?.trim()).toBe('return 404;')
+    for (const service of SERVICES) expect(config).not.toContain(`:${service.metricsPort}`)
+  })
+
   it("refuses bodies over the services' limit in every API location, before they reach a service", () => {
     const config = renderTemplate(template, localTemplateValues(gateway, upstreams))
     for (const prefix of SERVICES.flatMap((service) => service.prefixes)) {
@@ -106,6 +113,7 @@ describe('nginx template', () => {
     const notifications: ServiceDefinition = {
       name: 'notifications',
       port: 3006,
+      metricsPort: 9106,
       prefixes: ['/api/notifications'],
       healthPath: '/api/notifications/health',
       database: 'notifications',

@@ -273,6 +273,12 @@ ${refuseMalformed}        alias \${GATEWAY_DOCS_ROOT}/index.html;
         return 301 /api/docs;
     }
 
+    # Metrics are scraped from each service's own metrics port (METRICS_PORT), never through the
+    # gateway: this stays 404 whatever comes to be served at /.
+    location = /metrics {
+        return 404;
+    }
+
     location / {
 ${refuseMalformed}        return 404;
     }

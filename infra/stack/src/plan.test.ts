@@ -25,6 +25,7 @@ describe('planStack, local profile', () => {
     expect(auth?.databaseUrl).toBe('postgres://postgres@127.0.0.1:5432/chatty_auth')
     expect(email?.databaseUrl).toBe('postgres://postgres@127.0.0.1:5432/chatty_email')
     expect(email?.healthUrl).toBe('http://127.0.0.1:3005/health')
+    expect(email?.metricsUrl).toBe('http://127.0.0.1:9105/metrics')
   })
 
   it('starts each service from its build with the variables every service reads', () => {
@@ -36,6 +37,7 @@ describe('planStack, local profile', () => {
     expect(auth?.process.env).toMatchObject({
       PATH: '/bin',
       PORT: '3001',
+      METRICS_PORT: '9101',
       HOST: '127.0.0.1',
       LOG_LEVEL: 'info',
       AUTH_DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/chatty_auth',
@@ -113,6 +115,7 @@ describe('planStack, e2e profile', () => {
   it('points the services at each other and at the mailbox, with relaxed rate limits', () => {
     expect(auth?.process.env).toMatchObject({
       PORT: '13001',
+      METRICS_PORT: '19101',
       MESSAGING_PREFIX: 'e2e.',
       REDIS_URL: 'redis://127.0.0.1:6379/1',
       SMTP_URL: 'smtp://127.0.0.1:11025',

@@ -20,6 +20,9 @@ export type StackProfile = 'local' | 'e2e' | 'faults'
 export interface PlannedService {
   definition: ServiceDefinition
   port: number
+  /** Where the service serves `GET /metrics`: its own port, which nginx never routes. */
+  metricsPort: number
+  metricsUrl: string
   databaseUrl: string
   healthUrl: string
   process: ProcessSpec
@@ -174,6 +177,8 @@ export function planStack(
   const messagingPrefix = isolated ? isolated.messagingPrefix : (env.MESSAGING_PREFIX ?? '')
   const portOf = (definition: ServiceDefinition) =>
     definition.port + (isolated?.servicePortOffset ?? 0)
+  const metricsPortOf = (definition: ServiceDefinition) =>
+    definition.metricsPort + (isolated?.servicePortOffset ?? 0)
   const configuredDatabaseUrl = (definition: ServiceDefinition) =>
     readUrl(env, definition.databaseVariable, LOCAL_DEFAULTS.databaseUrl(definition.database))
   // One PostgreSQL proxy, to the first service's server: where every database lives in tests.
@@ -216,6 +221,7 @@ export function planStack(
 
   const services = definitions.map((definition): PlannedService => {
     const port = portOf(definition)
+    const metricsPort = metricsPortOf(definition)
     const configured = configuredDatabaseUrl(definition)
     const databaseUrl = isolated
       ? withDatabase(configured, `${isolated.databasePrefix}${definition.database}`)
@@ -223,6 +229,8 @@ export function planStack(
     return {
       definition,
       port,
+      metricsPort,
+      metricsUrl: `http://${host}:${metricsPort}/metrics`,
       databaseUrl,
       healthUrl: `http://${host}:${port}${definition.healthPath}`,
       process: {
@@ -234,6 +242,7 @@ export function planStack(
           ...env,
           ...shared,
           PORT: String(port),
+          METRICS_PORT: String(metricsPort),
           [definition.databaseVariable]: through(databaseUrl, proxies?.postgres),
         },
       },

@@ -10,9 +10,11 @@ import { getConnInfo } from '@hono/node-server/conninfo'
 import type { OpenAPIHono } from '@hono/zod-openapi'
 import type { Context } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
+import type { Registry } from 'prom-client'
 
 import type { AppEnv } from './env.js'
 import { problemResponse, toAppError } from './errors.js'
+import { createRequestTimer } from './metrics.js'
 import { createRouter } from './router.js'
 
 export type DependencyState = 'ok' | 'degraded' | 'down'
@@ -26,6 +28,11 @@ export interface ServiceAppOptions {
   trustProxy?: boolean
   bodyLimitBytes?: number
   version?: string
+  /**
+   * Where request durations are recorded: the service core's registry (`ctx.metrics.registry`),
+   * served on the metrics port, never by this app.
+   */
+  metrics: Registry
 }
 
 /**
@@ -85,6 +92,7 @@ export function createServiceApp(options: ServiceAppOptions): OpenAPIHono<AppEnv
   const trustProxy = options.trustProxy ?? false
   const [mainPrefix] = options.prefixes
   if (mainPrefix === undefined) throw new Error('a service needs at least one path prefix')
+  const timeRequest = createRequestTimer(options.metrics)
 
   app.use(async (c, next) => {
     const incoming = c.req.header('x-request-id')
@@ -97,6 +105,7 @@ export function createServiceApp(options: ServiceAppOptions): OpenAPIHono<AppEnv
       c.set('logger', accessLog)
       await next()
       c.header('X-Request-Id', requestId)
+      timeRequest(c, started)
       accessLog.info(
         {
           method: c.req.method,

@@ -1,5 +1,6 @@
 export * from './eventually.js'
 export * from './message-tap.js'
+export * from './metrics.js'
 export * from './publish.js'
 export * from './smtp-sink.js'
 export * from './tcp-proxy.js'
