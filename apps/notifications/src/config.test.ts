@@ -7,7 +7,11 @@ describe('loadConfig', () => {
     const config = loadConfig({})
     expect(config.port).toBe(3006)
     expect(config.databaseUrl).toMatch(/\/chatty_notifications$/)
-    expect(config.stream).toEqual({ heartbeatMs: 25_000, revocationCheckMs: 250, ticketTtlSeconds: 60 })
+    expect(config.stream).toEqual({
+      heartbeatMs: 25_000,
+      revocationCheckMs: 250,
+      ticketTtlSeconds: 60,
+    })
   })
 
   it('refuses a revocation check slower than a second, which would let a banned user listen on', () => {

@@ -46,7 +46,10 @@ describe('GET /api/notifications/stream', () => {
 describe('stream tickets', () => {
   it('open the stream once: a used or unknown ticket is 401', async () => {
     const a = await n.registerUser('a')
-    const issued = await n.request('/api/notifications/stream-ticket', { method: 'POST', token: a.token })
+    const issued = await n.request('/api/notifications/stream-ticket', {
+      method: 'POST',
+      token: a.token,
+    })
     expect(issued.status).toBe(201)
     const { ticket, expiresIn } = (await issued.json()) as { ticket: string; expiresIn: number }
     expect(expiresIn).toBe(60)
@@ -59,7 +62,10 @@ describe('stream tickets', () => {
 
   it('a ticket of a session revoked since does not open the stream', async () => {
     const a = await n.registerUser('a')
-    const issued = await n.request('/api/notifications/stream-ticket', { method: 'POST', token: a.token })
+    const issued = await n.request('/api/notifications/stream-ticket', {
+      method: 'POST',
+      token: a.token,
+    })
     const { ticket } = (await issued.json()) as { ticket: string }
     await n.revokeSession(a)
     expect((await n.openStream({ ticket })).response.status).toBe(401)
@@ -110,7 +116,12 @@ describe('two replicas', () => {
     expect(replica.ctx.streams.count()).toBe(1)
     expect(n.ctx.streams.count()).toBe(openOnFirst)
     // Only the first replica consumes: the second's consumer was never started.
-    await n.deliver(PostLiked, { postId, postAuthorId: a.id, userId: b.id, at: new Date().toISOString() })
+    await n.deliver(PostLiked, {
+      postId,
+      postAuthorId: a.id,
+      userId: b.id,
+      at: new Date().toISOString(),
+    })
     const event = await stream?.next(isEvent('notification'))
     expect(event?.data).toMatchObject({ type: 'like', actor: { id: b.id }, post: { id: postId } })
     await stream?.next(countIs(1))

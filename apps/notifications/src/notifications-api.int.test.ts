@@ -35,7 +35,11 @@ describe('GET /api/notifications', () => {
     const a = await n.registerUser('a')
     const likers = await likes(a, 3)
     const follower = await n.registerUser('f')
-    await n.deliver(Followed, { followerId: follower.id, followeeId: a.id, at: new Date(Date.now() + 10).toISOString() })
+    await n.deliver(Followed, {
+      followerId: follower.id,
+      followeeId: a.id,
+      at: new Date(Date.now() + 10).toISOString(),
+    })
 
     const first = await n.list(a, '?limit=2')
     expect(first.items.map((item) => item.actor?.id)).toEqual([follower.id, likers[2]?.id])
@@ -48,7 +52,10 @@ describe('GET /api/notifications', () => {
     expect(onlyLikes.items.map((item) => item.type)).toEqual(['like', 'like', 'like'])
 
     const readOne = first.items[1]?.id
-    expect((await n.request(`/api/notifications/${readOne}/read`, { method: 'POST', token: a.token })).status).toBe(200)
+    expect(
+      (await n.request(`/api/notifications/${readOne}/read`, { method: 'POST', token: a.token }))
+        .status,
+    ).toBe(200)
     const unread = await n.list(a, '?unread=true')
     expect(unread.items.map((item) => item.id)).not.toContain(readOne)
     expect(unread.items).toHaveLength(3)
@@ -59,7 +66,9 @@ describe('GET /api/notifications', () => {
     const res = await n.request('/api/notifications?type=poke', { token: a.token })
     expect(res.status).toBe(422)
     expect(await res.json()).toMatchObject({ code: 'validation-failed' })
-    expect((await n.request('/api/notifications?cursor=nonsense', { token: a.token })).status).toBe(400)
+    expect((await n.request('/api/notifications?cursor=nonsense', { token: a.token })).status).toBe(
+      400,
+    )
     expect((await n.request('/api/notifications')).status).toBe(401)
   })
 })
@@ -69,7 +78,10 @@ describe('reading and deleting', () => {
     const a = await n.registerUser('a')
     await likes(a, 2)
     const [item] = (await n.list(a)).items
-    const res = await n.request(`/api/notifications/${item?.id}/read`, { method: 'POST', token: a.token })
+    const res = await n.request(`/api/notifications/${item?.id}/read`, {
+      method: 'POST',
+      token: a.token,
+    })
     expect(res.status).toBe(200)
     expect(await res.json()).toEqual({ ...item, read: true })
     expect(await n.unreadCount(a)).toBe(1)
@@ -92,7 +104,10 @@ describe('reading and deleting', () => {
     const a = await n.registerUser('a')
     await likes(a, 2)
     const [item] = (await n.list(a)).items
-    const res = await n.request(`/api/notifications/${item?.id}`, { method: 'DELETE', token: a.token })
+    const res = await n.request(`/api/notifications/${item?.id}`, {
+      method: 'DELETE',
+      token: a.token,
+    })
     expect(res.status).toBe(204)
     expect((await n.list(a)).items.map((entry) => entry.id)).not.toContain(item?.id)
     expect(await n.unreadCount(a)).toBe(1)
@@ -103,9 +118,15 @@ describe('reading and deleting', () => {
     await likes(a, 1)
     const [item] = (await n.list(a)).items
     for (const id of [item?.id, uuidv7(), 'not-an-id']) {
-      const read = await n.request(`/api/notifications/${id}/read`, { method: 'POST', token: b.token })
+      const read = await n.request(`/api/notifications/${id}/read`, {
+        method: 'POST',
+        token: b.token,
+      })
       expect(read.status).toBe(404)
-      const deleted = await n.request(`/api/notifications/${id}`, { method: 'DELETE', token: b.token })
+      const deleted = await n.request(`/api/notifications/${id}`, {
+        method: 'DELETE',
+        token: b.token,
+      })
       expect(deleted.status).toBe(404)
     }
     expect((await n.list(a)).items).toEqual([item])
@@ -117,7 +138,12 @@ describe('reading and deleting', () => {
     const postId = await n.createPost(a)
     const likers = await Promise.all(Array.from({ length: 12 }, () => n.registerUser('l')))
     const published = likers.map((liker) =>
-      n.publish(PostLiked, { postId, postAuthorId: a.id, userId: liker.id, at: new Date().toISOString() }),
+      n.publish(PostLiked, {
+        postId,
+        postAuthorId: a.id,
+        userId: liker.id,
+        at: new Date().toISOString(),
+      }),
     )
     const reads = Array.from({ length: 4 }, () =>
       n.request('/api/notifications/read-all', { method: 'POST', token: a.token }),

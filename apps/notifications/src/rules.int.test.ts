@@ -48,7 +48,11 @@ function react(
 function comment(
   author: TestUser,
   post: { id: string; author: TestUser },
-  options: { parent?: { id: string; author: TestUser }; mentions?: TestUser[]; content?: string } = {},
+  options: {
+    parent?: { id: string; author: TestUser }
+    mentions?: TestUser[]
+    content?: string
+  } = {},
 ) {
   const commentId = uuidv7()
   return n
@@ -153,7 +157,11 @@ describe('like and repost', () => {
 
 describe('comments', () => {
   it('a comment notifies the post author, a reply the parent comment’s author, never the actor', async () => {
-    const [a, b, c] = [await n.registerUser('a'), await n.registerUser('b'), await n.registerUser('c')]
+    const [a, b, c] = [
+      await n.registerUser('a'),
+      await n.registerUser('b'),
+      await n.registerUser('c'),
+    ]
     const postId = await n.createPost(a)
     const post = { id: postId, author: a }
     const first = await comment(b, post, { content: 'Nice one' })
@@ -179,7 +187,11 @@ describe('comments', () => {
   })
 
   it('a CommentDeleted (its author, or a takedown) withdraws what the comment caused', async () => {
-    const [a, b, c] = [await n.registerUser('a'), await n.registerUser('b'), await n.registerUser('c')]
+    const [a, b, c] = [
+      await n.registerUser('a'),
+      await n.registerUser('b'),
+      await n.registerUser('c'),
+    ]
     const postId = await n.createPost(a)
     const commentId = await comment(b, { id: postId, author: a }, { mentions: [c] })
     expect(await typesOf(a)).toEqual(['comment'])
@@ -215,7 +227,11 @@ describe('mentions', () => {
       createdAt: at(),
     })
     expect((await n.list(b)).items).toEqual([
-      expect.objectContaining({ type: 'mention', actor: expect.objectContaining({ id: a.id }), post: expect.objectContaining({ id: postId }) }),
+      expect.objectContaining({
+        type: 'mention',
+        actor: expect.objectContaining({ id: a.id }),
+        post: expect.objectContaining({ id: postId }),
+      }),
     ])
     expect(await typesOf(a)).toEqual([])
   })
@@ -261,10 +277,19 @@ describe('poll-ended', () => {
       await n.registerUser('o'),
     ]
     const postId = await n.createPost(a)
-    await n.deliver(PollClosed, { postId, authorId: a.id, voterIds: [v1.id, v2.id], closedAt: at() })
+    await n.deliver(PollClosed, {
+      postId,
+      authorId: a.id,
+      voterIds: [v1.id, v2.id],
+      closedAt: at(),
+    })
     for (const user of [a, v1, v2]) {
       expect((await n.list(user)).items).toEqual([
-        expect.objectContaining({ type: 'poll-ended', actor: null, post: expect.objectContaining({ id: postId }) }),
+        expect.objectContaining({
+          type: 'poll-ended',
+          actor: null,
+          post: expect.objectContaining({ id: postId }),
+        }),
       ])
     }
     expect(await typesOf(other)).toEqual([])
@@ -297,14 +322,22 @@ describe('actors', () => {
       avatarUrl: 'https://example.test/b.png',
     })
     const [item] = (await n.list(a)).items
-    expect(item?.actor).toMatchObject({ displayName: 'Brand New', avatarUrl: 'https://example.test/b.png' })
+    expect(item?.actor).toMatchObject({
+      displayName: 'Brand New',
+      avatarUrl: 'https://example.test/b.png',
+    })
   })
 
   it('a banned actor’s notifications disappear, and come back on unban', async () => {
     const [a, b] = [await n.registerUser('a'), await n.registerUser('b')]
     await follow(b, a)
     const moderator = uuidv7()
-    await n.deliver(UserBanned, { userId: b.id, reason: 'spam', bannedBy: moderator, bannedAt: at() })
+    await n.deliver(UserBanned, {
+      userId: b.id,
+      reason: 'spam',
+      bannedBy: moderator,
+      bannedAt: at(),
+    })
     expect(await typesOf(a)).toEqual([])
     expect(await n.unreadCount(a)).toBe(0)
     const postId = await n.createPost(a)

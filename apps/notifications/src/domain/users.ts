@@ -43,5 +43,7 @@ export async function standingOf(
     .executeTakeFirst()
   if (!user) return 'shown'
   if (user.status === 'deleted') return 'deleted'
-  return isBannedAt({ status: user.status, bannedUntil: user.banned_until }, now) ? 'hidden' : 'shown'
+  return isBannedAt({ status: user.status, bannedUntil: user.banned_until }, now)
+    ? 'hidden'
+    : 'shown'
 }

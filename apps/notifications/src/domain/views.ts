@@ -89,18 +89,10 @@ export function listNotifications(
   const { position } = input
   if (position) {
     query = query.where((eb) =>
-      eb(
-        eb.refTuple('n.created_at', 'n.id'),
-        '<',
-        eb.tuple(new Date(position.at), position.id),
-      ),
+      eb(eb.refTuple('n.created_at', 'n.id'), '<', eb.tuple(new Date(position.at), position.id)),
     )
   }
-  return query
-    .orderBy('n.created_at', 'desc')
-    .orderBy('n.id', 'desc')
-    .limit(input.rows)
-    .execute()
+  return query.orderBy('n.created_at', 'desc').orderBy('n.id', 'desc').limit(input.rows).execute()
 }
 
 /** Shown notifications by id (any recipient), for the live streams. */
@@ -109,10 +101,7 @@ export function notificationsById(
   ids: readonly string[],
 ): Promise<(NotificationListRow & { recipient_id: string })[]> {
   if (ids.length === 0) return Promise.resolve([])
-  return shownNotifications(em)
-    .select('n.recipient_id')
-    .where('n.id', 'in', ids)
-    .execute()
+  return shownNotifications(em).select('n.recipient_id').where('n.id', 'in', ids).execute()
 }
 
 /** One of the recipient's shown notifications. */

@@ -17,12 +17,7 @@ import { createRoute } from '@hono/zod-openapi'
 import type { NotificationsContext } from '../context.js'
 import { publishCommitted } from '../domain/live-delivery.js'
 import { liveChanges } from '../domain/live-changes.js'
-import {
-  deleteNotification,
-  markAllRead,
-  markRead,
-  unreadCount,
-} from '../domain/notifications.js'
+import { deleteNotification, markAllRead, markRead, unreadCount } from '../domain/notifications.js'
 import {
   findNotification,
   listNotifications,

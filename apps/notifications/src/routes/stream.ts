@@ -20,7 +20,9 @@ const streamQuery = z.object({
     .string()
     .max(100)
     .optional()
-    .openapi({ description: 'A ticket from POST /api/notifications/stream-ticket, instead of a token' }),
+    .openapi({
+      description: 'A ticket from POST /api/notifications/stream-ticket, instead of a token',
+    }),
 })
 
 const STREAM_HEADERS = {

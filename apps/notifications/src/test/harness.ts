@@ -1,11 +1,6 @@
 import { randomBytes } from 'node:crypto'
 
-import {
-  PostCreated,
-  UserRegistered,
-  uuidv7,
-  type Visibility,
-} from '@chatty/contracts'
+import { PostCreated, UserRegistered, uuidv7, type Visibility } from '@chatty/contracts'
 import { revocationKeys } from '@chatty/http'
 import { type ServiceHarness, startServiceHarness, TEST_AMQP_URL } from '@chatty/service/testing'
 import {
