@@ -157,12 +157,23 @@ export function createLiveStreams(options: {
     revocationCheck = undefined
   }
 
+  let connecting: Promise<unknown> | undefined
+
+  /** Waits (once for every caller) until the subscriber connection is up, for at most 2 s. */
+  function subscriberReady(client: Redis): Promise<unknown> {
+    if (client.status === 'ready') return Promise.resolve()
+    connecting ??= once(client, 'ready', { signal: AbortSignal.timeout(SUBSCRIBER_READY_MS) }).finally(
+      () => {
+        connecting = undefined
+      },
+    )
+    return connecting
+  }
+
   async function subscribe(userId: string): Promise<void> {
     const client = subscriberOf()
     try {
-      if (client.status !== 'ready') {
-        await once(client, 'ready', { signal: AbortSignal.timeout(SUBSCRIBER_READY_MS) })
-      }
+      await subscriberReady(client)
       await client.subscribe(liveChannel(userId))
     } catch (error) {
       logger.warn({ err: error }, 'cannot subscribe to a live channel')
