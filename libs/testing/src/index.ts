@@ -1,5 +1,5 @@
-export * from './eventually.js'
 export * from './event-stream.js'
+export * from './eventually.js'
 export * from './message-tap.js'
 export * from './publish.js'
 export * from './smtp-sink.js'

@@ -2,9 +2,9 @@ import { CommentCreated, CommentDeleted } from '@chatty/contracts'
 
 import type { NotificationsContext } from '../context.js'
 import { db } from '../db.js'
-import type { NotificationType } from '../entities/notification.entity.js'
 import { excerptOf, notify, removeNotifications } from '../domain/notifications.js'
 import { findPost, isPostDeleted, mentionedRecipients } from '../domain/posts.js'
+import type { NotificationType } from '../entities/notification.entity.js'
 import { changesPublishedAfterCommit } from './live.js'
 
 /**

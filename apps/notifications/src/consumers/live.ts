@@ -1,8 +1,8 @@
 import type { MessageContext } from '@chatty/messaging'
 
 import type { NotificationsContext } from '../context.js'
-import { publishLiveChanges } from '../domain/live-delivery.js'
 import { type LiveChanges, liveChanges } from '../domain/live-changes.js'
+import { publishLiveChanges } from '../domain/live-delivery.js'
 
 /**
  * The changes a handler makes, published on the recipients' live channels once its transaction

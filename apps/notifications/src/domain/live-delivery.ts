@@ -2,8 +2,8 @@ import type { EntityManager } from '@chatty/db'
 import type { Logger } from '@chatty/logger'
 import type { Redis } from 'ioredis'
 
-import { liveChannel, type LiveMessage } from './live-channel.js'
 import type { LiveChanges } from './live-changes.js'
+import { liveChannel, type LiveMessage } from './live-channel.js'
 import { unreadCounts } from './notifications.js'
 import { notificationsById, toNotificationView } from './views.js'
 

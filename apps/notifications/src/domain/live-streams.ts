@@ -162,11 +162,11 @@ export function createLiveStreams(options: {
   /** Waits (once for every caller) until the subscriber connection is up, for at most 2 s. */
   function subscriberReady(client: Redis): Promise<unknown> {
     if (client.status === 'ready') return Promise.resolve()
-    connecting ??= once(client, 'ready', { signal: AbortSignal.timeout(SUBSCRIBER_READY_MS) }).finally(
-      () => {
-        connecting = undefined
-      },
-    )
+    connecting ??= once(client, 'ready', {
+      signal: AbortSignal.timeout(SUBSCRIBER_READY_MS),
+    }).finally(() => {
+      connecting = undefined
+    })
     return connecting
   }
 

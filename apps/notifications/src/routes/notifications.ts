@@ -15,8 +15,8 @@ import {
 import { createRoute } from '@hono/zod-openapi'
 
 import type { NotificationsContext } from '../context.js'
-import { publishCommitted } from '../domain/live-delivery.js'
 import { liveChanges } from '../domain/live-changes.js'
+import { publishCommitted } from '../domain/live-delivery.js'
 import { deleteNotification, markAllRead, markRead, unreadCount } from '../domain/notifications.js'
 import {
   findNotification,

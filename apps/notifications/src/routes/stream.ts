@@ -16,13 +16,9 @@ import { issueStreamTicket, redeemStreamTicket } from '../domain/stream-tickets.
 import { streamTicketSchema } from './schemas.js'
 
 const streamQuery = z.object({
-  ticket: z
-    .string()
-    .max(100)
-    .optional()
-    .openapi({
-      description: 'A ticket from POST /api/notifications/stream-ticket, instead of a token',
-    }),
+  ticket: z.string().max(100).optional().openapi({
+    description: 'A ticket from POST /api/notifications/stream-ticket, instead of a token',
+  }),
 })
 
 const STREAM_HEADERS = {
