@@ -211,7 +211,8 @@ export function createAccessTokenVerifier(
   }
 }
 
-function bearerToken(c: Context<AppEnv>): string | undefined {
+/** The bearer token of the request, if it sends one; 401 for a malformed Authorization header. */
+export function bearerToken(c: Context<AppEnv>): string | undefined {
   const header = c.req.header('authorization')
   if (!header) return undefined
   const match = /^Bearer\s+(\S+)$/i.exec(header)

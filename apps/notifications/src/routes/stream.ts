@@ -2,6 +2,7 @@ import { UnauthorizedError } from '@chatty/domain'
 import {
   type AuthUser,
   bearerSecurity,
+  bearerToken,
   createRouter,
   currentUser,
   jsonContent,
@@ -33,11 +34,7 @@ export function streamRoutes(ctx: NotificationsContext) {
   const authenticated = requireUser(ctx.verifyAccessToken)
 
   /** The stream's user: the bearer token's, else the ticket's (used up here). */
-  async function streamUser(authorization: string | undefined, ticket: string | undefined) {
-    const bearer = authorization && /^Bearer\s+(\S+)$/i.exec(authorization)?.[1]
-    if (authorization && !bearer) {
-      throw new UnauthorizedError('The Authorization header must be "Bearer <token>".')
-    }
+  async function streamUser(bearer: string | undefined, ticket: string | undefined) {
     if (bearer) return ctx.verifyAccessToken(bearer)
     if (!ticket) throw new UnauthorizedError()
     const user: AuthUser | undefined = await redeemStreamTicket(ctx.redis, ticket)
@@ -87,7 +84,7 @@ export function streamRoutes(ctx: NotificationsContext) {
       },
     }),
     async (c) => {
-      const user = await streamUser(c.req.header('authorization'), c.req.valid('query').ticket)
+      const user = await streamUser(bearerToken(c), c.req.valid('query').ticket)
       const body = await ctx.streams.open(
         user,
         async () => [
