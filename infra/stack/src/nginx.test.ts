@@ -10,6 +10,7 @@ import {
   localTemplateValues,
   renderMainConfig,
   renderTemplate,
+  STREAM_READ_TIMEOUT,
   templateVariables,
   UPSTREAM_KEEPALIVE_TIMEOUT_SECONDS,
 } from './nginx.js'
@@ -84,6 +85,18 @@ describe('nginx template', () => {
     expect(API_BODY_LIMIT).toBe('64k')
   })
 
+  it('neither buffers an event stream nor cuts it at the usual read timeout', () => {
+    const config = renderTemplate(template, localTemplateValues(gateway, upstreams))
+    const streamPaths = SERVICES.flatMap((service) => service.streamPaths ?? [])
+    expect(streamPaths).toContain('/api/notifications/stream')
+    for (const path of streamPaths) {
+      const block = config.split(`location = ${path} {`)[1]?.split('\n    }\n')[0]
+      expect(block, path).toContain('proxy_buffering off;')
+      expect(block, path).toContain(`proxy_read_timeout ${STREAM_READ_TIMEOUT};`)
+      expect(block, path).toContain('if ($chatty_malformed_uri) {')
+    }
+  })
+
   it('gives up idle upstream connections before the services do (65 s)', () => {
     const upstreamBlocks = template.split('upstream ').slice(1)
     expect(upstreamBlocks).toHaveLength(
@@ -110,21 +123,21 @@ describe('nginx template', () => {
   })
 
   it('includes only the services of the registry it is given', () => {
-    const notifications: ServiceDefinition = {
-      name: 'notifications',
-      port: 3006,
-      metricsPort: 9106,
-      prefixes: ['/api/notifications'],
-      healthPath: '/api/notifications/health',
-      database: 'notifications',
-      databaseVariable: 'NOTIFICATIONS_DATABASE_URL',
-      queue: 'notifications.events',
+    const extra: ServiceDefinition = {
+      name: 'archive',
+      port: 3099,
+      metricsPort: 9199,
+      prefixes: ['/api/archive'],
+      healthPath: '/api/archive/health',
+      database: 'archive',
+      databaseVariable: 'ARCHIVE_DATABASE_URL',
+      queue: 'archive.events',
     }
-    expect(generateNginxTemplate(SERVICES)).not.toContain('chatty_notifications')
-    const withMore = generateNginxTemplate([...SERVICES, notifications])
-    expect(withMore).toContain('upstream chatty_notifications {')
-    expect(withMore).toContain('server ${NOTIFICATIONS_UPSTREAM};')
-    expect(templateVariables([...SERVICES, notifications])).toContain('NOTIFICATIONS_UPSTREAM')
+    expect(generateNginxTemplate(SERVICES)).not.toContain('chatty_archive')
+    const withMore = generateNginxTemplate([...SERVICES, extra])
+    expect(withMore).toContain('upstream chatty_archive {')
+    expect(withMore).toContain('server ${ARCHIVE_UPSTREAM};')
+    expect(templateVariables([...SERVICES, extra])).toContain('ARCHIVE_UPSTREAM')
   })
 
   it('refuses to render with a placeholder left empty', () => {

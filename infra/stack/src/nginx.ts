@@ -113,6 +113,12 @@ export const API_BODY_LIMITS: Readonly<Record<string, string>> = {}
 export const UPSTREAM_KEEPALIVE_TIMEOUT_SECONDS = 60
 
 /**
+ * How long nginx waits for the next bytes of an event stream (`streamPaths` of a manifest). The
+ * services send a heartbeat well within it, so an open stream is never cut for being quiet.
+ */
+export const STREAM_READ_TIMEOUT = '1h'
+
+/**
  * A request target nginx must not route: the path (not the query) is not printable ASCII and
  * percent-encoded UTF-8 (RFC 3629: no overlong forms, surrogates or bytes over U+10FFFF), or it
  * holds an encoded NUL, slash or backslash, a raw backslash, or a dot segment. nginx decodes and
@@ -170,6 +176,18 @@ ${refuseMalformed}        client_max_body_size ${API_BODY_LIMITS[prefix] ?? API_
     }
 `,
       ),
+    ),
+  )
+  const streamLocations = routed.flatMap((service) =>
+    (service.streamPaths ?? []).map(
+      (path) => `    location = ${path} {
+${refuseMalformed}        client_max_body_size ${API_BODY_LIMIT};
+        proxy_buffering off;
+        proxy_cache off;
+        proxy_read_timeout ${STREAM_READ_TIMEOUT};
+        proxy_pass http://${upstreamName(service)};
+    }
+`,
     ),
   )
   const problemUri = (problem: Problem) => `/.chatty/problems/${problem.status}`
@@ -261,7 +279,7 @@ server {
     # Error pages are internal URIs, not named locations: a request whose request line nginx could
     # not parse has no URI yet, and a redirect to a named location then fails with a 500.
 ${errorPages.join('')}
-${locations.join('\n')}
+${[...streamLocations, ...locations].join('\n')}
     location = /api/docs {
 ${refuseMalformed}        alias \${GATEWAY_DOCS_ROOT}/index.html;
         types { }

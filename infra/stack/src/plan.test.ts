@@ -100,7 +100,7 @@ describe('planStack, e2e profile', () => {
     expect(plan.gateway.port).toBe(18080)
     expect(plan.mailbox).toEqual({ host: '127.0.0.1', smtpPort: 11025, httpPort: 18025 })
     expect(plan.services.map((service) => service.port)).toEqual([
-      13001, 13002, 13003, 13004, 13005,
+      13001, 13002, 13003, 13004, 13006, 13005,
     ])
     expect(auth?.databaseUrl).toBe('postgres://postgres:secret@127.0.0.1:5432/chatty_e2e_auth')
     expect(plan.services.at(-1)?.databaseUrl).toBe(
@@ -144,7 +144,7 @@ describe('planStack, faults profile', () => {
     expect(plan.gateway.port).toBe(28080)
     expect(plan.mailbox).toEqual({ host: '127.0.0.1', smtpPort: 21025, httpPort: 28025 })
     expect(plan.services.map((service) => service.port)).toEqual([
-      23001, 23002, 23003, 23004, 23005,
+      23001, 23002, 23003, 23004, 23006, 23005,
     ])
     expect(auth?.databaseUrl).toBe('postgres://postgres:secret@127.0.0.1:5432/chatty_faults_auth')
     expect(plan.redisUrl).toBe('redis://127.0.0.1:6379/3')

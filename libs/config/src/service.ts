@@ -25,4 +25,9 @@ export interface ServiceManifest {
   databaseVariable: string
   /** The queue it consumes (see the topology in libs/messaging). */
   queue: string
+  /**
+   * Long-lived responses (server-sent events): nginx neither buffers them nor cuts them at its
+   * read timeout.
+   */
+  streamPaths?: readonly string[]
 }

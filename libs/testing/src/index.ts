@@ -1,3 +1,4 @@
+export * from './event-stream.js'
 export * from './eventually.js'
 export * from './message-tap.js'
 export * from './metrics.js'
