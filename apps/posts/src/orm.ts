@@ -4,6 +4,7 @@ import { Author } from './entities/author.entity.js'
 import { Comment } from './entities/comment.entity.js'
 import { Follow } from './entities/follow.entity.js'
 import { Like } from './entities/like.entity.js'
+import { Media } from './entities/media.entity.js'
 import { Post } from './entities/post.entity.js'
 import { PostCounter } from './entities/post-counter.entity.js'
 import { Repost } from './entities/repost.entity.js'
@@ -20,6 +21,7 @@ export const entities = [
   UserCounter,
   Comment,
   TagUse,
+  Media,
   ...messagingEntities,
 ]
 

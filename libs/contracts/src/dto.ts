@@ -26,6 +26,19 @@ export const authorSummarySchema = z.object({
 })
 export type AuthorSummary = z.infer<typeof authorSummarySchema>
 
+/** An uploaded picture: the re-encoded file and its preview (at most 640 px wide). */
+export const mediaSchema = z.object({
+  id: z.uuid(),
+  type: z.literal('image'),
+  url: z.string(),
+  previewUrl: z.string(),
+  width: z.number().int(),
+  height: z.number().int(),
+  size: z.number().int().describe('Bytes of the file at `url`'),
+  description: z.string().nullable().describe('Alt text'),
+})
+export type Media = z.infer<typeof mediaSchema>
+
 export const postSchema = z.object({
   id: z.uuid(),
   author: authorSummarySchema,
@@ -39,6 +52,7 @@ export const postSchema = z.object({
   repostCount: z.number().int(),
   likedByMe: z.boolean(),
   repostedByMe: z.boolean(),
+  media: z.array(mediaSchema),
   createdAt: z.iso.datetime(),
   updatedAt: z.iso.datetime(),
 })

@@ -1,5 +1,7 @@
 import { z } from 'zod'
 
+import { mediaSchema } from './dto.js'
+
 export const EVENTS_EXCHANGE = 'chatty.events'
 export const COMMANDS_EXCHANGE = 'chatty.commands'
 
@@ -122,7 +124,12 @@ const postBody = {
 export const PostCreated = event(
   'PostCreated',
   'post.created',
-  z.object({ ...postBody, createdAt: at }),
+  z.object({
+    ...postBody,
+    createdAt: at,
+    // The post's pictures in order, as readers render them; absent in envelopes from before them.
+    media: z.array(mediaSchema).default([]),
+  }),
 )
 
 export const PostUpdated = event(

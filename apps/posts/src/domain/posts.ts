@@ -13,6 +13,7 @@ import { enqueue } from '@chatty/messaging'
 import { LockMode } from '@mikro-orm/core'
 import { type RawBuilder, sql } from 'kysely'
 
+import type { MediaConfig } from '../config.js'
 import type { PostsContext } from '../context.js'
 import { db } from '../db.js'
 import type { AuthorRow } from '../entities/author.entity.js'
@@ -20,6 +21,7 @@ import { Post, type PostRow } from '../entities/post.entity.js'
 import { SERVICE } from '../service.js'
 import { ensureWritingAuthor } from './authors.js'
 import { parseMentions, parseTags } from './content.js'
+import { attachMedia, discardMedia, mediaOfPosts, type MediaView, toMedia } from './media.js'
 import { recordTagUses } from './trending-tags.js'
 
 type Deps = Pick<PostsContext, 'clock'>
@@ -29,6 +31,8 @@ export interface NewPost {
   content: string
   title: string | null
   visibility: Visibility
+  /** The author's uploads to attach, in this order. */
+  mediaIds?: readonly string[] | undefined
 }
 
 /** A post as a reader sees it: the row and its author's public profile. */
@@ -46,6 +50,8 @@ export interface PostView {
   /** Whether the viewer likes / reposted it; false for anonymous viewers. */
   likedByMe: boolean
   repostedByMe: boolean
+  /** Its pictures, in order. */
+  media: MediaView[]
   createdAt: Date
   updatedAt: Date
   author: { id: string; username: string; displayName: string; avatarUrl: string | null }
@@ -229,6 +235,10 @@ async function queryVisiblePosts(
   }
   for (const column of key) query = query.orderBy(column, 'desc')
   const rows = await query.limit(limit).execute()
+  const media = await mediaOfPosts(
+    em,
+    rows.map((row) => row.id),
+  )
   return rows.map((row) => {
     const username = row.username ?? ''
     return {
@@ -244,6 +254,7 @@ async function queryVisiblePosts(
       repostCount: row.repost_count ?? 0,
       likedByMe: Boolean(row.liked_by_me),
       repostedByMe: Boolean(row.reposted_by_me),
+      media: media.get(row.id) ?? [],
       createdAt: new Date(row.created_at),
       updatedAt: new Date(row.updated_at),
       author: {
@@ -297,7 +308,7 @@ export async function findVisiblePost(
  */
 export async function createPost(
   em: EntityManager,
-  { clock }: Deps,
+  { clock, media: mediaConfig }: Deps & { media: Pick<MediaConfig, 'baseUrl' | 'unattachedMaxAgeMs'> },
   input: { user: AuthUser; post: NewPost; correlationId: string | null },
 ): Promise<PostView> {
   const { user, post: content, correlationId } = input
@@ -318,6 +329,13 @@ export async function createPost(
     deletedBy: null,
     deletionReason: null,
   })
+  const media = await attachMedia(em, {
+    ownerId: user.id,
+    postId: post.id,
+    ids: content.mediaIds ?? [],
+    now,
+    maxAgeMs: mediaConfig.unattachedMaxAgeMs,
+  })
   await movePostCount(em, post.authorId, 1)
   await recordTagUses(em, post, now)
   enqueue(
@@ -332,13 +350,14 @@ export async function createPost(
       mentions: post.mentions,
       visibility: post.visibility,
       createdAt: now.toISOString(),
+      media: media.map((item) => toMedia(item, mediaConfig.baseUrl)),
     },
     { producer: SERVICE.name, correlationId, occurredAt: now },
   )
-  return viewOf(post, author)
+  return viewOf(post, author, media)
 }
 
-function viewOf(post: PostRow, author: AuthorRow): PostView {
+function viewOf(post: PostRow, author: AuthorRow, media: MediaView[]): PostView {
   const username = author.username ?? ''
   return {
     id: post.id,
@@ -354,6 +373,7 @@ function viewOf(post: PostRow, author: AuthorRow): PostView {
     repostCount: 0,
     likedByMe: false,
     repostedByMe: false,
+    media,
     createdAt: post.createdAt,
     updatedAt: post.updatedAt,
     author: {
@@ -365,7 +385,10 @@ function viewOf(post: PostRow, author: AuthorRow): PostView {
   }
 }
 
-/** Soft-deletes a locked, live post and queues PostDeleted in the caller's transaction. */
+/**
+ * Soft-deletes a locked, live post and queues PostDeleted in the caller's transaction; its
+ * pictures are marked for removal (`removeMedia`, once the transaction has committed).
+ */
 async function markDeleted(
   em: EntityManager,
   post: PostRow,
@@ -376,6 +399,7 @@ async function markDeleted(
   post.deletedAt = deletion.at
   post.deletedBy = deletion.by
   post.deletionReason = deletion.reason
+  await discardMedia(em, { postId: post.id }, deletion.at)
   await recordTagUses(em, post, deletion.at)
   enqueue(
     em,
