@@ -92,6 +92,7 @@ describe('publishing', () => {
       mentions: ['alice_1', 'bob_2'],
       visibility: 'public',
       createdAt: post.createdAt,
+      media: [],
     })
 
     const read = await posts.request(`/api/posts/${post.id}`)

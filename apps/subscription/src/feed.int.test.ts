@@ -75,6 +75,7 @@ describe('home feed', () => {
           repostCount: 0,
           likedByMe: false,
           repostedByMe: false,
+          media: [],
           createdAt: expect.any(String),
           updatedAt: expect.any(String),
         },

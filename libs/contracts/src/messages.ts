@@ -127,8 +127,9 @@ export const PostCreated = event(
   z.object({
     ...postBody,
     createdAt: at,
-    // The post's pictures in order, as readers render them; absent in envelopes from before them.
-    media: z.array(mediaSchema).default([]),
+    // The post's pictures in order, as readers render them; absent (none) in envelopes from
+    // before pictures, which therefore still parse.
+    media: z.array(mediaSchema).optional(),
   }),
 )
 

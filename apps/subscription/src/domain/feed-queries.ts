@@ -387,6 +387,7 @@ export async function postsFromDatabase(
       'p.tags',
       'p.mentions',
       'p.visibility',
+      'p.media',
       'p.created_at',
       'p.updated_at',
       'u.username',
@@ -413,6 +414,7 @@ export async function postsFromDatabase(
     likeCount: row.like_count,
     commentCount: row.comment_count,
     repostCount: row.repost_count,
+    media: row.media,
     createdAt: row.created_at.toISOString(),
     updatedAt: row.updated_at.toISOString(),
   }))

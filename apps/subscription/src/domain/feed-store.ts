@@ -1,4 +1,4 @@
-import type { AuthorSummary, Visibility } from '@chatty/contracts'
+import type { AuthorSummary, Media, Visibility } from '@chatty/contracts'
 import type { ChainableCommander, Redis } from 'ioredis'
 
 import type { FeedConfig } from '../config.js'
@@ -20,6 +20,8 @@ export interface CachedPost {
   likeCount: number
   commentCount: number
   repostCount: number
+  /** Absent from bodies cached before posts had pictures. */
+  media?: Media[]
   createdAt: string
   updatedAt: string
 }

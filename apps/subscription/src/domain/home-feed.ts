@@ -50,6 +50,7 @@ function toFeedItem(
     type: repostedBy ? 'repost' : 'post',
     post: {
       ...post,
+      media: post.media ?? [],
       likedByMe: view.likedByMe.has(post.id),
       repostedByMe: view.repostedByMe.has(post.id),
     },
