@@ -187,9 +187,16 @@ describe('uploading a picture', () => {
     const long = await upload(user, { bytes, name: 'a.png', type: 'image/png' }, 'é'.repeat(1501))
     expect(long.status).toBe(422)
     expect(await json(long)).toMatchObject({ errors: [{ path: 'description' }] })
-    const longest = await upload(user, { bytes, name: 'a.png', type: 'image/png' }, 'é'.repeat(1500))
+    const longest = await upload(
+      user,
+      { bytes, name: 'a.png', type: 'image/png' },
+      'é'.repeat(1500),
+    )
     expect(longest.status).toBe(201)
-    const anonymous = await posts.app.request('/api/media', { method: 'POST', body: new FormData() })
+    const anonymous = await posts.app.request('/api/media', {
+      method: 'POST',
+      body: new FormData(),
+    })
     expect(anonymous.status).toBe(401)
     const unverified = await posts.user({ label: 'unv', emailVerified: false })
     expect((await upload(unverified, { bytes, name: 'a.png', type: 'image/png' })).status).toBe(403)

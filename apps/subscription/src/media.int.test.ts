@@ -28,10 +28,7 @@ function picture(name: string): Media {
 
 describe('pictures in the feed', () => {
   it('shows a post’s pictures, in order, in its followers’ feed items', async () => {
-    const [author, follower] = [
-      await sub.registerUser('pics'),
-      await sub.registerUser('viewer'),
-    ]
+    const [author, follower] = [await sub.registerUser('pics'), await sub.registerUser('viewer')]
     await sub.follow(follower, author)
     expect(await sub.feedIds(follower)).toEqual([])
     const media = [picture('first'), picture('second')]

@@ -70,8 +70,20 @@ export interface Post {
   repostCount: number
   likedByMe: boolean
   repostedByMe: boolean
+  media: Media[]
   createdAt: string
   updatedAt: string
+}
+
+export interface Media {
+  id: string
+  type: 'image'
+  url: string
+  previewUrl: string
+  width: number
+  height: number
+  size: number
+  description: string | null
 }
 
 export interface Comment {

@@ -182,9 +182,10 @@ export async function discardMedia(
     .updateTable('media')
     .set({ discarded_at: now })
     .where('discarded_at', 'is', null)
-  await ('postId' in target
-    ? query.where('post_id', '=', target.postId)
-    : query.where('owner_id', '=', target.ownerId)
+  await (
+    'postId' in target
+      ? query.where('post_id', '=', target.postId)
+      : query.where('owner_id', '=', target.ownerId)
   ).execute()
 }
 

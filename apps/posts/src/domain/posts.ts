@@ -308,7 +308,10 @@ export async function findVisiblePost(
  */
 export async function createPost(
   em: EntityManager,
-  { clock, media: mediaConfig }: Deps & { media: Pick<MediaConfig, 'baseUrl' | 'unattachedMaxAgeMs'> },
+  {
+    clock,
+    media: mediaConfig,
+  }: Deps & { media: Pick<MediaConfig, 'baseUrl' | 'unattachedMaxAgeMs'> },
   input: { user: AuthUser; post: NewPost; correlationId: string | null },
 ): Promise<PostView> {
   const { user, post: content, correlationId } = input

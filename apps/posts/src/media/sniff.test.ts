@@ -3,7 +3,9 @@ import { describe, expect, it } from 'vitest'
 import { sniffImageFormat } from './sniff.js'
 
 const bytes = (...parts: (string | number[])[]) =>
-  Uint8Array.from(parts.flatMap((part) => (typeof part === 'string' ? [...Buffer.from(part, 'latin1')] : part)))
+  Uint8Array.from(
+    parts.flatMap((part) => (typeof part === 'string' ? [...Buffer.from(part, 'latin1')] : part)),
+  )
 
 describe('sniffImageFormat', () => {
   it('recognises each accepted format by its magic number', () => {
