@@ -1,5 +1,4 @@
-import { request as httpRequest } from 'node:http'
-import { Agent } from 'node:http'
+import { Agent, request as httpRequest } from 'node:http'
 import type { Socket } from 'node:net'
 import { crc32, deflateSync } from 'node:zlib'
 
@@ -12,8 +11,8 @@ import {
   expectProblem,
   type Media,
   patch,
-  post,
   type Post,
+  post,
   type PublicUser,
   request,
 } from './support/api.js'

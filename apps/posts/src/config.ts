@@ -2,8 +2,8 @@ import { resolve } from 'node:path'
 
 import {
   type Env,
-  LOCAL_DEFAULTS,
   loadServiceBaseConfig,
+  LOCAL_DEFAULTS,
   readInt,
   readString,
   readUrl,

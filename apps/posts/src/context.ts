@@ -6,9 +6,9 @@ import {
 
 import type { PostsConfig } from './config.js'
 import { registerConsumers } from './consumers/index.js'
+import { runMediaCleanup } from './jobs/media-cleanup.js'
 import { runPostCountsRollup } from './jobs/post-counts.js'
 import { runStandingWalks } from './jobs/standing-walk.js'
-import { runMediaCleanup } from './jobs/media-cleanup.js'
 import { runTagUsePruning } from './jobs/tag-uses.js'
 import { createImageProcessor, type ImageProcessor } from './media/images.js'
 import { createDirectoryStore, type MediaStore } from './media/storage.js'

@@ -59,6 +59,11 @@ function picture(width: number, height: number, format: 'png' | 'jpeg' | 'webp' 
     .toBuffer()
 }
 
+/** POST /api/posts as `author` with these uploads. */
+function postWith(author: TestUser, content: string, mediaIds: unknown) {
+  return posts.request('/api/posts', { body: { content, mediaIds }, token: author.token })
+}
+
 /** The stored file behind a media URL. */
 const storedFile = (url: string) => join(mediaDir, basename(new URL(url).pathname))
 
@@ -208,10 +213,7 @@ describe('pictures on posts', () => {
     const author = await posts.user({ label: 'att' })
     const first = await uploaded(author)
     const second = await uploaded(author, await picture(50, 60, 'jpeg'))
-    const res = await posts.request('/api/posts', {
-      body: { content: 'Two pictures', mediaIds: [second.id, first.id] },
-      token: author.token,
-    })
+    const res = await postWith(author, 'Two pictures', [second.id, first.id])
     expect(res.status).toBe(201)
     const post = await json(res)
     expect(post.media).toEqual([second, first])
@@ -238,8 +240,7 @@ describe('pictures on posts', () => {
     const other = await posts.user({ label: 'oth' })
     const theirs = await uploaded(other)
     const mine = await uploaded(author)
-    const attempt = (mediaIds: unknown) =>
-      posts.request('/api/posts', { body: { content: 'Mine?', mediaIds }, token: author.token })
+    const attempt = (mediaIds: unknown) => postWith(author, 'Mine?', mediaIds)
 
     for (const mediaIds of [[theirs.id], [uuidv7()], [mine.id, mine.id], ['not-an-id']]) {
       const res = await attempt(mediaIds)
@@ -256,24 +257,14 @@ describe('pictures on posts', () => {
     expect(again.status).toBe(422)
     expect((await json(again)).errors).toEqual([{ path: 'mediaIds', message: expect.any(String) }])
     // The other user's upload is still theirs to use.
-    const used = await posts.request('/api/posts', {
-      body: { content: 'Mine', mediaIds: [theirs.id] },
-      token: other.token,
-    })
+    const used = await postWith(other, 'Mine', [theirs.id])
     expect(used.status).toBe(201)
   })
 
   it('lets only one of two posts racing for the same upload have it', async () => {
     const author = await posts.user({ label: 'race' })
     const media = await uploaded(author)
-    const results = await Promise.all(
-      [1, 2].map((n) =>
-        posts.request('/api/posts', {
-          body: { content: `Race ${n}`, mediaIds: [media.id] },
-          token: author.token,
-        }),
-      ),
-    )
+    const results = await Promise.all([1, 2].map((n) => postWith(author, `Race ${n}`, [media.id])))
     expect(results.map((res) => res.status).sort()).toEqual([201, 422])
   })
 })
@@ -282,12 +273,7 @@ describe('removing pictures', () => {
   it('deletes a post’s files with the post, by its author and by a takedown', async () => {
     const author = await posts.user({ label: 'del' })
     const media = await uploaded(author)
-    const post = await json(
-      await posts.request('/api/posts', {
-        body: { content: 'Soon gone', mediaIds: [media.id] },
-        token: author.token,
-      }),
-    )
+    const post = await json(await postWith(author, 'Soon gone', [media.id]))
     expect(existsSync(storedFile(media.url))).toBe(true)
     const res = await posts.request(`/api/posts/${post.id}`, {
       method: 'DELETE',
@@ -298,12 +284,7 @@ describe('removing pictures', () => {
     expect(existsSync(storedFile(media.previewUrl))).toBe(false)
 
     const takenDown = await uploaded(author)
-    const reported = await json(
-      await posts.request('/api/posts', {
-        body: { content: 'Reported', mediaIds: [takenDown.id] },
-        token: author.token,
-      }),
-    )
+    const reported = await json(await postWith(author, 'Reported', [takenDown.id]))
     await posts.deliver(PostTakedownRequested, {
       postId: reported.id,
       reason: 'spam',
@@ -318,10 +299,7 @@ describe('removing pictures', () => {
   it('deletes uploads never attached once they are older than the limit, and nothing else', async () => {
     const author = await posts.user({ label: 'old' })
     const kept = await uploaded(author)
-    await posts.request('/api/posts', {
-      body: { content: 'Keeps its picture', mediaIds: [kept.id] },
-      token: author.token,
-    })
+    await postWith(author, 'Keeps its picture', [kept.id])
     const forgotten = await uploaded(author)
     const stop = new AbortController()
     // The job as it runs a day and an hour from now.
@@ -343,20 +321,14 @@ describe('removing pictures', () => {
     }
     expect(existsSync(storedFile(forgotten.previewUrl))).toBe(false)
     expect(existsSync(storedFile(kept.url))).toBe(true)
-    const late = await posts.request('/api/posts', {
-      body: { content: 'Too late', mediaIds: [forgotten.id] },
-      token: author.token,
-    })
+    const late = await postWith(author, 'Too late', [forgotten.id])
     expect(late.status).toBe(422)
   })
 
   it('deletes every picture of a deleted account', async () => {
     const author = await posts.user({ label: 'gone' })
     const attached = await uploaded(author)
-    await posts.request('/api/posts', {
-      body: { content: 'Before leaving', mediaIds: [attached.id] },
-      token: author.token,
-    })
+    await postWith(author, 'Before leaving', [attached.id])
     const loose = await uploaded(author)
     await posts.deliver(UserDeleted, { userId: author.id })
     await eventually(() => {

@@ -19,6 +19,7 @@ import { createRoute, z } from '@hono/zod-openapi'
 
 import type { PostsContext } from '../context.js'
 import { findAuthorByUsername } from '../domain/authors.js'
+import { MEDIA_PER_POST } from '../domain/media.js'
 import {
   createPost,
   deletePost,
@@ -28,7 +29,6 @@ import {
   type PostOrder,
   type PostView,
 } from '../domain/posts.js'
-import { MEDIA_PER_POST } from '../domain/media.js'
 import { limits } from '../domain/rate-limits.js'
 import { removeMediaOfDeletedPost } from '../jobs/media-cleanup.js'
 import { contentField, postPageSchema, postSchema, toPost } from './schemas.js'
