@@ -44,6 +44,7 @@ describe('publishing a post', () => {
       repostCount: 0,
       likedByMe: false,
       repostedByMe: false,
+      media: [],
       createdAt: expect.any(String),
       updatedAt: expect.any(String),
     })
