@@ -45,6 +45,7 @@ describe('publishing a post', () => {
       likedByMe: false,
       repostedByMe: false,
       poll: null,
+      media: [],
       createdAt: expect.any(String),
       updatedAt: expect.any(String),
     })

@@ -8,6 +8,7 @@ import type { Follow } from './entities/follow.entity.js'
 import type { Like } from './entities/like.entity.js'
 import type { Poll } from './entities/poll.entity.js'
 import type { PollVote } from './entities/poll-vote.entity.js'
+import type { Media } from './entities/media.entity.js'
 import type { Post } from './entities/post.entity.js'
 import type { PostCounter } from './entities/post-counter.entity.js'
 import type { Repost } from './entities/repost.entity.js'
@@ -21,6 +22,7 @@ export type PostsDb = InferKyselyDB<
   | typeof Like
   | typeof Poll
   | typeof PollVote
+  | typeof Media
   | typeof Post
   | typeof PostCounter
   | typeof Repost

@@ -6,6 +6,7 @@ import { Follow } from './entities/follow.entity.js'
 import { Like } from './entities/like.entity.js'
 import { Poll } from './entities/poll.entity.js'
 import { PollVote } from './entities/poll-vote.entity.js'
+import { Media } from './entities/media.entity.js'
 import { Post } from './entities/post.entity.js'
 import { PostCounter } from './entities/post-counter.entity.js'
 import { Repost } from './entities/repost.entity.js'
@@ -24,6 +25,7 @@ export const entities = [
   TagUse,
   Poll,
   PollVote,
+  Media,
   ...messagingEntities,
 ]
 

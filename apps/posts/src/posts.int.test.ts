@@ -93,6 +93,7 @@ describe('publishing', () => {
       visibility: 'public',
       poll: null,
       createdAt: post.createdAt,
+      media: [],
     })
 
     const read = await posts.request(`/api/posts/${post.id}`)

@@ -5,7 +5,7 @@ export const SERVICE = {
   name: 'posts',
   port: 3002,
   metricsPort: 9102,
-  prefixes: ['/api/posts'],
+  prefixes: ['/api/posts', '/api/media'],
   healthPath: '/api/posts/health',
   database: 'posts',
   databaseVariable: 'POSTS_DATABASE_URL',

@@ -76,6 +76,7 @@ describe('home feed', () => {
           likedByMe: false,
           repostedByMe: false,
           poll: null,
+          media: [],
           createdAt: expect.any(String),
           updatedAt: expect.any(String),
         },

@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest'
 import { generatedGatewayFiles } from './generated-files.js'
 import {
   API_BODY_LIMIT,
+  API_BODY_LIMITS,
   generateNginxTemplate,
   localTemplateValues,
   renderMainConfig,
@@ -25,6 +26,7 @@ const gateway = {
   burst: 200,
   maxBodySize: '1m',
   docsRoot: '/srv/docs',
+  mediaRoot: '/srv/media',
   accessLog: '/dev/stdout',
 }
 const upstreams = SERVICES.map((service) => ({ service, port: service.port }))
@@ -78,11 +80,21 @@ describe('nginx template', () => {
     for (const prefix of SERVICES.flatMap((service) => service.prefixes)) {
       for (const match of [`= ${prefix}`, `${prefix}/`]) {
         const block = config.split(`location ${match} {`)[1]?.split('\n    }\n')[0]
-        expect(block, match).toContain(`client_max_body_size ${API_BODY_LIMIT};`)
+        const limit = match === '= /api/media' ? API_BODY_LIMITS['/api/media'] : API_BODY_LIMIT
+        expect(block, match).toContain(`client_max_body_size ${limit};`)
         expect(block, match).toContain('if ($chatty_malformed_uri) {')
       }
     }
     expect(API_BODY_LIMIT).toBe('64k')
+    // Uploads only: an 8 MiB file and the room for posts to answer 413 itself (see API_BODY_LIMITS).
+    expect(API_BODY_LIMITS).toEqual({ '/api/media': '16m' })
+  })
+
+  it('serves uploads from MEDIA_DIR, only under the names posts gives them', () => {
+    const config = renderTemplate(template, localTemplateValues(gateway, upstreams))
+    expect(config).toContain('alias /srv/media/$chatty_media_file;')
+    expect(config).toContain('image/webp webp;')
+    expect(config).not.toContain('autoindex on')
   })
 
   it('neither buffers an event stream nor cuts it at the usual read timeout', () => {

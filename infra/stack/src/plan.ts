@@ -1,4 +1,4 @@
-import { join } from 'node:path'
+import { join, resolve } from 'node:path'
 
 import {
   ConfigError,
@@ -152,6 +152,10 @@ export function planStack(
   const gatewayPort = isolated
     ? isolated.gatewayPort
     : readInt(env, 'GATEWAY_PORT', 8080, { min: 1, max: 65535 })
+  // Uploads: each test profile keeps its own beside its state, so a suite never sees local files.
+  const mediaDir = isolated
+    ? join(rootDir, '.stack', profile, 'media')
+    : resolve(rootDir, readString(env, 'MEDIA_DIR', join('.stack', 'media')))
   const gateway = {
     host: isolated ? host : readString(env, 'GATEWAY_HOST', host),
     port: gatewayPort,
@@ -160,6 +164,7 @@ export function planStack(
     burst: isolated ? 2_000 : readInt(env, 'GATEWAY_RATE_BURST', 200, { min: 0 }),
     maxBodySize: readString(env, 'GATEWAY_MAX_BODY_SIZE', '1m'),
     docsRoot: join(rootDir, 'nginx', 'docs'),
+    mediaRoot: mediaDir,
   }
 
   const smtpUrl = isolated ? undefined : readOptionalString(env, 'SMTP_URL')
@@ -207,6 +212,7 @@ export function planStack(
     SMTP_URL: smtpUrl ?? `smtp://${host}:${mailbox?.smtpPort}`,
     MAIL_FROM: readString(env, 'MAIL_FROM', 'Chatty <no-reply@chatty.local>'),
     TRUST_PROXY: 'true',
+    MEDIA_DIR: mediaDir,
     RATE_LIMIT_MULTIPLIER: isolated
       ? String(isolated.rateLimitMultiplier)
       : String(readInt(env, 'RATE_LIMIT_MULTIPLIER', 1, { min: 1 })),

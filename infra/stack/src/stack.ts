@@ -130,6 +130,8 @@ function writeNginxConfig(
   const prefix = join(plan.stateDir, 'nginx')
   rmSync(prefix, { recursive: true, force: true })
   mkdirSync(prefix, { recursive: true })
+  // nginx serves it from the start; posts writes into it.
+  mkdirSync(plan.gateway.mediaRoot, { recursive: true })
   const serverConfig = join(prefix, 'chatty.conf')
   // Every registered service gets its upstream, started or not: a missing one answers 502.
   const upstreams = SERVICES.map((service) => ({

@@ -38,6 +38,18 @@ export const pollSchema = z.object({
   myChoices: z.array(z.number().int()).nullable(),
 })
 export type Poll = z.infer<typeof pollSchema>
+/** An uploaded picture: the re-encoded file and its preview (at most 640 px wide). */
+export const mediaSchema = z.object({
+  id: z.uuid(),
+  type: z.literal('image'),
+  url: z.string(),
+  previewUrl: z.string(),
+  width: z.number().int(),
+  height: z.number().int(),
+  size: z.number().int().describe('Bytes of the file at `url`'),
+  description: z.string().nullable().describe('Alt text'),
+})
+export type Media = z.infer<typeof mediaSchema>
 
 export const postSchema = z.object({
   id: z.uuid(),
@@ -53,6 +65,7 @@ export const postSchema = z.object({
   likedByMe: z.boolean(),
   repostedByMe: z.boolean(),
   poll: pollSchema.nullable(),
+  media: z.array(mediaSchema),
   createdAt: z.iso.datetime(),
   updatedAt: z.iso.datetime(),
 })

@@ -1,5 +1,7 @@
 import { z } from 'zod'
 
+import { mediaSchema } from './dto.js'
+
 export const EVENTS_EXCHANGE = 'chatty.events'
 export const COMMANDS_EXCHANGE = 'chatty.commands'
 
@@ -129,8 +131,15 @@ const pollDefinition = z.object({
 export const PostCreated = event(
   'PostCreated',
   'post.created',
-  // `poll` is absent from envelopes written before polls existed; absent means no poll.
-  z.object({ ...postBody, poll: pollDefinition.nullable().optional(), createdAt: at }),
+  z.object({
+    ...postBody,
+    createdAt: at,
+    // `poll` and `media` are absent from envelopes written before polls and pictures existed;
+    // absent means no poll and no pictures, so those envelopes still parse.
+    poll: pollDefinition.nullable().optional(),
+    // The post's pictures in order, as readers render them.
+    media: z.array(mediaSchema).optional(),
+  }),
 )
 
 export const PostUpdated = event(

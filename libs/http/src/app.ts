@@ -27,6 +27,11 @@ export interface ServiceAppOptions {
   checkDependencies?: () => Promise<Record<string, DependencyState>>
   trustProxy?: boolean
   bodyLimitBytes?: number
+  /**
+   * Paths whose route reads a non-JSON body itself, streamed and limited there (an upload): the
+   * body limit and the JSON-only check leave them alone.
+   */
+  streamedBodyPaths?: readonly string[]
   version?: string
   /**
    * Where request durations are recorded: the service core's registry (`ctx.metrics.registry`),
@@ -118,17 +123,17 @@ export function createServiceApp(options: ServiceAppOptions): OpenAPIHono<AppEnv
     })
   })
 
-  app.use(
-    bodyLimit({
-      maxSize: options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES,
-      // The rest of the body is never read, so the connection cannot carry another request:
-      // closing it tells a proxy (nginx) not to put it back into its keep-alive pool.
-      onError: () =>
-        problemResponse(new PayloadTooLargeError().toProblem(), { Connection: 'close' }),
-    }),
-  )
+  const limitBody = bodyLimit({
+    maxSize: options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES,
+    // The rest of the body is never read, so the connection cannot carry another request:
+    // closing it tells a proxy (nginx) not to put it back into its keep-alive pool.
+    onError: () => problemResponse(new PayloadTooLargeError().toProblem(), { Connection: 'close' }),
+  })
+  const streamedBodyPaths = new Set(options.streamedBodyPaths ?? [])
+  app.use((c, next) => (streamedBodyPaths.has(c.req.path) ? next() : limitBody(c, next)))
 
   app.use(async (c, next) => {
+    if (streamedBodyPaths.has(c.req.path)) return next()
     const contentType = c.req.header('content-type')
     const hasBody =
       Number(c.req.header('content-length') ?? 0) > 0 || c.req.header('transfer-encoding')

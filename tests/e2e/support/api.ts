@@ -71,6 +71,7 @@ export interface Post {
   likedByMe: boolean
   repostedByMe: boolean
   poll: Poll | null
+  media: Media[]
   createdAt: string
   updatedAt: string
 }
@@ -83,6 +84,17 @@ export interface Poll {
   expiresAt: string
   closed: boolean
   myChoices: number[] | null
+}
+
+export interface Media {
+  id: string
+  type: 'image'
+  url: string
+  previewUrl: string
+  width: number
+  height: number
+  size: number
+  description: string | null
 }
 
 export interface Comment {

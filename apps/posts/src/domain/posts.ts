@@ -14,6 +14,7 @@ import { enqueue } from '@chatty/messaging'
 import { LockMode } from '@mikro-orm/core'
 import { type RawBuilder, sql } from 'kysely'
 
+import type { MediaConfig } from '../config.js'
 import type { PostsContext } from '../context.js'
 import { db } from '../db.js'
 import type { AuthorRow } from '../entities/author.entity.js'
@@ -23,6 +24,7 @@ import { ensureWritingAuthor } from './authors.js'
 import { parseMentions, parseTags } from './content.js'
 import { createPoll, type NewPoll, type PollDefinition, pollShapeOf } from './poll-definition.js'
 import { POLL_VOTE_COLUMNS } from './post-counters.js'
+import { attachMedia, discardMedia, mediaOfPosts, type MediaView, toMedia } from './media.js'
 import { recordTagUses } from './trending-tags.js'
 
 type Deps = Pick<PostsContext, 'clock'>
@@ -33,6 +35,8 @@ export interface NewPost {
   title: string | null
   visibility: Visibility
   poll?: NewPoll | undefined
+  /** The author's uploads to attach, in this order. */
+  mediaIds?: readonly string[] | undefined
 }
 
 /** A post as a reader sees it: the row and its author's public profile. */
@@ -52,6 +56,8 @@ export interface PostView {
   repostedByMe: boolean
   /** With its counts and the viewer's choices (null for anonymous viewers and non-voters). */
   poll: PollShape | null
+  /** Its pictures, in order. */
+  media: MediaView[]
   createdAt: Date
   updatedAt: Date
   author: { id: string; username: string; displayName: string; avatarUrl: string | null }
@@ -255,6 +261,10 @@ async function queryVisiblePosts(
   }
   for (const column of key) query = query.orderBy(column, 'desc')
   const rows = await query.limit(limit).execute()
+  const media = await mediaOfPosts(
+    em,
+    rows.map((row) => row.id),
+  )
   return rows.map((row) => {
     const username = row.username ?? ''
     return {
@@ -285,6 +295,7 @@ async function queryVisiblePosts(
               now,
             )
           : null,
+      media: media.get(row.id) ?? [],
       createdAt: new Date(row.created_at),
       updatedAt: new Date(row.updated_at),
       author: {
@@ -338,7 +349,10 @@ export async function findVisiblePost(
  */
 export async function createPost(
   em: EntityManager,
-  { clock }: Deps,
+  {
+    clock,
+    media: mediaConfig,
+  }: Deps & { media: Pick<MediaConfig, 'baseUrl' | 'unattachedMaxAgeMs'> },
   input: { user: AuthUser; post: NewPost; correlationId: string | null },
 ): Promise<PostView> {
   const { user, post: content, correlationId } = input
@@ -360,6 +374,13 @@ export async function createPost(
     deletionReason: null,
   })
   const poll = content.poll ? createPoll(em, { postId: post.id, poll: content.poll, now }) : null
+  const media = await attachMedia(em, {
+    ownerId: user.id,
+    postId: post.id,
+    ids: content.mediaIds ?? [],
+    now,
+    maxAgeMs: mediaConfig.unattachedMaxAgeMs,
+  })
   await movePostCount(em, post.authorId, 1)
   await recordTagUses(em, post, now)
   enqueue(
@@ -375,16 +396,18 @@ export async function createPost(
       visibility: post.visibility,
       poll: poll && { ...poll, expiresAt: poll.expiresAt.toISOString() },
       createdAt: now.toISOString(),
+      media: media.map((item) => toMedia(item, mediaConfig.baseUrl)),
     },
     { producer: SERVICE.name, correlationId, occurredAt: now },
   )
-  return viewOf(post, author, poll, now)
+  return viewOf(post, author, poll, media, now)
 }
 
 function viewOf(
   post: PostRow,
   author: AuthorRow,
   poll: PollDefinition | null,
+  media: MediaView[],
   now: Date,
 ): PostView {
   const username = author.username ?? ''
@@ -404,6 +427,7 @@ function viewOf(
     repostedByMe: false,
     poll:
       poll && pollShapeOf({ ...poll, closedAt: null, votes: [], voters: 0, myChoices: null }, now),
+    media,
     createdAt: post.createdAt,
     updatedAt: post.updatedAt,
     author: {
@@ -415,7 +439,10 @@ function viewOf(
   }
 }
 
-/** Soft-deletes a locked, live post and queues PostDeleted in the caller's transaction. */
+/**
+ * Soft-deletes a locked, live post and queues PostDeleted in the caller's transaction; its
+ * pictures are marked for removal (`removeMedia`, once the transaction has committed).
+ */
 async function markDeleted(
   em: EntityManager,
   post: PostRow,
@@ -426,6 +453,7 @@ async function markDeleted(
   post.deletedAt = deletion.at
   post.deletedBy = deletion.by
   post.deletionReason = deletion.reason
+  await discardMedia(em, { postId: post.id }, deletion.at)
   await recordTagUses(em, post, deletion.at)
   enqueue(
     em,

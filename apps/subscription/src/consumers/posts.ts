@@ -1,4 +1,5 @@
 import {
+  type Media,
   type MessageData,
   PostCountsChanged,
   PostCreated,
@@ -6,6 +7,7 @@ import {
   PostUpdated,
 } from '@chatty/contracts'
 import type { EntityManager } from '@chatty/db'
+import { sql } from 'kysely'
 
 import type { SubscriptionContext } from '../context.js'
 import { db } from '../db.js'
@@ -36,7 +38,7 @@ async function lockPost(em: EntityManager, postId: string) {
 type PostContent = Pick<
   MessageData<typeof PostCreated>,
   'postId' | 'authorId' | 'title' | 'content' | 'tags' | 'mentions' | 'visibility'
-> & { createdAt: Date; updatedAt: Date }
+> & { createdAt: Date; updatedAt: Date; media?: Media[] | undefined }
 
 /**
  * Records a post this service has not seen, counts it and fans it out. A post it knows already is
@@ -59,6 +61,7 @@ async function addPost(
       tags: post.tags,
       mentions: post.mentions,
       visibility: post.visibility,
+      media: sql<Media[]>`${JSON.stringify(post.media ?? [])}::jsonb`,
       created_at: post.createdAt,
       updated_at: post.updatedAt,
     })
@@ -88,6 +91,19 @@ export function registerPostConsumers(ctx: SubscriptionContext): void {
       afterCommit(forget)
     }
     await addPost(em, ctx, author, { ...event, createdAt, updatedAt: createdAt })
+    if (!event.media?.length) return
+    // A PostUpdated that overtook this event created the post without its pictures (only
+    // PostCreated carries them, and they never change): they are added now.
+    const completed = await db(em)
+      .updateTable('posts')
+      .set({ media: sql<Media[]>`${JSON.stringify(event.media)}::jsonb` })
+      .where('id', '=', event.postId)
+      .where(sql<boolean>`media = '[]'::jsonb`)
+      .executeTakeFirst()
+    if (completed.numUpdatedRows === 0n) return
+    const forget = () => ctx.feeds.forgetPosts([event.postId])
+    await forget()
+    afterCommit(forget)
   })
 
   ctx.messaging.consumer.on(PostUpdated, async (event, { em, afterCommit }) => {

@@ -389,6 +389,7 @@ export async function postsFromDatabase(
       'p.tags',
       'p.mentions',
       'p.visibility',
+      'p.media',
       'p.created_at',
       'p.updated_at',
       'u.username',
@@ -430,6 +431,7 @@ export async function postsFromDatabase(
             votersCount: row.poll_voters_count,
           })
         : null,
+    media: row.media,
     createdAt: row.created_at.toISOString(),
     updatedAt: row.updated_at.toISOString(),
   }))

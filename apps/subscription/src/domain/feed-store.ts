@@ -1,4 +1,4 @@
-import type { AuthorSummary, Visibility } from '@chatty/contracts'
+import type { AuthorSummary, Media, Visibility } from '@chatty/contracts'
 import type { ChainableCommander, Redis } from 'ioredis'
 
 import type { FeedConfig } from '../config.js'
@@ -22,6 +22,7 @@ export interface CachedPost {
   commentCount: number
   repostCount: number
   poll: CachedPoll | null
+  media: Media[]
   createdAt: string
   updatedAt: string
 }
