@@ -6,8 +6,8 @@ import {
 
 import type { PostsConfig } from './config.js'
 import { registerConsumers } from './consumers/index.js'
-import { runPollClosing } from './jobs/poll-closing.js'
 import { runMediaCleanup } from './jobs/media-cleanup.js'
+import { runPollClosing } from './jobs/poll-closing.js'
 import { runPostCountsRollup } from './jobs/post-counts.js'
 import { runStandingWalks } from './jobs/standing-walk.js'
 import { runTagUsePruning } from './jobs/tag-uses.js'

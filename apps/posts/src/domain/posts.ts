@@ -22,9 +22,9 @@ import { Post, type PostRow } from '../entities/post.entity.js'
 import { SERVICE } from '../service.js'
 import { ensureWritingAuthor } from './authors.js'
 import { parseMentions, parseTags } from './content.js'
+import { attachMedia, discardMedia, mediaOfPosts, type MediaView, toMedia } from './media.js'
 import { createPoll, type NewPoll, type PollDefinition, pollShapeOf } from './poll-definition.js'
 import { POLL_VOTE_COLUMNS } from './post-counters.js'
-import { attachMedia, discardMedia, mediaOfPosts, type MediaView, toMedia } from './media.js'
 import { recordTagUses } from './trending-tags.js'
 
 type Deps = Pick<PostsContext, 'clock'>

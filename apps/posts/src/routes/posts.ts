@@ -30,8 +30,8 @@ import {
   type PostView,
 } from '../domain/posts.js'
 import { limits } from '../domain/rate-limits.js'
-import { newPollBody } from './polls.js'
 import { removeMediaOfDeletedPost } from '../jobs/media-cleanup.js'
+import { newPollBody } from './polls.js'
 import { contentField, postPageSchema, postSchema, toPost } from './schemas.js'
 
 const titleField = z
