@@ -151,7 +151,7 @@ describe('nginx gateway (rendered template, real nginx)', () => {
       '/nope',
       '/metrics',
       '/api/authx',
-      '/api/notifications/1',
+      '/api/nothing/1',
       '/api/docs/x',
     ]) {
       const response = await fetch(`${gateway}${path}`)
