@@ -2,7 +2,14 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { basename, join } from 'node:path'
 
-import { PostTakedownRequested, UserDeleted, uuidv7 } from '@chatty/contracts'
+import {
+  PostTakedownRequested,
+  UserBanned,
+  UserDeleted,
+  UserProfileUpdated,
+  UserUnbanned,
+  uuidv7,
+} from '@chatty/contracts'
 import { eventually } from '@chatty/testing'
 import sharp from 'sharp'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -206,6 +213,30 @@ describe('uploading a picture', () => {
     const unverified = await posts.user({ label: 'unv', emailVerified: false })
     expect((await upload(unverified, { bytes, name: 'a.png', type: 'image/png' })).status).toBe(403)
   })
+  it('refuses a NUL character in the description with 422', async () => {
+    const user = await posts.user({ label: 'nul' })
+    const bytes = await picture(10, 10, 'png')
+    const res = await upload(user, { bytes, name: 'a.png', type: 'image/png' }, 'a\u0000b')
+    expect(res.status).toBe(422)
+    expect(await json(res)).toMatchObject({ errors: [{ path: 'description' }] })
+  })
+
+  it('answers a body that ends inside the file with 400, and goes on serving', async () => {
+    const user = await posts.user({ label: 'cut' })
+    const boundary = 'chattycut'
+    const cut = await posts.app.request('/api/media', {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${user.token}`,
+        'content-type': `multipart/form-data; boundary=${boundary}`,
+        'x-real-ip': '10.9.9.9',
+      },
+      body: `--${boundary}\r\ncontent-disposition: form-data; name="file"; filename="a.png"\r\ncontent-type: image/png\r\n\r\n\x89PNG partial`,
+    })
+    expect(cut.status).toBe(400)
+    expect(cut.headers.get('content-type')).toBe('application/problem+json')
+    await uploaded(user)
+  })
 })
 
 describe('pictures on posts', () => {
@@ -336,5 +367,58 @@ describe('removing pictures', () => {
         if (existsSync(storedFile(url))) throw new Error(`${url} still there`)
       }
     }, 10_000)
+  })
+
+  it('keeps a banned account’s pictures, shown again on unban', async () => {
+    const author = await posts.user({ label: 'banned' })
+    const attached = await uploaded(author)
+    const created = await json(await postWith(author, 'Still mine', [attached.id]))
+    await posts.deliver(UserBanned, {
+      userId: author.id,
+      reason: 'spam',
+      bannedBy: uuidv7(),
+      bannedAt: new Date().toISOString(),
+    })
+    await posts.deliver(UserUnbanned, {
+      userId: author.id,
+      unbannedBy: uuidv7(),
+      unbannedAt: new Date().toISOString(),
+    })
+    // The media job runs every 100 ms here: give it a few passes to remove anything it would.
+    await new Promise((resolve) => setTimeout(resolve, 500))
+    expect(existsSync(storedFile(attached.url))).toBe(true)
+    const shown = await json(await posts.request(`/api/posts/${created.id}`))
+    expect(shown.media).toMatchObject([{ id: attached.id, url: attached.url }])
+  })
+
+  it('keeps an upload its owner shows as their avatar past the age limit', async () => {
+    const owner = await posts.user({ label: 'avatar' })
+    const avatar = await uploaded(owner)
+    const loose = await uploaded(owner)
+    await posts.deliver(UserProfileUpdated, {
+      userId: owner.id,
+      displayName: 'Avatar Owner',
+      bio: '',
+      avatarUrl: avatar.url,
+    })
+    const stop = new AbortController()
+    const job = runMediaCleanup({
+      em: posts.ctx.orm.em,
+      store: posts.ctx.mediaStore,
+      clock: () => new Date(Date.now() + 25 * 3600_000),
+      maxAgeMs: 24 * 3600_000,
+      intervalMs: 50,
+      signal: stop.signal,
+    })
+    try {
+      await eventually(() => {
+        if (existsSync(storedFile(loose.url))) throw new Error('the loose upload is still there')
+      }, 10_000)
+    } finally {
+      stop.abort()
+      await job
+    }
+    expect(existsSync(storedFile(avatar.url))).toBe(true)
+    expect(existsSync(storedFile(avatar.previewUrl))).toBe(true)
   })
 })

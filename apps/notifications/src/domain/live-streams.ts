@@ -55,6 +55,9 @@ export function createLiveStreams(options: {
 }): LiveStreams {
   const { config, logger } = options
   const byUser = new Map<string, Set<OpenStream>>()
+  // Streams of a user still opening: their user's channel must stay subscribed even if the
+  // user's last open stream closes meanwhile.
+  const opening = new Map<string, number>()
   let subscriber: Redis | undefined
   let heartbeat: NodeJS.Timeout | undefined
   let revocationCheck: NodeJS.Timeout | undefined
@@ -96,9 +99,11 @@ export function createLiveStreams(options: {
     if (!streams?.delete(stream)) return
     if (streams.size === 0) {
       byUser.delete(stream.user.id)
-      subscriber?.unsubscribe(liveChannel(stream.user.id)).catch((error: unknown) => {
-        logger.warn({ err: error }, 'cannot unsubscribe from a live channel')
-      })
+      if (!opening.has(stream.user.id)) {
+        subscriber?.unsubscribe(liveChannel(stream.user.id)).catch((error: unknown) => {
+          logger.warn({ err: error }, 'cannot unsubscribe from a live channel')
+        })
+      }
     }
     if (byUser.size === 0) stopTimers()
   }
@@ -170,6 +175,12 @@ export function createLiveStreams(options: {
     return connecting
   }
 
+  function doneOpening(userId: string): void {
+    const left = (opening.get(userId) ?? 1) - 1
+    if (left > 0) opening.set(userId, left)
+    else opening.delete(userId)
+  }
+
   async function subscribe(userId: string): Promise<void> {
     const client = subscriberOf()
     try {
@@ -184,7 +195,13 @@ export function createLiveStreams(options: {
   return {
     async open(user, first, signal) {
       if (closed) throw new UnavailableError('This replica is shutting down.')
-      if (!byUser.has(user.id)) await subscribe(user.id)
+      opening.set(user.id, (opening.get(user.id) ?? 0) + 1)
+      try {
+        if (!byUser.has(user.id)) await subscribe(user.id)
+      } catch (error) {
+        doneOpening(user.id)
+        throw error
+      }
       let stream: OpenStream | undefined
       const body = new ReadableStream<Uint8Array>({
         start(controller) {
@@ -192,6 +209,7 @@ export function createLiveStreams(options: {
           const streams = byUser.get(user.id) ?? new Set()
           streams.add(stream)
           byUser.set(user.id, streams)
+          doneOpening(user.id)
           startTimers()
         },
         cancel() {

@@ -40,6 +40,9 @@ export async function standingOf(
     .selectFrom('users')
     .select(['status', 'banned_until'])
     .where('id', '=', id)
+    // Held until the notification is written, so a ban or deletion committing meanwhile (which
+    // hides or removes the actor's notifications) waits for it and then sees it.
+    .forShare()
     .executeTakeFirst()
   if (!user) return 'shown'
   if (user.status === 'deleted') return 'deleted'

@@ -131,6 +131,8 @@ export function notificationRoutes(ctx: NotificationsContext) {
       const recipientId = currentUser(c).id
       const changes = liveChanges()
       const row = await inTransaction(ctx.orm.em, async (em) => {
+        // Only what the list shows can be read (not one whose actor is not known yet).
+        if (!(await findNotification(em, recipientId, id))) return undefined
         if (!(await markRead(em, changes, { recipientId, id, now: ctx.clock() }))) return undefined
         return findNotification(em, recipientId, id)
       })

@@ -39,8 +39,6 @@ export function registerModerationConsumers(
     author.moderatedAt = at
     author.updatedAt = deps.clock()
     recountContributionsLater(author)
-    // Their pictures go for good, attached or not (see decisions.md); the media job removes them.
-    await discardMedia(em, { ownerId: event.userId }, deps.clock())
   })
 
   consumer.on(UserUnbanned, async (event, { em }) => {
@@ -53,8 +51,6 @@ export function registerModerationConsumers(
     author.moderatedAt = at
     author.updatedAt = deps.clock()
     recountContributionsLater(author)
-    // Their pictures go for good, attached or not (see decisions.md); the media job removes them.
-    await discardMedia(em, { ownerId: event.userId }, deps.clock())
   })
 
   consumer.on(UserDeleted, async (event, { em, envelope }) => {

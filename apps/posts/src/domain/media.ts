@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto'
 
 import { type Media as MediaDto, UUID_PATTERN, uuidv7 } from '@chatty/contracts'
 import type { EntityManager } from '@chatty/db'
+import { sql } from 'kysely'
 import { ValidationError } from '@chatty/domain'
 
 import { db } from '../db.js'
@@ -214,6 +215,18 @@ export async function removeMedia(
             eb.and([
               eb('post_id', 'is', null),
               eb('created_at', '<=', new Date(scope.now.getTime() - scope.maxAgeMs)),
+              // An upload its owner shows as their avatar stays for as long as it is their avatar.
+              eb.not(
+                eb.exists(
+                  eb
+                    .selectFrom('authors')
+                    .select('authors.id')
+                    .whereRef('authors.id', '=', 'media.owner_id')
+                    .where(
+                      sql<boolean>`right(authors.avatar_url, length(media.file_key) + 1) = '/' || media.file_key`,
+                    ),
+                ),
+              ),
             ]),
           ]),
     )

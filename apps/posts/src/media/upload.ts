@@ -74,6 +74,9 @@ export async function readUpload(
 
   const parsed = new Promise<void>((resolve, reject) => {
     parser.on('file', (name, stream) => {
+      // A body that ends inside a part makes busboy destroy the part's stream with an error; the
+      // parser reports the same error below, so the part's own is only kept from crashing us.
+      stream.on('error', () => undefined)
       if (name !== 'file' || fileSeen) {
         errors.push({ path: name, message: 'Only one part named "file" is accepted.' })
         stream.resume()
@@ -89,6 +92,9 @@ export async function readUpload(
     parser.on('field', (name, value, info) => {
       if (name !== 'description') {
         errors.push({ path: name, message: 'Unknown field.' })
+      } else if (value.includes('\0')) {
+        // JSON bodies are refused this by the app shell; this body is parsed here instead.
+        errors.push({ path: 'description', message: 'Text may not contain the NUL character.' })
       } else if (info.valueTruncated || [...value].length > limits.maxDescriptionLength) {
         errors.push({
           path: 'description',
