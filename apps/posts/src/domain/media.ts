@@ -2,8 +2,8 @@ import { randomBytes } from 'node:crypto'
 
 import { type Media as MediaDto, UUID_PATTERN, uuidv7 } from '@chatty/contracts'
 import type { EntityManager } from '@chatty/db'
-import { sql } from 'kysely'
 import { ValidationError } from '@chatty/domain'
+import { sql } from 'kysely'
 
 import { db } from '../db.js'
 import { Media } from '../entities/media.entity.js'
