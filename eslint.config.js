@@ -44,6 +44,8 @@ export default tseslint.config(
                 '@chatty/auth/*',
                 '@chatty/email-consumer',
                 '@chatty/email-consumer/*',
+                '@chatty/notifications',
+                '@chatty/notifications/*',
                 '@chatty/posts',
                 '@chatty/posts/*',
                 '@chatty/subscription',

@@ -4,4 +4,5 @@ CREATE DATABASE chatty_auth;
 CREATE DATABASE chatty_posts;
 CREATE DATABASE chatty_subscription;
 CREATE DATABASE chatty_admin;
+CREATE DATABASE chatty_notifications;
 CREATE DATABASE chatty_email;

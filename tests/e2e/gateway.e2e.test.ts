@@ -10,6 +10,7 @@ describe('gateway', () => {
     ['an unknown top-level path', `/no-such-page-${uniqueSuffix()}`],
     ['an unknown API prefix', `/api/no-such-service-${uniqueSuffix()}`],
     ['an unknown route of a known service', `/api/auth/no-such-route-${uniqueSuffix()}`],
+    ["the services' metrics, served only on their own ports", '/metrics'],
   ])('answers %s with a JSON 404, even to a browser', async (_name, path) => {
     const response = await request(path, { headers: { accept: 'text/html' } })
     expectProblem(response, 404, 'not-found')

@@ -44,6 +44,8 @@ describe('publishing a post', () => {
       repostCount: 0,
       likedByMe: false,
       repostedByMe: false,
+      poll: null,
+      media: [],
       createdAt: expect.any(String),
       updatedAt: expect.any(String),
     })

@@ -14,6 +14,7 @@ export function createApp(ctx: AdminContext) {
     prefixes: SERVICE.prefixes,
     trustProxy: ctx.config.trustProxy,
     checkDependencies: ctx.checkDependencies,
+    metrics: ctx.metrics.registry,
   })
   app.route('/', userRoutes(ctx))
   app.route('/', postRoutes(ctx))

@@ -4,6 +4,7 @@ import type { ServiceManifest } from '@chatty/config'
 export const SERVICE = {
   name: 'admin',
   port: 3004,
+  metricsPort: 9104,
   prefixes: ['/api/admin', '/api/reports'],
   healthPath: '/api/admin/health',
   database: 'admin',

@@ -15,6 +15,7 @@ export function createApp(ctx: AuthContext) {
     prefixes: SERVICE.prefixes,
     trustProxy: ctx.config.trustProxy,
     checkDependencies: ctx.checkDependencies,
+    metrics: ctx.metrics.registry,
   })
   app.route('/', registrationRoutes(ctx))
   app.route('/', sessionRoutes(ctx))

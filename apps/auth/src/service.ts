@@ -4,6 +4,7 @@ import type { ServiceManifest } from '@chatty/config'
 export const SERVICE = {
   name: 'auth',
   port: 3001,
+  metricsPort: 9101,
   prefixes: ['/api/auth', '/api/users'],
   healthPath: '/api/auth/health',
   database: 'auth',

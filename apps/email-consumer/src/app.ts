@@ -9,5 +9,6 @@ export function createApp(ctx: EmailContext) {
     service: SERVICE.name,
     prefixes: [''],
     checkDependencies: ctx.checkDependencies,
+    metrics: ctx.metrics.registry,
   })
 }

@@ -1,6 +1,6 @@
 import { SendEmail, uuidv7 } from '@chatty/contracts'
 import { InboxMessage, migrate } from '@chatty/db'
-import { createSmtpSink, eventually, type SmtpSink } from '@chatty/testing'
+import { createSmtpSink, eventually, metricSamples, type SmtpSink } from '@chatty/testing'
 import { afterEach, describe, expect, it } from 'vitest'
 
 import { Migration20261202012030 } from './migrations/Migration20261202012030.js'
@@ -32,6 +32,31 @@ describe('email consumer', () => {
       service: 'email-consumer',
       dependencies: { database: 'ok', broker: 'ok' },
     })
+  })
+
+  it('serves metrics on its own port: the command handled, never on the health port', async () => {
+    const { sink, harness } = await startWithSink()
+    await harness.sendEmail({
+      to: 'metrics@example.test',
+      template: 'verify-email',
+      params: { code: '111111', link: 'http://chatty.test/v', displayName: 'M' },
+    })
+    await eventually(() => expect(sink.messages()).toHaveLength(1), 10_000)
+
+    const handled = await eventually(async () => {
+      const samples = metricSamples(
+        await harness.scrapeMetrics(),
+        'messaging_handler_duration_seconds_count',
+      )
+      const sample = samples.find(({ labels }) => labels.event === 'SendEmail')
+      expect(sample).toBeDefined()
+      return sample
+    })
+    expect(handled).toEqual({
+      labels: { service: 'email-consumer', event: 'SendEmail', outcome: 'ack' },
+      value: 1,
+    })
+    expect((await harness.app.request('/metrics')).status).toBe(404)
   })
 
   it('delivers a SendEmail command, records it and announces EmailDelivered', async () => {

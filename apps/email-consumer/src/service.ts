@@ -4,6 +4,7 @@ import type { ServiceManifest } from '@chatty/config'
 export const SERVICE = {
   name: 'email-consumer',
   port: 3005,
+  metricsPort: 9105,
   prefixes: [],
   healthPath: '/health',
   database: 'email',

@@ -2,6 +2,8 @@ import { createServiceApp } from '@chatty/http'
 
 import type { PostsContext } from './context.js'
 import { commentRoutes } from './routes/comments.js'
+import { MEDIA_UPLOAD_PATH, mediaRoutes } from './routes/media.js'
+import { pollRoutes } from './routes/polls.js'
 import { postRoutes } from './routes/posts.js'
 import { reactionRoutes } from './routes/reactions.js'
 import { trendingTagRoutes } from './routes/trending-tags.js'
@@ -13,10 +15,14 @@ export function createApp(ctx: PostsContext) {
     prefixes: SERVICE.prefixes,
     trustProxy: ctx.config.trustProxy,
     checkDependencies: ctx.checkDependencies,
+    metrics: ctx.metrics.registry,
+    streamedBodyPaths: [MEDIA_UPLOAD_PATH],
   })
   app.route('/', trendingTagRoutes(ctx))
   app.route('/', postRoutes(ctx))
   app.route('/', reactionRoutes(ctx))
   app.route('/', commentRoutes(ctx))
+  app.route('/', pollRoutes(ctx))
+  app.route('/', mediaRoutes(ctx))
   return app
 }

@@ -6,6 +6,9 @@ import type { Author } from './entities/author.entity.js'
 import type { Comment } from './entities/comment.entity.js'
 import type { Follow } from './entities/follow.entity.js'
 import type { Like } from './entities/like.entity.js'
+import type { Media } from './entities/media.entity.js'
+import type { Poll } from './entities/poll.entity.js'
+import type { PollVote } from './entities/poll-vote.entity.js'
 import type { Post } from './entities/post.entity.js'
 import type { PostCounter } from './entities/post-counter.entity.js'
 import type { Repost } from './entities/repost.entity.js'
@@ -17,6 +20,9 @@ export type PostsDb = InferKyselyDB<
   | typeof Comment
   | typeof Follow
   | typeof Like
+  | typeof Poll
+  | typeof PollVote
+  | typeof Media
   | typeof Post
   | typeof PostCounter
   | typeof Repost

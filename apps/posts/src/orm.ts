@@ -4,6 +4,9 @@ import { Author } from './entities/author.entity.js'
 import { Comment } from './entities/comment.entity.js'
 import { Follow } from './entities/follow.entity.js'
 import { Like } from './entities/like.entity.js'
+import { Media } from './entities/media.entity.js'
+import { Poll } from './entities/poll.entity.js'
+import { PollVote } from './entities/poll-vote.entity.js'
 import { Post } from './entities/post.entity.js'
 import { PostCounter } from './entities/post-counter.entity.js'
 import { Repost } from './entities/repost.entity.js'
@@ -20,6 +23,9 @@ export const entities = [
   UserCounter,
   Comment,
   TagUse,
+  Poll,
+  PollVote,
+  Media,
   ...messagingEntities,
 ]
 

@@ -91,7 +91,9 @@ describe('publishing', () => {
       tags: ['chatty', 'typescript'],
       mentions: ['alice_1', 'bob_2'],
       visibility: 'public',
+      poll: null,
       createdAt: post.createdAt,
+      media: [],
     })
 
     const read = await posts.request(`/api/posts/${post.id}`)

@@ -4,7 +4,8 @@ import type { ServiceManifest } from '@chatty/config'
 export const SERVICE = {
   name: 'posts',
   port: 3002,
-  prefixes: ['/api/posts'],
+  metricsPort: 9102,
+  prefixes: ['/api/posts', '/api/media'],
   healthPath: '/api/posts/health',
   database: 'posts',
   databaseVariable: 'POSTS_DATABASE_URL',

@@ -11,6 +11,7 @@ export function createApp(ctx: SubscriptionContext) {
     prefixes: SERVICE.prefixes,
     trustProxy: ctx.config.trustProxy,
     checkDependencies: ctx.checkDependencies,
+    metrics: ctx.metrics.registry,
   })
   app.route('/', subscriptionRoutes(ctx))
   app.route('/', feedRoutes(ctx))

@@ -3,6 +3,7 @@ import {
   type HttpServiceFoundation,
   type ServiceOverrides,
 } from '@chatty/service'
+import { Histogram } from 'prom-client'
 
 import type { SubscriptionConfig } from './config.js'
 import { registerConsumers } from './consumers/index.js'
@@ -13,7 +14,11 @@ import { entities, migrations } from './orm.js'
 export interface SubscriptionContext extends HttpServiceFoundation {
   config: SubscriptionConfig
   feeds: FeedStore
+  observeFanOut(seconds: number): void
 }
+
+/** Fan-out of one entry, in seconds: a few followers take a millisecond, 10 000 about half a second. */
+const FAN_OUT_BUCKETS_SECONDS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
 
 export type SubscriptionOverrides = ServiceOverrides
 
@@ -23,6 +28,12 @@ export async function createContext(
 ): Promise<SubscriptionContext> {
   const foundation = await createHttpServiceFoundation(config, { entities, migrations, overrides })
   const feeds = createFeedStore(foundation.redis, config.feed)
+  const fanOutDuration = new Histogram({
+    name: 'feed_fanout_duration_seconds',
+    help: "Time to push a post or repost into its author's followers' feeds (targets query and Redis pipelines).",
+    buckets: FAN_OUT_BUCKETS_SECONDS,
+    registers: [foundation.metrics.registry],
+  })
   foundation.addBackgroundJob('feed-removals', (signal) =>
     runFeedRemovals({
       em: foundation.orm.em,
@@ -34,6 +45,7 @@ export async function createContext(
     ...foundation,
     config,
     feeds,
+    observeFanOut: (seconds) => fanOutDuration.observe(seconds),
     // Consumers are registered when the service starts, after the HTTP app is built.
     start: async () => {
       registerConsumers(context)

@@ -6,6 +6,8 @@ import type { Kysely } from 'kysely'
 import type { FeedRemoval } from './entities/feed-removal.entity.js'
 import type { Follow } from './entities/follow.entity.js'
 import type { Like } from './entities/like.entity.js'
+import type { Poll } from './entities/poll.entity.js'
+import type { PollVote } from './entities/poll-vote.entity.js'
 import type { Post } from './entities/post.entity.js'
 import type { PostCounts } from './entities/post-counts.entity.js'
 import type { Repost } from './entities/repost.entity.js'
@@ -17,6 +19,8 @@ export type SubscriptionDb = InferKyselyDB<
   | typeof UserCounter
   | typeof Post
   | typeof PostCounts
+  | typeof Poll
+  | typeof PollVote
   | typeof Like
   | typeof Repost
   | typeof Follow

@@ -75,6 +75,8 @@ describe('home feed', () => {
           repostCount: 0,
           likedByMe: false,
           repostedByMe: false,
+          poll: null,
+          media: [],
           createdAt: expect.any(String),
           updatedAt: expect.any(String),
         },

@@ -4,6 +4,8 @@ import { UserCounter } from '@chatty/db'
 import { FeedRemoval } from './entities/feed-removal.entity.js'
 import { Follow } from './entities/follow.entity.js'
 import { Like } from './entities/like.entity.js'
+import { Poll } from './entities/poll.entity.js'
+import { PollVote } from './entities/poll-vote.entity.js'
 import { Post } from './entities/post.entity.js'
 import { PostCounts } from './entities/post-counts.entity.js'
 import { Repost } from './entities/repost.entity.js'
@@ -19,6 +21,8 @@ export const entities = [
   Like,
   Repost,
   FeedRemoval,
+  Poll,
+  PollVote,
   ...messagingEntities,
 ]
 

@@ -4,6 +4,7 @@ import type { ServiceManifest } from '@chatty/config'
 export const SERVICE = {
   name: 'subscription',
   port: 3003,
+  metricsPort: 9103,
   prefixes: ['/api/subscriptions', '/api/feed'],
   healthPath: '/api/subscriptions/health',
   database: 'subscription',

@@ -105,6 +105,7 @@ describe('docker-compose.yml', () => {
         args: { APP: definition.name },
       })
       expect(service.environment?.PORT).toBe(definition.port)
+      expect(service.environment?.METRICS_PORT).toBe(definition.metricsPort)
       expect(String(service.environment?.[definition.databaseVariable])).toMatch(
         new RegExp(`@postgres:5432/${databaseNameOf(definition)}$`),
       )

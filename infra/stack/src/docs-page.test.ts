@@ -15,6 +15,7 @@ describe('API docs page', () => {
     const hostile: ServiceDefinition = {
       name: '<img src=x onerror=alert(1)>',
       port: 1,
+      metricsPort: 2,
       prefixes: ['/api/x</script><script>alert(1)</script>'],
       healthPath: '/h',
       database: 'x',

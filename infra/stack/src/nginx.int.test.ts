@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http'
 import { type AddressInfo, connect } from 'node:net'
 import { tmpdir } from 'node:os'
@@ -41,7 +41,7 @@ async function freePort(): Promise<number> {
 /** Renders the committed template the way the local runner does and checks it with nginx -t. */
 async function renderGateway(
   dir: string,
-  gateway: Omit<GatewaySettings, 'host' | 'docsRoot' | 'accessLog'>,
+  gateway: Omit<GatewaySettings, 'host' | 'docsRoot' | 'mediaRoot' | 'accessLog'>,
   upstreamPort: number,
 ) {
   const serverConfig = join(dir, 'chatty.conf')
@@ -51,6 +51,7 @@ async function renderGateway(
     ...gateway,
     host: '127.0.0.1',
     docsRoot: join(root, 'nginx', 'docs'),
+    mediaRoot: join(dir, 'media'),
     accessLog: join(dir, 'access.log'),
   }
   const upstreams = SERVICES.map((service) => ({ service, port: upstreamPort }))
@@ -69,10 +70,11 @@ async function renderGateway(
 async function startGateway(
   group: ProcessGroup,
   name: string,
-  gateway: Omit<GatewaySettings, 'host' | 'docsRoot' | 'accessLog'>,
+  gateway: Omit<GatewaySettings, 'host' | 'docsRoot' | 'mediaRoot' | 'accessLog'>,
   upstreamPort: number,
 ) {
   const dir = mkdtempSync(join(tmpdir(), `chatty-${name}-`))
+  mkdirSync(join(dir, 'media'))
   const { mainConfig } = await renderGateway(dir, gateway, upstreamPort)
   const args = ['-p', dir, '-c', mainConfig, '-e', 'stderr']
   await execFileAsync(nginxBinary, [...args, '-t'])
@@ -144,7 +146,14 @@ describe('nginx gateway (rendered template, real nginx)', () => {
   })
 
   it('answers an unknown path with a problem+json 404 and the security headers', async () => {
-    for (const path of ['/', '/nope', '/api/authx', '/api/notifications/1', '/api/docs/x']) {
+    for (const path of [
+      '/',
+      '/nope',
+      '/metrics',
+      '/api/authx',
+      '/api/nothing/1',
+      '/api/docs/x',
+    ]) {
       const response = await fetch(`${gateway}${path}`)
       expect(response.status, path).toBe(404)
       expect(response.headers.get('content-type')).toBe('application/problem+json')
@@ -259,6 +268,42 @@ describe('nginx gateway (rendered template, real nginx)', () => {
     expect(raw).toMatch(/^HTTP\/1\.1 400 /)
     expect(raw).toContain('Content-Type: application/problem+json')
     expect(raw).toContain('"code":"malformed-request"')
+  })
+
+  it('takes a body over the small limit on POST /api/media only', async () => {
+    const post = (path: string) =>
+      fetch(`${gateway}${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/octet-stream' },
+        body: Buffer.alloc(1024 * 1024, 1),
+      })
+    expect((await post('/api/media')).status).toBe(200)
+    for (const path of ['/api/media/x', '/api/posts', '/api/auth/register']) {
+      expect((await post(path)).status, path).toBe(413)
+    }
+  })
+
+  it('serves an upload with its exact type, nosniff and a year of caching; nothing else under /media/', async () => {
+    const dir = dirs[0] as string
+    writeFileSync(join(dir, 'media', 'AbCdEfGhIjKlMnOpQrStUv.webp'), 'RIFF0000WEBP')
+    writeFileSync(join(dir, 'media', 'AbCdEfGhIjKlMnOpQrStUv.html'), '<script>alert(1)</script>')
+    const response = await fetch(`${gateway}/media/AbCdEfGhIjKlMnOpQrStUv.webp`)
+    expect(response.status).toBe(200)
+    expect(response.headers.get('content-type')).toBe('image/webp')
+    expect(response.headers.get('cache-control')).toBe('public, max-age=31536000, immutable')
+    expectSecurityHeaders(response.headers)
+    expect(await response.text()).toBe('RIFF0000WEBP')
+    for (const path of [
+      '/media/',
+      '/media',
+      '/media/AbCdEfGhIjKlMnOpQrStUv.html',
+      '/media/missingMissingMissing.png',
+    ]) {
+      const refused = await fetch(`${gateway}${path}`)
+      expect(refused.status, path).toBe(404)
+      expect(refused.headers.get('content-type')).toBe('application/problem+json')
+      expect(refused.headers.get('cache-control')).toBeNull()
+    }
   })
 
   it("passes a body up to the services' limit to the service", async () => {

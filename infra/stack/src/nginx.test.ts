@@ -6,10 +6,12 @@ import { describe, expect, it } from 'vitest'
 import { generatedGatewayFiles } from './generated-files.js'
 import {
   API_BODY_LIMIT,
+  API_BODY_LIMITS,
   generateNginxTemplate,
   localTemplateValues,
   renderMainConfig,
   renderTemplate,
+  STREAM_READ_TIMEOUT,
   templateVariables,
   UPSTREAM_KEEPALIVE_TIMEOUT_SECONDS,
 } from './nginx.js'
@@ -24,6 +26,7 @@ const gateway = {
   burst: 200,
   maxBodySize: '1m',
   docsRoot: '/srv/docs',
+  mediaRoot: '/srv/media',
   accessLog: '/dev/stdout',
 }
 const upstreams = SERVICES.map((service) => ({ service, port: service.port }))
@@ -65,16 +68,45 @@ describe('nginx template', () => {
     }
   })
 
+  it('answers 404 for /metrics itself and routes no path to a metrics port', () => {
+    const config = renderTemplate(template, localTemplateValues(gateway, upstreams))
+    const block = config.split('location = /metrics {')[1]?.split('\n    }\n')[0]
+    expect(block?.trim()).toBe('return 404;')
+    for (const service of SERVICES) expect(config).not.toContain(`:${service.metricsPort}`)
+  })
+
   it("refuses bodies over the services' limit in every API location, before they reach a service", () => {
     const config = renderTemplate(template, localTemplateValues(gateway, upstreams))
     for (const prefix of SERVICES.flatMap((service) => service.prefixes)) {
       for (const match of [`= ${prefix}`, `${prefix}/`]) {
         const block = config.split(`location ${match} {`)[1]?.split('\n    }\n')[0]
-        expect(block, match).toContain(`client_max_body_size ${API_BODY_LIMIT};`)
+        const limit = match === '= /api/media' ? API_BODY_LIMITS['/api/media'] : API_BODY_LIMIT
+        expect(block, match).toContain(`client_max_body_size ${limit};`)
         expect(block, match).toContain('if ($chatty_malformed_uri) {')
       }
     }
     expect(API_BODY_LIMIT).toBe('64k')
+    // Uploads only: an 8 MiB file and the room for posts to answer 413 itself (see API_BODY_LIMITS).
+    expect(API_BODY_LIMITS).toEqual({ '/api/media': '16m' })
+  })
+
+  it('serves uploads from MEDIA_DIR, only under the names posts gives them', () => {
+    const config = renderTemplate(template, localTemplateValues(gateway, upstreams))
+    expect(config).toContain('alias /srv/media/$chatty_media_file;')
+    expect(config).toContain('image/webp webp;')
+    expect(config).not.toContain('autoindex on')
+  })
+
+  it('neither buffers an event stream nor cuts it at the usual read timeout', () => {
+    const config = renderTemplate(template, localTemplateValues(gateway, upstreams))
+    const streamPaths = SERVICES.flatMap((service) => service.streamPaths ?? [])
+    expect(streamPaths).toContain('/api/notifications/stream')
+    for (const path of streamPaths) {
+      const block = config.split(`location = ${path} {`)[1]?.split('\n    }\n')[0]
+      expect(block, path).toContain('proxy_buffering off;')
+      expect(block, path).toContain(`proxy_read_timeout ${STREAM_READ_TIMEOUT};`)
+      expect(block, path).toContain('if ($chatty_malformed_uri) {')
+    }
   })
 
   it('gives up idle upstream connections before the services do (65 s)', () => {
@@ -103,20 +135,21 @@ describe('nginx template', () => {
   })
 
   it('includes only the services of the registry it is given', () => {
-    const notifications: ServiceDefinition = {
-      name: 'notifications',
-      port: 3006,
-      prefixes: ['/api/notifications'],
-      healthPath: '/api/notifications/health',
-      database: 'notifications',
-      databaseVariable: 'NOTIFICATIONS_DATABASE_URL',
-      queue: 'notifications.events',
+    const extra: ServiceDefinition = {
+      name: 'archive',
+      port: 3099,
+      metricsPort: 9199,
+      prefixes: ['/api/archive'],
+      healthPath: '/api/archive/health',
+      database: 'archive',
+      databaseVariable: 'ARCHIVE_DATABASE_URL',
+      queue: 'archive.events',
     }
-    expect(generateNginxTemplate(SERVICES)).not.toContain('chatty_notifications')
-    const withMore = generateNginxTemplate([...SERVICES, notifications])
-    expect(withMore).toContain('upstream chatty_notifications {')
-    expect(withMore).toContain('server ${NOTIFICATIONS_UPSTREAM};')
-    expect(templateVariables([...SERVICES, notifications])).toContain('NOTIFICATIONS_UPSTREAM')
+    expect(generateNginxTemplate(SERVICES)).not.toContain('chatty_archive')
+    const withMore = generateNginxTemplate([...SERVICES, extra])
+    expect(withMore).toContain('upstream chatty_archive {')
+    expect(withMore).toContain('server ${ARCHIVE_UPSTREAM};')
+    expect(templateVariables([...SERVICES, extra])).toContain('ARCHIVE_UPSTREAM')
   })
 
   it('refuses to render with a placeholder left empty', () => {

@@ -10,6 +10,7 @@ export const GATEWAY_VARIABLES = [
   'GATEWAY_RATE_BURST',
   'GATEWAY_MAX_BODY_SIZE',
   'GATEWAY_DOCS_ROOT',
+  'GATEWAY_MEDIA_ROOT',
   'GATEWAY_ACCESS_LOG',
 ] as const
 
@@ -25,6 +26,8 @@ export interface GatewaySettings {
   /** An nginx size such as 1m. */
   maxBodySize: string
   docsRoot: string
+  /** MEDIA_DIR: the uploads posts writes, served at /media/. */
+  mediaRoot: string
   /** An nginx access_log destination: /dev/stdout in docker, syslog to the runner locally. */
   accessLog: string
 }
@@ -102,8 +105,23 @@ export function problemBody(problem: Problem): string {
  */
 export const API_BODY_LIMIT = '64k'
 
-/** Prefixes whose service takes bigger bodies than API_BODY_LIMIT, e.g. '/api/media': '8m'. */
-export const API_BODY_LIMITS: Readonly<Record<string, string>> = {}
+/**
+ * Exact paths (not their subpaths) whose service takes bigger bodies than API_BODY_LIMIT. An upload
+ * file may have 8 MiB; nginx lets up to twice that through, so that posts itself answers 413 for a
+ * file over 8 MiB after reading the rest of the body, and the client's connection stays open (nginx
+ * closes the connection after a 413 of its own: it sets keepalive off for 413, whatever error_page
+ * or lingering_close say; see docs/decisions.md).
+ */
+export const API_BODY_LIMITS: Readonly<Record<string, string>> = { '/api/media': '16m' }
+
+/** What nginx serves under /media/: the names posts gives files, with an exact type each. */
+export const MEDIA_TYPES: Readonly<Record<string, string>> = {
+  jpg: 'image/jpeg',
+  png: 'image/png',
+  webp: 'image/webp',
+  gif: 'image/gif',
+}
+const MEDIA_FILE = `[A-Za-z0-9_-]{16,64}\\.(?:${Object.keys(MEDIA_TYPES).join('|')})`
 
 /**
  * How long nginx keeps an idle upstream connection. It must stay below the services' keep-alive
@@ -111,6 +129,12 @@ export const API_BODY_LIMITS: Readonly<Record<string, string>> = {}
  * service is closing: a 502 for a POST, which nginx does not retry.
  */
 export const UPSTREAM_KEEPALIVE_TIMEOUT_SECONDS = 60
+
+/**
+ * How long nginx waits for the next bytes of an event stream (`streamPaths` of a manifest). The
+ * services send a heartbeat well within it, so an open stream is never cut for being quiet.
+ */
+export const STREAM_READ_TIMEOUT = '1h'
 
 /**
  * A request target nginx must not route: the path (not the query) is not printable ASCII and
@@ -165,11 +189,23 @@ export function generateNginxTemplate(services: readonly ServiceDefinition[]): s
     service.prefixes.flatMap((prefix) =>
       [`= ${prefix}`, `${prefix}/`].map(
         (match) => `    location ${match} {
-${refuseMalformed}        client_max_body_size ${API_BODY_LIMITS[prefix] ?? API_BODY_LIMIT};
+${refuseMalformed}        client_max_body_size ${(match.startsWith('=') && API_BODY_LIMITS[prefix]) || API_BODY_LIMIT};
         proxy_pass http://${upstreamName(service)};
     }
 `,
       ),
+    ),
+  )
+  const streamLocations = routed.flatMap((service) =>
+    (service.streamPaths ?? []).map(
+      (path) => `    location = ${path} {
+${refuseMalformed}        client_max_body_size ${API_BODY_LIMIT};
+        proxy_buffering off;
+        proxy_cache off;
+        proxy_read_timeout ${STREAM_READ_TIMEOUT};
+        proxy_pass http://${upstreamName(service)};
+    }
+`,
     ),
   )
   const problemUri = (problem: Problem) => `/.chatty/problems/${problem.status}`
@@ -208,6 +244,12 @@ map "$status:$upstream_status" $chatty_retry_after {
     "503:" 5;
 }
 
+# Uploaded pictures never change (a new upload gets a new name), so they are cached for a year.
+map $uri $chatty_cache_control {
+    default "";
+    "~^/media/" "public, max-age=31536000, immutable";
+}
+
 # 1 for a request target no service should see (see MALFORMED_PATHS in infra/stack/src/nginx.ts);
 # the first matching pattern wins.
 map $request_uri $chatty_malformed_uri {
@@ -239,6 +281,7 @@ server {
     add_header Content-Security-Policy "frame-ancestors 'none'" always;
     add_header Referrer-Policy no-referrer always;
     add_header Retry-After $chatty_retry_after always;
+    add_header Cache-Control $chatty_cache_control;
 
     proxy_http_version 1.1;
     proxy_set_header Connection "";
@@ -261,7 +304,7 @@ server {
     # Error pages are internal URIs, not named locations: a request whose request line nginx could
     # not parse has no URI yet, and a redirect to a named location then fails with a 500.
 ${errorPages.join('')}
-${locations.join('\n')}
+${[...streamLocations, ...locations].join('\n')}
     location = /api/docs {
 ${refuseMalformed}        alias \${GATEWAY_DOCS_ROOT}/index.html;
         types { }
@@ -271,6 +314,27 @@ ${refuseMalformed}        alias \${GATEWAY_DOCS_ROOT}/index.html;
 
     location = /api/docs/ {
         return 301 /api/docs;
+    }
+
+    # Uploads (MEDIA_DIR): only names posts gives files, typed by their extension (nosniff is
+    # above), never a directory listing; anything else under /media/ is 404.
+    location ~ "^/media/(?<chatty_media_file>${MEDIA_FILE})$" {
+        alias \${GATEWAY_MEDIA_ROOT}/$chatty_media_file;
+        types {
+${Object.entries(MEDIA_TYPES)
+  .map(([extension, type]) => `            ${type} ${extension};\n`)
+  .join('')}        }
+        default_type application/octet-stream;
+    }
+
+    location /media/ {
+        return 404;
+    }
+
+    # Metrics are scraped from each service's own metrics port (METRICS_PORT), never through the
+    # gateway: this stays 404 whatever comes to be served at /.
+    location = /metrics {
+        return 404;
     }
 
     location / {
@@ -309,6 +373,7 @@ export function localTemplateValues(
     GATEWAY_RATE_BURST: String(gateway.burst),
     GATEWAY_MAX_BODY_SIZE: gateway.maxBodySize,
     GATEWAY_DOCS_ROOT: gateway.docsRoot,
+    GATEWAY_MEDIA_ROOT: gateway.mediaRoot,
     GATEWAY_ACCESS_LOG: gateway.accessLog,
   }
   for (const { service, port } of upstreams) {

@@ -25,6 +25,7 @@ describe('planStack, local profile', () => {
     expect(auth?.databaseUrl).toBe('postgres://postgres@127.0.0.1:5432/chatty_auth')
     expect(email?.databaseUrl).toBe('postgres://postgres@127.0.0.1:5432/chatty_email')
     expect(email?.healthUrl).toBe('http://127.0.0.1:3005/health')
+    expect(email?.metricsUrl).toBe('http://127.0.0.1:9105/metrics')
   })
 
   it('starts each service from its build with the variables every service reads', () => {
@@ -36,6 +37,7 @@ describe('planStack, local profile', () => {
     expect(auth?.process.env).toMatchObject({
       PATH: '/bin',
       PORT: '3001',
+      METRICS_PORT: '9101',
       HOST: '127.0.0.1',
       LOG_LEVEL: 'info',
       AUTH_DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/chatty_auth',
@@ -98,7 +100,7 @@ describe('planStack, e2e profile', () => {
     expect(plan.gateway.port).toBe(18080)
     expect(plan.mailbox).toEqual({ host: '127.0.0.1', smtpPort: 11025, httpPort: 18025 })
     expect(plan.services.map((service) => service.port)).toEqual([
-      13001, 13002, 13003, 13004, 13005,
+      13001, 13002, 13003, 13004, 13006, 13005,
     ])
     expect(auth?.databaseUrl).toBe('postgres://postgres:secret@127.0.0.1:5432/chatty_e2e_auth')
     expect(plan.services.at(-1)?.databaseUrl).toBe(
@@ -113,6 +115,7 @@ describe('planStack, e2e profile', () => {
   it('points the services at each other and at the mailbox, with relaxed rate limits', () => {
     expect(auth?.process.env).toMatchObject({
       PORT: '13001',
+      METRICS_PORT: '19101',
       MESSAGING_PREFIX: 'e2e.',
       REDIS_URL: 'redis://127.0.0.1:6379/1',
       SMTP_URL: 'smtp://127.0.0.1:11025',
@@ -141,7 +144,7 @@ describe('planStack, faults profile', () => {
     expect(plan.gateway.port).toBe(28080)
     expect(plan.mailbox).toEqual({ host: '127.0.0.1', smtpPort: 21025, httpPort: 28025 })
     expect(plan.services.map((service) => service.port)).toEqual([
-      23001, 23002, 23003, 23004, 23005,
+      23001, 23002, 23003, 23004, 23006, 23005,
     ])
     expect(auth?.databaseUrl).toBe('postgres://postgres:secret@127.0.0.1:5432/chatty_faults_auth')
     expect(plan.redisUrl).toBe('redis://127.0.0.1:6379/3')

@@ -1,4 +1,4 @@
-import { join } from 'node:path'
+import { join, resolve } from 'node:path'
 
 import {
   ConfigError,
@@ -20,6 +20,9 @@ export type StackProfile = 'local' | 'e2e' | 'faults' | 'bench'
 export interface PlannedService {
   definition: ServiceDefinition
   port: number
+  /** Where the service serves `GET /metrics`: its own port, which nginx never routes. */
+  metricsPort: number
+  metricsUrl: string
   databaseUrl: string
   healthUrl: string
   process: ProcessSpec
@@ -190,6 +193,10 @@ export function planStack(
   const gatewayPort = isolated
     ? isolated.gatewayPort
     : readInt(env, 'GATEWAY_PORT', 8080, { min: 1, max: 65535 })
+  // Uploads: each test profile keeps its own beside its state, so a suite never sees local files.
+  const mediaDir = isolated
+    ? join(rootDir, '.stack', profile, 'media')
+    : resolve(rootDir, readString(env, 'MEDIA_DIR', join('.stack', 'media')))
   const gateway = {
     host: isolated ? host : readString(env, 'GATEWAY_HOST', host),
     port: gatewayPort,
@@ -202,6 +209,7 @@ export function planStack(
       : readInt(env, 'GATEWAY_RATE_BURST', 200, { min: 0 }),
     maxBodySize: readString(env, 'GATEWAY_MAX_BODY_SIZE', '1m'),
     docsRoot: join(rootDir, 'nginx', 'docs'),
+    mediaRoot: mediaDir,
   }
 
   const smtpUrl = isolated ? undefined : readOptionalString(env, 'SMTP_URL')
@@ -219,6 +227,8 @@ export function planStack(
   const messagingPrefix = isolated ? isolated.messagingPrefix : (env.MESSAGING_PREFIX ?? '')
   const portOf = (definition: ServiceDefinition) =>
     definition.port + (isolated?.servicePortOffset ?? 0)
+  const metricsPortOf = (definition: ServiceDefinition) =>
+    definition.metricsPort + (isolated?.servicePortOffset ?? 0)
   const configuredDatabaseUrl = (definition: ServiceDefinition) =>
     readUrl(env, definition.databaseVariable, LOCAL_DEFAULTS.databaseUrl(definition.database))
   // One PostgreSQL proxy, to the first service's server: where every database lives in tests.
@@ -247,6 +257,7 @@ export function planStack(
     SMTP_URL: smtpUrl ?? `smtp://${host}:${mailbox?.smtpPort}`,
     MAIL_FROM: readString(env, 'MAIL_FROM', 'Chatty <no-reply@chatty.local>'),
     TRUST_PROXY: 'true',
+    MEDIA_DIR: mediaDir,
     RATE_LIMIT_MULTIPLIER: isolated
       ? String(isolated.rateLimitMultiplier)
       : String(readInt(env, 'RATE_LIMIT_MULTIPLIER', 1, { min: 1 })),
@@ -262,6 +273,7 @@ export function planStack(
 
   const services = definitions.map((definition): PlannedService => {
     const port = portOf(definition)
+    const metricsPort = metricsPortOf(definition)
     const configured = configuredDatabaseUrl(definition)
     const databaseUrl = isolated
       ? withDatabase(configured, `${isolated.databasePrefix}${definition.database}`)
@@ -269,6 +281,8 @@ export function planStack(
     return {
       definition,
       port,
+      metricsPort,
+      metricsUrl: `http://${host}:${metricsPort}/metrics`,
       databaseUrl,
       healthUrl: `http://${host}:${port}${definition.healthPath}`,
       process: {
@@ -280,6 +294,7 @@ export function planStack(
           ...env,
           ...shared,
           PORT: String(port),
+          METRICS_PORT: String(metricsPort),
           [definition.databaseVariable]: through(databaseUrl, proxies?.postgres),
         },
       },

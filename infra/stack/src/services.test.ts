@@ -10,6 +10,11 @@ describe('service registry', () => {
     }
   })
 
+  it('gives every service a metrics port of its own, apart from every API port', () => {
+    const ports = SERVICES.flatMap((service) => [service.port, service.metricsPort])
+    expect(new Set(ports).size).toBe(ports.length)
+  })
+
   it('routes each public prefix to exactly one service', () => {
     const prefixes = SERVICES.flatMap((service) => service.prefixes)
     expect(new Set(prefixes).size).toBe(prefixes.length)

@@ -2,6 +2,7 @@ import { SERVICE as admin } from '@chatty/admin/service'
 import { SERVICE as auth } from '@chatty/auth/service'
 import type { ServiceManifest } from '@chatty/config'
 import { SERVICE as emailConsumer } from '@chatty/email-consumer/service'
+import { SERVICE as notifications } from '@chatty/notifications/service'
 import { SERVICE as posts } from '@chatty/posts/service'
 import { SERVICE as subscription } from '@chatty/subscription/service'
 
@@ -19,6 +20,7 @@ export const SERVICES: readonly ServiceDefinition[] = [
   posts,
   subscription,
   admin,
+  notifications,
   emailConsumer,
 ]
 

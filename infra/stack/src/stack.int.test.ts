@@ -71,6 +71,7 @@ async function testPlan(
   const definition: ServiceDefinition = {
     name: 'auth',
     port: await freePort(),
+    metricsPort: await freePort(),
     prefixes: ['/api/auth', '/api/users'],
     healthPath: '/api/auth/health',
     database: DATABASE,

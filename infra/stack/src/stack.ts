@@ -87,11 +87,10 @@ async function findMissing(plan: StackPlan, nginx: string | undefined): Promise<
   }
   const ports = [
     { port: plan.gateway.port, host: plan.gateway.host, owner: 'the gateway (nginx)' },
-    ...plan.services.map(({ port, definition }) => ({
-      port,
-      host: '127.0.0.1',
-      owner: definition.name,
-    })),
+    ...plan.services.flatMap(({ port, metricsPort, definition }) => [
+      { port, host: '127.0.0.1', owner: definition.name },
+      { port: metricsPort, host: '127.0.0.1', owner: `the metrics of ${definition.name}` },
+    ]),
     ...(plan.mailbox
       ? [
           { port: plan.mailbox.smtpPort, host: plan.mailbox.host, owner: 'the mailbox (SMTP)' },
@@ -131,6 +130,8 @@ function writeNginxConfig(
   const prefix = join(plan.stateDir, 'nginx')
   rmSync(prefix, { recursive: true, force: true })
   mkdirSync(prefix, { recursive: true })
+  // nginx serves it from the start; posts writes into it.
+  mkdirSync(plan.gateway.mediaRoot, { recursive: true })
   const serverConfig = join(prefix, 'chatty.conf')
   // Every registered service gets its upstream, started or not: a missing one answers 502.
   const upstreams = SERVICES.map((service) => ({
@@ -339,7 +340,7 @@ export function describeStack(stack: RunningStack): string[] {
     ],
     ...plan.services.map((service): [string, string] => [
       service.definition.name,
-      service.healthUrl,
+      `${service.healthUrl}  metrics ${service.metricsUrl}`,
     ]),
   ]
   const width = Math.max(...rows.map(([label]) => label.length))

@@ -1,6 +1,14 @@
 import { describe, expect, it } from 'vitest'
 
-import { ConfigError, parseDotEnv, readBool, readInt, readSecret } from './index.js'
+import {
+  ConfigError,
+  loadServiceBaseConfig,
+  parseDotEnv,
+  readBool,
+  readInt,
+  readSecret,
+  type ServiceManifest,
+} from './index.js'
 
 describe('config readers', () => {
   it('falls back to the default when a variable is blank', () => {
@@ -30,5 +38,31 @@ describe('config readers', () => {
       C: 'x',
       D: '',
     })
+  })
+})
+
+describe('the metrics port', () => {
+  const service: ServiceManifest = {
+    name: 'demo',
+    port: 3009,
+    metricsPort: 9109,
+    prefixes: ['/api/demo'],
+    healthPath: '/api/demo/health',
+    database: 'demo',
+    databaseVariable: 'DEMO_DATABASE_URL',
+    queue: 'demo.events',
+  }
+
+  it("is the manifest's unless METRICS_PORT says otherwise; 0 lets the system pick one", () => {
+    expect(loadServiceBaseConfig({}, service).metricsPort).toBe(9109)
+    expect(loadServiceBaseConfig({ METRICS_PORT: '9200' }, service).metricsPort).toBe(9200)
+    expect(loadServiceBaseConfig({ METRICS_PORT: '0', PORT: '0' }, service).metricsPort).toBe(0)
+  })
+
+  it('is never the API port', () => {
+    expect(() => loadServiceBaseConfig({ METRICS_PORT: '3009' }, service)).toThrow(
+      /differ from PORT/,
+    )
+    expect(() => loadServiceBaseConfig({ METRICS_PORT: 'off' }, service)).toThrow(ConfigError)
   })
 })

@@ -138,6 +138,8 @@ export const LOG_LEVELS: readonly LogLevel[] = [
 export interface ServiceBaseConfig {
   service: ServiceManifest
   port: number
+  /** Where `GET /metrics` is served (0: a port the system picks, as tests use). */
+  metricsPort: number
   host: string
   production: boolean
   logLevel: LogLevel
@@ -161,9 +163,17 @@ export interface ServiceBaseConfig {
 }
 
 export function loadServiceBaseConfig(env: Env, service: ServiceManifest): ServiceBaseConfig {
+  const port = readInt(env, 'PORT', service.port, { min: 0, max: 65535 })
+  const metricsPort = readInt(env, 'METRICS_PORT', service.metricsPort, { min: 0, max: 65535 })
+  if (metricsPort !== 0 && metricsPort === port) {
+    throw new ConfigError(
+      `METRICS_PORT must differ from PORT (${port}): metrics are not served on the API port`,
+    )
+  }
   return {
     service,
-    port: readInt(env, 'PORT', service.port, { min: 0, max: 65535 }),
+    port,
+    metricsPort,
     host: readString(env, 'HOST', '127.0.0.1'),
     production: isProduction(env),
     logLevel: readEnum(env, 'LOG_LEVEL', LOG_LEVELS, 'info'),

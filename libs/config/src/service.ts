@@ -10,6 +10,11 @@ export interface ServiceManifest {
    */
   name: string
   port: number
+  /**
+   * Where it serves Prometheus metrics (`GET /metrics`): a port of its own, never the API port and
+   * never routed by nginx.
+   */
+  metricsPort: number
   /** Public path prefixes nginx routes to it and it serves; empty for a worker with no public API. */
   prefixes: readonly string[]
   /** Where the stack runner and docker-compose ask whether it is up. */
@@ -20,4 +25,9 @@ export interface ServiceManifest {
   databaseVariable: string
   /** The queue it consumes (see the topology in libs/messaging). */
   queue: string
+  /**
+   * Long-lived responses (server-sent events): nginx neither buffers them nor cuts them at its
+   * read timeout.
+   */
+  streamPaths?: readonly string[]
 }

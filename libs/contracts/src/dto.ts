@@ -26,6 +26,31 @@ export const authorSummarySchema = z.object({
 })
 export type AuthorSummary = z.infer<typeof authorSummarySchema>
 
+export const pollSchema = z.object({
+  options: z.array(z.object({ text: z.string(), votes: z.number().int() })),
+  /** The sum of the options' votes (a multiple-choice voter counts once per choice). */
+  totalVotes: z.number().int(),
+  votersCount: z.number().int(),
+  multiple: z.boolean(),
+  expiresAt: z.iso.datetime(),
+  closed: z.boolean(),
+  /** The caller's choices; null for anonymous callers and those who have not voted. */
+  myChoices: z.array(z.number().int()).nullable(),
+})
+export type Poll = z.infer<typeof pollSchema>
+/** An uploaded picture: the re-encoded file and its preview (at most 640 px wide). */
+export const mediaSchema = z.object({
+  id: z.uuid(),
+  type: z.literal('image'),
+  url: z.string(),
+  previewUrl: z.string(),
+  width: z.number().int(),
+  height: z.number().int(),
+  size: z.number().int().describe('Bytes of the file at `url`'),
+  description: z.string().nullable().describe('Alt text'),
+})
+export type Media = z.infer<typeof mediaSchema>
+
 export const postSchema = z.object({
   id: z.uuid(),
   author: authorSummarySchema,
@@ -39,6 +64,8 @@ export const postSchema = z.object({
   repostCount: z.number().int(),
   likedByMe: z.boolean(),
   repostedByMe: z.boolean(),
+  poll: pollSchema.nullable(),
+  media: z.array(mediaSchema),
   createdAt: z.iso.datetime(),
   updatedAt: z.iso.datetime(),
 })

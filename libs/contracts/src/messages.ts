@@ -1,5 +1,7 @@
 import { z } from 'zod'
 
+import { mediaSchema } from './dto.js'
+
 export const EVENTS_EXCHANGE = 'chatty.events'
 export const COMMANDS_EXCHANGE = 'chatty.commands'
 
@@ -119,10 +121,25 @@ const postBody = {
   visibility,
 }
 
+/** A poll as it was made: it never changes afterwards (its counts travel in PostCountsChanged). */
+const pollDefinition = z.object({
+  options: z.array(z.string()).min(2),
+  multiple: z.boolean(),
+  expiresAt: at,
+})
+
 export const PostCreated = event(
   'PostCreated',
   'post.created',
-  z.object({ ...postBody, createdAt: at }),
+  z.object({
+    ...postBody,
+    createdAt: at,
+    // `poll` and `media` are absent from envelopes written before polls and pictures existed;
+    // absent means no poll and no pictures, so those envelopes still parse.
+    poll: pollDefinition.nullable().optional(),
+    // The post's pictures in order, as readers render them.
+    media: z.array(mediaSchema).optional(),
+  }),
 )
 
 export const PostUpdated = event(
@@ -162,6 +179,13 @@ export const PostCountsChanged = event(
     likeCount: z.number().int().nonnegative(),
     commentCount: z.number().int().nonnegative(),
     repostCount: z.number().int().nonnegative(),
+    /** Votes per option and voters counted, for a post with a poll; absent otherwise. */
+    poll: z
+      .object({
+        votes: z.array(z.number().int().nonnegative()),
+        votersCount: z.number().int().nonnegative(),
+      })
+      .optional(),
     version: z.number().int().positive(),
   }),
 )
@@ -213,6 +237,19 @@ export const CommentTakedownRequested = event(
   'CommentTakedownRequested',
   'comment.takedown_requested',
   z.object({ commentId: id, reason: z.string(), requestedBy: id }),
+)
+
+/** `userId` voted `choices` (option indexes) in the poll of `postAuthorId`'s post; once per pair. */
+export const PollVoted = event(
+  'PollVoted',
+  'poll.voted',
+  z.object({
+    postId: id,
+    postAuthorId: id,
+    userId: id,
+    choices: z.array(z.number().int().nonnegative()).min(1),
+    at,
+  }),
 )
 
 /**
@@ -290,6 +327,7 @@ export const MESSAGES = [
   CommentUpdated,
   CommentDeleted,
   CommentTakedownRequested,
+  PollVoted,
   PollClosed,
   Followed,
   Unfollowed,

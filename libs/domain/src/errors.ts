@@ -87,19 +87,14 @@ export class ConflictError extends AppError {
 }
 
 export class PayloadTooLargeError extends AppError {
-  constructor() {
-    super(413, 'payload-too-large', 'Payload too large', 'The request body is too large.')
+  constructor(detail = 'The request body is too large.', headers?: Record<string, string>) {
+    super(413, 'payload-too-large', 'Payload too large', detail, headers ? { headers } : {})
   }
 }
 
 export class UnsupportedMediaTypeError extends AppError {
-  constructor() {
-    super(
-      415,
-      'unsupported-media-type',
-      'Unsupported media type',
-      'The request body must be application/json.',
-    )
+  constructor(detail = 'The request body must be application/json.') {
+    super(415, 'unsupported-media-type', 'Unsupported media type', detail)
   }
 }
 

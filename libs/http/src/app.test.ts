@@ -1,12 +1,19 @@
 import { NotFoundError } from '@chatty/domain'
 import { createRoute, z } from '@hono/zod-openapi'
+import { Registry } from 'prom-client'
 import { describe, expect, it } from 'vitest'
 
 import { createServiceApp } from './app.js'
+import { createMetricsApp } from './metrics.js'
 import { createRouter } from './router.js'
 
-function buildApp() {
-  const app = createServiceApp({ service: 'demo', prefixes: ['/api/demo'], bodyLimitBytes: 1024 })
+function buildApp(metrics = new Registry()) {
+  const app = createServiceApp({
+    service: 'demo',
+    prefixes: ['/api/demo'],
+    bodyLimitBytes: 1024,
+    metrics,
+  })
   const router = createRouter()
   router.openapi(
     createRoute({
@@ -27,6 +34,7 @@ function buildApp() {
   router.get('/api/demo/missing', () => {
     throw new NotFoundError('No such thing.')
   })
+  router.get('/api/demo/things/:id', (c) => c.json({ id: c.req.param('id') }))
   router.get('/api/demo/boom', () => {
     throw new Error('secret internals')
   })
@@ -135,5 +143,42 @@ describe('text with a NUL character', () => {
   it('still takes an escaped backslash followed by u0000 as plain text', async () => {
     const res = await post('{"name":"ab\\\\u0000cd"}')
     expect(res.status).toBe(201)
+  })
+})
+
+describe('request metrics', () => {
+  async function requestSeries(registry: Registry) {
+    const metric = await registry.getSingleMetricAsString('http_request_duration_seconds')
+    return metric
+      .split('\n')
+      .filter((line) => line.startsWith('http_request_duration_seconds_count'))
+  }
+
+  it('counts requests by method, matched route pattern and status, never by raw path', async () => {
+    const registry = new Registry()
+    const app = buildApp(registry)
+    await app.request('/api/demo/things/1')
+    await app.request('/api/demo/things/2')
+    await app.request('/api/demo/boom')
+    await app.request('/api/demo/nowhere/42')
+    expect(await requestSeries(registry)).toEqual(
+      expect.arrayContaining([
+        'http_request_duration_seconds_count{method="GET",route="/api/demo/things/:id",status="200"} 2',
+        'http_request_duration_seconds_count{method="GET",route="/api/demo/boom",status="500"} 1',
+        'http_request_duration_seconds_count{method="GET",route="/*",status="404"} 1',
+      ]),
+    )
+    expect((await requestSeries(registry)).join('\n')).not.toMatch(/things\/1|nowhere/)
+  })
+
+  it('are not served by the API app, only by the metrics app', async () => {
+    const registry = new Registry()
+    const app = buildApp(registry)
+    expect((await app.request('/metrics')).status).toBe(404)
+    expect((await app.request('/api/demo/metrics')).status).toBe(404)
+    const scrape = await createMetricsApp(registry).request('/metrics')
+    expect(scrape.status).toBe(200)
+    expect(scrape.headers.get('content-type')).toContain('text/plain')
+    expect(await scrape.text()).toContain('http_request_duration_seconds_bucket')
   })
 })

@@ -10,9 +10,11 @@ import { getConnInfo } from '@hono/node-server/conninfo'
 import type { OpenAPIHono } from '@hono/zod-openapi'
 import type { Context } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
+import type { Registry } from 'prom-client'
 
 import type { AppEnv } from './env.js'
 import { problemResponse, toAppError } from './errors.js'
+import { createRequestTimer } from './metrics.js'
 import { createRouter } from './router.js'
 
 export type DependencyState = 'ok' | 'degraded' | 'down'
@@ -25,7 +27,17 @@ export interface ServiceAppOptions {
   checkDependencies?: () => Promise<Record<string, DependencyState>>
   trustProxy?: boolean
   bodyLimitBytes?: number
+  /**
+   * Paths whose route reads a non-JSON body itself, streamed and limited there (an upload): the
+   * body limit and the JSON-only check leave them alone.
+   */
+  streamedBodyPaths?: readonly string[]
   version?: string
+  /**
+   * Where request durations are recorded: the service core's registry (`ctx.metrics.registry`),
+   * served on the metrics port, never by this app.
+   */
+  metrics: Registry
 }
 
 /**
@@ -85,6 +97,7 @@ export function createServiceApp(options: ServiceAppOptions): OpenAPIHono<AppEnv
   const trustProxy = options.trustProxy ?? false
   const [mainPrefix] = options.prefixes
   if (mainPrefix === undefined) throw new Error('a service needs at least one path prefix')
+  const timeRequest = createRequestTimer(options.metrics)
 
   app.use(async (c, next) => {
     const incoming = c.req.header('x-request-id')
@@ -97,6 +110,7 @@ export function createServiceApp(options: ServiceAppOptions): OpenAPIHono<AppEnv
       c.set('logger', accessLog)
       await next()
       c.header('X-Request-Id', requestId)
+      timeRequest(c, started)
       accessLog.info(
         {
           method: c.req.method,
@@ -109,17 +123,17 @@ export function createServiceApp(options: ServiceAppOptions): OpenAPIHono<AppEnv
     })
   })
 
-  app.use(
-    bodyLimit({
-      maxSize: options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES,
-      // The rest of the body is never read, so the connection cannot carry another request:
-      // closing it tells a proxy (nginx) not to put it back into its keep-alive pool.
-      onError: () =>
-        problemResponse(new PayloadTooLargeError().toProblem(), { Connection: 'close' }),
-    }),
-  )
+  const limitBody = bodyLimit({
+    maxSize: options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES,
+    // The rest of the body is never read, so the connection cannot carry another request:
+    // closing it tells a proxy (nginx) not to put it back into its keep-alive pool.
+    onError: () => problemResponse(new PayloadTooLargeError().toProblem(), { Connection: 'close' }),
+  })
+  const streamedBodyPaths = new Set(options.streamedBodyPaths ?? [])
+  app.use((c, next) => (streamedBodyPaths.has(c.req.path) ? next() : limitBody(c, next)))
 
   app.use(async (c, next) => {
+    if (streamedBodyPaths.has(c.req.path)) return next()
     const contentType = c.req.header('content-type')
     const hasBody =
       Number(c.req.header('content-length') ?? 0) > 0 || c.req.header('transfer-encoding')

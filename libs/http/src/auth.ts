@@ -84,6 +84,15 @@ if current and tonumber(current) >= tonumber(ARGV[1]) then return 0 end
 redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
 return 1`
 
+/**
+ * Whether a token issued at `issuedAt` (its `iat`, seconds) is revoked by a user's block mark
+ * (`blockedSince`, the mark's value: the block time in ms; null when there is none).
+ */
+export function isBlockedBy(issuedAt: number, blockedSince: string | null): boolean {
+  // iat is in seconds, with milliseconds as a fraction.
+  return blockedSince !== null && issuedAt * 1000 <= Number(blockedSince)
+}
+
 export interface AccessTokenVerifierOptions {
   /** auth's own key set, or a URL to fetch (and cache) it from. */
   keys: JSONWebKeySet | URL
@@ -188,8 +197,7 @@ export function createAccessTokenVerifier(
       throw new UnavailableError('Revoked sessions are being restored. Try again shortly.')
     }
     if (sessionRevoked) throw new UnauthorizedError('This session has ended.')
-    // The mark holds the block time in ms; iat is in seconds, with milliseconds as a fraction.
-    if (blockedSince !== null && iat * 1000 <= Number(blockedSince)) {
+    if (isBlockedBy(iat, blockedSince)) {
       throw new UnauthorizedError('This access token has been revoked.')
     }
     return {
@@ -198,11 +206,13 @@ export function createAccessTokenVerifier(
       sessionId: sid,
       role: role as Role,
       emailVerified: ev === true,
+      issuedAt: iat,
     }
   }
 }
 
-function bearerToken(c: Context<AppEnv>): string | undefined {
+/** The bearer token of the request, if it sends one; 401 for a malformed Authorization header. */
+export function bearerToken(c: Context<AppEnv>): string | undefined {
   const header = c.req.header('authorization')
   if (!header) return undefined
   const match = /^Bearer\s+(\S+)$/i.exec(header)

@@ -9,6 +9,8 @@ export interface AuthUser {
   sessionId: string
   role: Role
   emailVerified: boolean
+  /** The token's `iat` in seconds, which a user's block mark is compared with. */
+  issuedAt: number
 }
 
 /** Hono environment shared by every service. */

@@ -1,6 +1,7 @@
 import { connect, type Socket } from 'node:net'
 import { setTimeout as sleep } from 'node:timers/promises'
 
+import { Registry } from 'prom-client'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
 import { createServiceApp } from './app.js'
@@ -15,7 +16,12 @@ let server: RunningServer
 const sockets: Socket[] = []
 
 beforeAll(async () => {
-  const app = createServiceApp({ service: 'demo', prefixes: ['/api/demo'], bodyLimitBytes: 1024 })
+  const app = createServiceApp({
+    service: 'demo',
+    prefixes: ['/api/demo'],
+    bodyLimitBytes: 1024,
+    metrics: new Registry(),
+  })
   app.post('/api/demo/things', async (c) => c.json(await c.req.json(), 201))
   server = await startHttpServer(app, { port: 0, host: '127.0.0.1' })
 })

@@ -1,6 +1,7 @@
 import { uuidv7 } from '@chatty/contracts'
-import { eventually } from '@chatty/testing'
+import { eventually, metricSamples } from '@chatty/testing'
 import type { GetMessage } from 'amqplib'
+import { Registry } from 'prom-client'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
 import type { Broker } from './broker.js'
@@ -21,6 +22,7 @@ const failuresLeft = new Map<string, number>()
 const failWith = new Map<string, () => Error>()
 /** For labels starting `after-commit`: how many effects of the label the after-commit work saw. */
 const seenAfterCommit = new Map<string, number>()
+const metrics = new Registry()
 
 beforeAll(async () => {
   h = await createHarness('consumer')
@@ -29,6 +31,7 @@ beforeAll(async () => {
   // One message at a time, so "the next message was handled" means "this one was too".
   h.startConsumer(broker, {
     prefetch: 1,
+    metrics,
     behave: (label, { attempt, lastAttempt, afterCommit }) => {
       if (label.startsWith('after-commit')) {
         afterCommit(async () => {
@@ -191,6 +194,28 @@ describe('consumer', () => {
     })
     expect(attempts.get('doomed')).toHaveLength(h.retryDelaysMs.length + 1)
     expect(await h.effects('doomed')).toHaveLength(0)
+  })
+
+  it('has timed every delivery above by event type and outcome, and measured its lag', async () => {
+    const text = await metrics.metrics()
+    const handled = (event: string, outcome: string) =>
+      metricSamples(text, 'messaging_handler_duration_seconds_count').find(
+        ({ labels }) => labels.event === event && labels.outcome === outcome,
+      )?.value ?? 0
+    // flaky failed twice, outage more often than there are retry waits.
+    expect(handled('TestPinged', 'retry')).toBeGreaterThanOrEqual(2 + h.retryDelaysMs.length + 2)
+    // hopeless at once, doomed after its retries.
+    expect(handled('TestPinged', 'dead_letter')).toBe(2)
+    // Not JSON, not valid for its schema, of an unknown type, of an unknown version.
+    expect(handled('invalid', 'dead_letter')).toBe(4)
+    const acked = handled('TestPinged', 'ack')
+    expect(acked).toBeGreaterThanOrEqual(10)
+    const [lag] = metricSamples(text, 'messaging_consume_lag_seconds_count')
+    expect(lag?.labels).toEqual({ event: 'TestPinged' })
+    // Every delivery of a valid envelope is measured once when its handling starts.
+    expect(lag?.value).toBe(
+      acked + handled('TestPinged', 'retry') + handled('TestPinged', 'dead_letter'),
+    )
   })
 
   it('consumes commands from their own queue', async () => {

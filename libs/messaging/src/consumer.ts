@@ -8,8 +8,10 @@ import { InboxMessage, inTransaction } from '@chatty/db'
 import { createLogger, type Logger, withLogContext } from '@chatty/logger'
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql'
 import type { Channel, ChannelModel, ConsumeMessage, Options } from 'amqplib'
+import type { Registry } from 'prom-client'
 
 import type { Broker } from './broker.js'
+import { createConsumerMetrics, type DeliveryOutcome, INVALID_MESSAGE_LABEL } from './metrics.js'
 import { declareRetryQueues, DEFAULT_RETRY_DELAYS_MS, findSubscription } from './topology.js'
 
 export interface MessageContext {
@@ -53,6 +55,8 @@ export interface ConsumerOptions {
    * longest retry queue without using up an attempt, so an outage never dead-letters messages.
    */
   isTransient?: (error: unknown) => boolean
+  /** Where consumer lag and handler durations are recorded, by event type and outcome. */
+  metrics?: Registry
 }
 
 export interface Consumer {
@@ -82,6 +86,7 @@ export function createConsumer(options: ConsumerOptions): Consumer {
   const { broker, orm, service, prefetch = 16, retryDelaysMs = DEFAULT_RETRY_DELAYS_MS } = options
   const isTransient = options.isTransient ?? (() => false)
   const logger = options.logger ?? createLogger(`messaging:consumer:${service}`)
+  const metrics = options.metrics && createConsumerMetrics(options.metrics)
   const subscription = findSubscription(broker.topology, service)
   const queue = broker.names.queue(subscription.queue)
   const handlers = new Map<
@@ -155,12 +160,20 @@ export function createConsumer(options: ConsumerOptions): Consumer {
     const parsed = parse(message)
     const messageId = parsed.ok ? parsed.envelope.id : message.properties.messageId
     const correlationId = parsed.ok ? (parsed.envelope.correlationId ?? undefined) : undefined
+    const event = parsed.ok ? parsed.envelope.type : INVALID_MESSAGE_LABEL
+    const startedAt = performance.now()
+    if (parsed.ok) {
+      metrics?.started(event, (Date.now() - Date.parse(parsed.envelope.occurredAt)) / 1_000)
+    }
     await withLogContext({ messageId, correlationId }, async () => {
+      let outcome: DeliveryOutcome = 'ack'
       try {
         if (parsed.ok) {
           const retries = retryCount(message)
           await runHandler(parsed.envelope, parsed.handler, parsed.data, retries).catch(
-            (error: unknown) => retryLater(message, error),
+            async (error: unknown) => {
+              outcome = await retryLater(message, error)
+            },
           )
         } else {
           logger.error(
@@ -171,14 +184,17 @@ export function createConsumer(options: ConsumerOptions): Consumer {
             [DEAD_LETTER_REASON_HEADER]: parsed.reason,
             [LAST_ERROR_HEADER]: truncate(parsed.detail),
           })
+          outcome = 'dead_letter'
         }
       } catch (error) {
         // Without its copy in a retry or dead-letter queue the original must stay with the broker.
         logger.error({ err: error }, 'could not move the message on; requeueing it')
         ignoreClosed(() => channel.nack(message, false, true))
+        metrics?.finished(event, 'retry', (performance.now() - startedAt) / 1_000)
         return
       }
       ignoreClosed(() => channel.ack(message))
+      metrics?.finished(event, outcome, (performance.now() - startedAt) / 1_000)
     })
   }
 
@@ -222,7 +238,7 @@ export function createConsumer(options: ConsumerOptions): Consumer {
     }
   }
 
-  async function retryLater(message: ConsumeMessage, error: unknown): Promise<void> {
+  async function retryLater(message: ConsumeMessage, error: unknown): Promise<DeliveryOutcome> {
     const attempt = retryCount(message)
     const delayMs = retryDelaysMs[attempt]
     const lastError = truncate(error instanceof Error ? error.message : String(error))
@@ -233,7 +249,7 @@ export function createConsumer(options: ConsumerOptions): Consumer {
         [RETRY_COUNT_HEADER]: attempt,
         [LAST_ERROR_HEADER]: lastError,
       })
-      return
+      return 'retry'
     }
     if (error instanceof PermanentFailure) {
       logger.error({ err: error }, 'message can never succeed; dead-lettering')
@@ -242,7 +258,7 @@ export function createConsumer(options: ConsumerOptions): Consumer {
         [LAST_ERROR_HEADER]: lastError,
         [RETRY_COUNT_HEADER]: attempt,
       })
-      return
+      return 'dead_letter'
     }
     if (delayMs === undefined) {
       logger.error({ err: error, attempts: attempt + 1 }, 'handler failed for good; dead-lettering')
@@ -251,13 +267,14 @@ export function createConsumer(options: ConsumerOptions): Consumer {
         [LAST_ERROR_HEADER]: lastError,
         [RETRY_COUNT_HEADER]: attempt,
       })
-      return
+      return 'dead_letter'
     }
     logger.warn({ err: error, attempt: attempt + 1, delayMs }, 'handler failed; retrying later')
     await republish(message, broker.names.retryQueue(queue, delayMs), {
       [RETRY_COUNT_HEADER]: attempt + 1,
       [LAST_ERROR_HEADER]: lastError,
     })
+    return 'retry'
   }
 
   function republish(

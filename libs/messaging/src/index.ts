@@ -14,6 +14,7 @@
 export * from './broker.js'
 export * from './consumer.js'
 export * from './envelope.js'
+export * from './metrics.js'
 export * from './names.js'
 export * from './outbox-relay.js'
 export * from './service-messaging.js'

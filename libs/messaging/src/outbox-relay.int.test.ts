@@ -1,7 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 
 import { OutboxMessage } from '@chatty/db'
-import { eventually } from '@chatty/testing'
+import { eventually, metricSamples } from '@chatty/testing'
+import { Registry } from 'prom-client'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
 import type { Broker } from './broker.js'
@@ -47,6 +48,32 @@ describe('outbox relay', () => {
     // Written while connected, it is published on the commit's notification alone.
     await h.emit('online')
     await eventually(async () => expect(await h.effects('online')).toHaveLength(1))
+  })
+
+  it('counts its backlog while the broker is unreachable and times each batch it publishes', async () => {
+    // A database of its own, so no other relay of this file publishes its rows.
+    const own = await createHarness('relay_metrics')
+    try {
+      const metrics = new Registry()
+      const sample = async (name: string) => metricSamples(await metrics.metrics(), name)[0]?.value
+      const { proxy, url } = await own.proxy()
+      proxy.cut()
+      own.startRelay(own.startBroker(url), 20, { metrics })
+
+      await own.emit('backlog-1')
+      await own.emit('backlog-2')
+      await eventually(async () => expect(await sample('outbox_backlog_messages')).toBe(2))
+      expect(await sample('outbox_publish_duration_seconds_count')).toBe(0)
+
+      proxy.restore()
+      await eventually(async () => {
+        expect(await own.db.orm.em.fork().count(OutboxMessage, { publishedAt: null })).toBe(0)
+        expect(await sample('outbox_backlog_messages')).toBe(0)
+      }, 10_000)
+      expect(await sample('outbox_publish_duration_seconds_count')).toBeGreaterThanOrEqual(1)
+    } finally {
+      await own.cleanup()
+    }
   })
 
   it('publishes with the message id, type, correlation id and persistence of the envelope', async () => {

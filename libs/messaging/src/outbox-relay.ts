@@ -5,9 +5,11 @@ import { createLogger, type Logger } from '@chatty/logger'
 import { LockMode } from '@mikro-orm/core'
 import type { MikroORM } from '@mikro-orm/postgresql'
 import pg from 'pg'
+import type { Registry } from 'prom-client'
 
 import type { Broker } from './broker.js'
 import { publishOptions } from './envelope.js'
+import { createRelayMetrics } from './metrics.js'
 
 export interface OutboxRelayOptions {
   orm: MikroORM
@@ -24,6 +26,8 @@ export interface OutboxRelayOptions {
   retryBaseMs?: number
   /** The longest wait between two attempts of a row. */
   retryMaxMs?: number
+  /** Where the backlog (counted on every poll) and the duration of each batch are recorded. */
+  metrics?: Registry
 }
 
 export interface OutboxRelay {
@@ -57,6 +61,7 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   const { maxAttempts = 10, retryBaseMs = 1_000, retryMaxMs = 5 * 60_000 } = options
   const retentionMs = options.retentionMs ?? 7 * 24 * 60 * 60_000
   const logger = options.logger ?? createLogger('messaging:outbox')
+  const metrics = options.metrics && createRelayMetrics(options.metrics)
   const stopping = new AbortController()
   let running: Promise<void> | null = null
   let again = false
@@ -69,6 +74,13 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   let closing: Promise<void> | undefined
 
   async function publishBatch(): Promise<{ claimed: number; published: number }> {
+    const startedAt = performance.now()
+    const result = await claimAndPublish()
+    if (result.claimed > 0) metrics?.published((performance.now() - startedAt) / 1_000)
+    return result
+  }
+
+  async function claimAndPublish(): Promise<{ claimed: number; published: number }> {
     return orm.em.fork().transactional(async (em) => {
       const rows = await em.find(
         OutboxMessage,
@@ -129,6 +141,11 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
       const { claimed, published } = await publishBatch()
       if (claimed < batchSize || published < claimed) return
     }
+  }
+
+  async function countBacklog(): Promise<void> {
+    if (!metrics) return
+    metrics.backlog(await orm.em.fork().count(OutboxMessage, { publishedAt: null }))
   }
 
   async function prune(): Promise<void> {
@@ -199,6 +216,9 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
       poller = setInterval(() => {
         void wake()
         prune().catch((error: unknown) => logger.warn({ err: error }, 'outbox prune failed'))
+        countBacklog().catch((error: unknown) =>
+          logger.warn({ err: error }, 'outbox backlog count failed'),
+        )
       }, pollIntervalMs)
     },
     flush: wake,

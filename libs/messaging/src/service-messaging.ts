@@ -1,5 +1,6 @@
 import { createLogger, type Logger } from '@chatty/logger'
 import type { MikroORM } from '@mikro-orm/postgresql'
+import type { Registry } from 'prom-client'
 
 import { type Broker, createBroker } from './broker.js'
 import { type Consumer, createConsumer } from './consumer.js'
@@ -20,6 +21,8 @@ export interface ServiceMessagingOptions {
   prefetch?: number
   retryDelaysMs?: readonly number[]
   isTransient?: (error: unknown) => boolean
+  /** Where the relay's and the consumer's metrics are recorded. */
+  metrics?: Registry
 }
 
 /** The broker connection, outbox relay and consumer of one service, started and stopped in order. */
@@ -46,6 +49,7 @@ export function createServiceMessaging(options: ServiceMessagingOptions): Servic
     broker,
     logger,
     pollIntervalMs: options.pollIntervalMs,
+    metrics: options.metrics,
   })
   const consumer = createConsumer({
     broker,
@@ -55,6 +59,7 @@ export function createServiceMessaging(options: ServiceMessagingOptions): Servic
     prefetch: options.prefetch,
     retryDelaysMs: options.retryDelaysMs,
     isTransient: options.isTransient,
+    metrics: options.metrics,
   })
   let closing: Promise<void> | undefined
   return {

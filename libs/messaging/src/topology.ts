@@ -7,6 +7,8 @@ import {
   EmailFailed,
   Followed,
   type MessageDefinition,
+  PollClosed,
+  PollVoted,
   PostCountsChanged,
   PostCreated,
   PostDeleted,
@@ -92,6 +94,8 @@ export const CHATTY_TOPOLOGY: Topology = [
       PostUnliked,
       PostReposted,
       PostUnreposted,
+      // Each voter's choices, for `myChoices` in feed items.
+      PollVoted,
       // Its own follow events: the feed backfill and removal run here, retried on failure.
       Followed,
       Unfollowed,
@@ -115,6 +119,32 @@ export const CHATTY_TOPOLOGY: Topology = [
       CommentDeleted,
       EmailDelivered,
       EmailFailed,
+    ],
+  },
+  {
+    service: 'notifications',
+    queue: 'notifications.events',
+    messages: [
+      // Actors' names and standing, and who is gone.
+      UserRegistered,
+      UserProfileUpdated,
+      UserBanned,
+      UserUnbanned,
+      UserDeleted,
+      // Who may see a followers-only post, and the follow notification.
+      Followed,
+      Unfollowed,
+      // Author, visibility and excerpt of posts, and mentions.
+      PostCreated,
+      PostUpdated,
+      PostDeleted,
+      PostLiked,
+      PostUnliked,
+      PostReposted,
+      PostUnreposted,
+      CommentCreated,
+      CommentDeleted,
+      PollClosed,
     ],
   },
   { service: 'email-consumer', queue: 'email.send', messages: [SendEmail] },

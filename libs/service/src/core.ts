@@ -1,10 +1,18 @@
 import type { ServiceBaseConfig, ServiceManifest } from '@chatty/config'
-import { createOrm, type EntityLike, migrate, type MigrationClassList } from '@chatty/db'
+import {
+  createOrm,
+  type EntityLike,
+  instrumentPool,
+  migrate,
+  type MigrationClassList,
+} from '@chatty/db'
 import { isDependencyDown } from '@chatty/domain'
 import type { DependencyState } from '@chatty/http'
 import { createLogger, type Logger } from '@chatty/logger'
 import { createServiceMessaging, type ServiceMessaging } from '@chatty/messaging'
 import type { MikroORM } from '@mikro-orm/postgresql'
+
+import { createServiceMetrics, type ServiceMetrics } from './metrics.js'
 
 /** What tests swap in a service's context. */
 export interface CoreOverrides {
@@ -44,6 +52,11 @@ export interface ServiceCore {
   clock: () => Date
   orm: MikroORM
   messaging: ServiceMessaging
+  /**
+   * Prometheus metrics (requests, event loop, GC, database pool, consumer, outbox), served on
+   * METRICS_PORT from `start()`; a service adds its own series to `metrics.registry`.
+   */
+  metrics: ServiceMetrics
   /** The state of each dependency, for /health and /ready. */
   checkDependencies(): Promise<Record<string, DependencyState>>
   /** Adds a dependency to the health checks. */
@@ -52,12 +65,15 @@ export interface ServiceCore {
   addBackgroundJob(name: string, job: BackgroundJob): void
   /** Closes `resource` after messaging, in the reverse order of registration. */
   addCloseable(close: () => void | Promise<void>): void
-  /** Starts messaging and the background jobs; register the consumers' handlers first. */
+  /**
+   * Serves the metrics, then starts messaging and the background jobs; register the consumers'
+   * handlers first.
+   */
   start(): Promise<void>
   /**
    * Idempotent: stops the background jobs (their writes commit before the relay's last flush),
    * then messaging (in-flight messages finish, the outbox flushes), then the registered
-   * closeables, then the database.
+   * closeables, then the database, then the metrics port.
    */
   close(): Promise<void>
 }
@@ -85,6 +101,8 @@ export async function createServiceCore(
       },
     }))
   if (!overrides.orm) await migrate(orm)
+  const metrics = createServiceMetrics(service.name)
+  await instrumentPool(orm, metrics.registry)
   const messaging = createServiceMessaging({
     service: service.name,
     url: config.amqpUrl,
@@ -95,6 +113,7 @@ export async function createServiceCore(
     pollIntervalMs: overrides.messaging?.pollIntervalMs,
     retryDelaysMs: overrides.messaging?.retryDelaysMs ?? options.retryDelaysMs,
     isTransient: options.isTransient ?? isDependencyDown,
+    metrics: metrics.registry,
   })
 
   const checks = new Map<string, () => DependencyState | Promise<DependencyState>>([
@@ -113,6 +132,7 @@ export async function createServiceCore(
     clock: overrides.clock ?? (() => new Date()),
     orm,
     messaging,
+    metrics,
     checkDependencies: async () => {
       const states: Record<string, DependencyState> = {}
       for (const [name, check] of checks) states[name] = await check()
@@ -129,6 +149,8 @@ export async function createServiceCore(
       closeables.push(close)
     },
     start: async () => {
+      await metrics.listen({ port: config.metricsPort, host: config.host })
+      logger.info({ port: metrics.port() }, 'metrics at GET /metrics')
       messaging.start()
       for (const [name, job] of jobs) {
         running.push(
@@ -145,6 +167,7 @@ export async function createServiceCore(
         await messaging.close()
         for (const close of closeables.toReversed()) await close()
         if (!overrides.orm) await orm.close()
+        await metrics.close()
       })()
       return closing
     },

@@ -22,6 +22,8 @@ import {
 import { connect } from 'amqplib'
 import type { Redis } from 'ioredis'
 
+import type { ServiceMetrics } from './metrics.js'
+
 export const TEST_AMQP_URL = process.env.TEST_AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672'
 
 /** Retry waits short enough for tests; the topology of a file is removed with them. */
@@ -31,6 +33,7 @@ const TEST_RETRY_DELAYS_MS = [50, 100] as const
 export interface HarnessedContext {
   orm: MikroORM
   messaging: ServiceMessaging
+  metrics: ServiceMetrics
   start(): Promise<void>
   close(): Promise<void>
 }
@@ -95,6 +98,8 @@ export interface ServiceHarness<Ctx, App> {
   consumed(...messageIds: string[]): Promise<void>
   /** Messages the service gave up on (its dead-letter queue). */
   deadLetterCount(): Promise<number>
+  /** Scrapes the service's metrics port (`GET /metrics`) as Prometheus would; the text format. */
+  scrapeMetrics(): Promise<string>
   /** Runs `cleanup` first when the harness closes (for what a test file created beside it). */
   onClose(cleanup: () => Promise<void> | void): void
   close(): Promise<void>
@@ -129,6 +134,8 @@ export async function startServiceHarness<
     [service.databaseVariable]: database.url,
     AMQP_URL: TEST_AMQP_URL,
     MESSAGING_PREFIX: prefix,
+    // A port of its own for every test file's service, picked by the system.
+    METRICS_PORT: '0',
     ...options.env,
   })
   const ctx = await options.createContext(config, {
@@ -208,6 +215,11 @@ export async function startServiceHarness<
       } finally {
         await connection.close()
       }
+    },
+    scrapeMetrics: async () => {
+      const response = await fetch(`http://127.0.0.1:${ctx.metrics.port()}/metrics`)
+      if (!response.ok) throw new Error(`GET /metrics answered ${response.status}`)
+      return response.text()
     },
     onClose: (cleanup) => {
       cleanups.push(cleanup)

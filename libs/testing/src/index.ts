@@ -1,5 +1,7 @@
+export * from './event-stream.js'
 export * from './eventually.js'
 export * from './message-tap.js'
+export * from './metrics.js'
 export * from './publish.js'
 export * from './smtp-sink.js'
 export * from './tcp-proxy.js'

@@ -70,8 +70,31 @@ export interface Post {
   repostCount: number
   likedByMe: boolean
   repostedByMe: boolean
+  poll: Poll | null
+  media: Media[]
   createdAt: string
   updatedAt: string
+}
+
+export interface Poll {
+  options: { text: string; votes: number }[]
+  totalVotes: number
+  votersCount: number
+  multiple: boolean
+  expiresAt: string
+  closed: boolean
+  myChoices: number[] | null
+}
+
+export interface Media {
+  id: string
+  type: 'image'
+  url: string
+  previewUrl: string
+  width: number
+  height: number
+  size: number
+  description: string | null
 }
 
 export interface Comment {

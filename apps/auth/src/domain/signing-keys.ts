@@ -15,7 +15,7 @@ import { SigningKey } from '../entities/signing-key.entity.js'
 export interface TokenSigner {
   /** The public keys services verify with (served as the JWKS). */
   jwks: JSONWebKeySet
-  signAccessToken(user: AuthUser, now: Date): Promise<string>
+  signAccessToken(user: Omit<AuthUser, 'issuedAt'>, now: Date): Promise<string>
 }
 
 interface SignerOptions {

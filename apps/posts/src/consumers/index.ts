@@ -1,4 +1,5 @@
 import type { PostsContext } from '../context.js'
+import { removeMediaOfDeletedPost } from '../jobs/media-cleanup.js'
 import { registerAuthorConsumers } from './authors.js'
 import { registerFollowConsumers } from './follows.js'
 import { registerModerationConsumers } from './moderation.js'
@@ -7,5 +8,9 @@ export function registerConsumers(ctx: PostsContext): void {
   const deps = { clock: ctx.clock }
   registerAuthorConsumers(ctx.messaging.consumer, deps)
   registerFollowConsumers(ctx.messaging.consumer)
-  registerModerationConsumers(ctx.messaging.consumer, deps)
+  registerModerationConsumers(ctx.messaging.consumer, {
+    ...deps,
+    removeMediaOfDeletedPost: (postId) =>
+      removeMediaOfDeletedPost({ em: ctx.orm.em, store: ctx.mediaStore }, postId),
+  })
 }

@@ -11,6 +11,7 @@ import type { Consumer } from '@chatty/messaging'
 import type { PostsContext } from '../context.js'
 import { ensureAuthor } from '../domain/authors.js'
 import { takeDownComment } from '../domain/comments.js'
+import { discardMedia } from '../domain/media.js'
 import { takeDownPost } from '../domain/posts.js'
 import { recountContributionsLater } from '../domain/standing-walk.js'
 
@@ -24,7 +25,10 @@ import { recountContributionsLater } from '../domain/standing-walk.js'
  */
 export function registerModerationConsumers(
   consumer: Consumer,
-  deps: Pick<PostsContext, 'clock'>,
+  deps: Pick<PostsContext, 'clock'> & {
+    /** Deletes a taken-down post's pictures after the takedown commits. */
+    removeMediaOfDeletedPost: (postId: string) => Promise<void>
+  },
 ): void {
   consumer.on(UserBanned, async (event, { em }) => {
     const author = await ensureAuthor(em, deps, { id: event.userId, lock: true })
@@ -35,6 +39,8 @@ export function registerModerationConsumers(
     author.moderatedAt = at
     author.updatedAt = deps.clock()
     recountContributionsLater(author)
+    // Their pictures go for good, attached or not (see decisions.md); the media job removes them.
+    await discardMedia(em, { ownerId: event.userId }, deps.clock())
   })
 
   consumer.on(UserUnbanned, async (event, { em }) => {
@@ -47,6 +53,8 @@ export function registerModerationConsumers(
     author.moderatedAt = at
     author.updatedAt = deps.clock()
     recountContributionsLater(author)
+    // Their pictures go for good, attached or not (see decisions.md); the media job removes them.
+    await discardMedia(em, { ownerId: event.userId }, deps.clock())
   })
 
   consumer.on(UserDeleted, async (event, { em, envelope }) => {
@@ -57,9 +65,11 @@ export function registerModerationConsumers(
     author.moderatedAt = new Date(envelope.occurredAt)
     author.updatedAt = deps.clock()
     recountContributionsLater(author)
+    // Their pictures go for good, attached or not (see decisions.md); the media job removes them.
+    await discardMedia(em, { ownerId: event.userId }, deps.clock())
   })
 
-  consumer.on(PostTakedownRequested, async (event, { em, envelope, logger }) => {
+  consumer.on(PostTakedownRequested, async (event, { em, envelope, logger, afterCommit }) => {
     const outcome = await takeDownPost(em, deps, {
       postId: event.postId,
       requestedBy: event.requestedBy,
@@ -69,6 +79,7 @@ export function registerModerationConsumers(
     if (outcome === 'not-found') {
       logger.warn({ postId: event.postId }, 'takedown of an unknown post ignored')
     }
+    if (outcome === 'taken-down') afterCommit(() => deps.removeMediaOfDeletedPost(event.postId))
   })
 
   consumer.on(CommentTakedownRequested, async (event, { em, envelope, logger }) => {

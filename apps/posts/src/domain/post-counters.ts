@@ -11,12 +11,50 @@ export interface PostCountMove {
   likes?: number
   comments?: number
   reposts?: number
+  /** Votes added to (or taken from) each option of the post's poll, by option index. */
+  pollVotes?: readonly number[]
+  pollVoters?: number
 }
 
 export interface PostCounts {
   likeCount: number
   commentCount: number
   repostCount: number
+}
+
+/** A poll's counts: votes per option (always four; a poll uses its first 2–4) and voters. */
+export interface PollCounts {
+  votes: number[]
+  voters: number
+}
+
+/** The shard columns of the poll's options, by option index. */
+export const POLL_VOTE_COLUMNS = [
+  'poll_votes0',
+  'poll_votes1',
+  'poll_votes2',
+  'poll_votes3',
+] as const
+
+/** How a vote of `choices` moves the counts: +1 (counted in) or −1 (counted out). */
+export function voteMove(choices: readonly number[], sign: 1 | -1): PostCountMove {
+  return {
+    pollVotes: POLL_VOTE_COLUMNS.map((_, option) => (choices.includes(option) ? sign : 0)),
+    pollVoters: sign,
+  }
+}
+
+/** The sum of two moves of one post's counts. */
+export function addMoves(a: PostCountMove, b: PostCountMove): PostCountMove {
+  return {
+    likes: (a.likes ?? 0) + (b.likes ?? 0),
+    comments: (a.comments ?? 0) + (b.comments ?? 0),
+    reposts: (a.reposts ?? 0) + (b.reposts ?? 0),
+    pollVotes: POLL_VOTE_COLUMNS.map(
+      (_, option) => (a.pollVotes?.[option] ?? 0) + (b.pollVotes?.[option] ?? 0),
+    ),
+    pollVoters: (a.pollVoters ?? 0) + (b.pollVoters ?? 0),
+  }
 }
 
 const POST_COUNTERS: ShardedCounter = { table: 'post_counters', key: 'post_id', shards: 16 }
@@ -42,7 +80,15 @@ export async function movePostCounts(
     em,
     POST_COUNTERS,
     postId,
-    { likes: move.likes ?? 0, comments: move.comments ?? 0, reposts: move.reposts ?? 0 },
+    {
+      likes: move.likes ?? 0,
+      comments: move.comments ?? 0,
+      reposts: move.reposts ?? 0,
+      ...Object.fromEntries(
+        POLL_VOTE_COLUMNS.map((column, option) => [column, move.pollVotes?.[option] ?? 0]),
+      ),
+      poll_voters: move.pollVoters ?? 0,
+    },
     { pending: true },
   )
 }
@@ -62,6 +108,17 @@ export async function postCounts(em: EntityManager, postId: string): Promise<Pos
     likeCount: Math.max(0, Number(row.likes)),
     commentCount: Math.max(0, Number(row.comments)),
     repostCount: Math.max(0, Number(row.reposts)),
+  }
+}
+
+type PostTotals = PostCounts & { poll: PollCounts }
+
+function noTotals(): PostTotals {
+  return {
+    likeCount: 0,
+    commentCount: 0,
+    repostCount: 0,
+    poll: { votes: POLL_VOTE_COLUMNS.map(() => 0), voters: 0 },
   }
 }
 
@@ -89,20 +146,31 @@ export async function rollUpPostCounts(em: EntityManager): Promise<number> {
   if (postIds.length === 0) return 0
   const shards = await kysely
     .selectFrom('post_counters')
-    .select(['post_id', 'likes', 'comments', 'reposts'])
+    .select(['post_id', 'likes', 'comments', 'reposts', ...POLL_VOTE_COLUMNS, 'poll_voters'])
     .where('post_id', 'in', postIds)
     .orderBy('post_id')
     .orderBy('shard')
     .forUpdate()
     .execute()
-  const totals = new Map<string, PostCounts>()
+  const totals = new Map<string, PostTotals>()
   for (const shard of shards) {
-    const total = totals.get(shard.post_id) ?? { likeCount: 0, commentCount: 0, repostCount: 0 }
+    const total = totals.get(shard.post_id) ?? noTotals()
     total.likeCount += shard.likes
     total.commentCount += shard.comments
     total.repostCount += shard.reposts
+    POLL_VOTE_COLUMNS.forEach((column, option) => {
+      total.poll.votes[option] = (total.poll.votes[option] ?? 0) + shard[column]
+    })
+    total.poll.voters += shard.poll_voters
     totals.set(shard.post_id, total)
   }
+  // How many options each post's poll has; posts without a poll publish no poll counts.
+  const polls = await kysely
+    .selectFrom('polls')
+    .select(['post_id', sql<number>`cardinality(options)`.as('option_count')])
+    .where('post_id', 'in', postIds)
+    .execute()
+  const optionCounts = new Map(polls.map((poll) => [poll.post_id, Number(poll.option_count)]))
   await kysely
     .updateTable('post_counters')
     .set({ pending: false })
@@ -116,7 +184,17 @@ export async function rollUpPostCounts(em: EntityManager): Promise<number> {
     .returning(['id', 'counts_version'])
     .execute()
   for (const { id, counts_version: version } of versions) {
-    const total = totals.get(id) ?? { likeCount: 0, commentCount: 0, repostCount: 0 }
+    const total = totals.get(id) ?? noTotals()
+    const optionCount = optionCounts.get(id)
+    const poll =
+      optionCount === undefined
+        ? undefined
+        : {
+            votes: Array.from({ length: optionCount }, (_, option) =>
+              Math.max(0, total.poll.votes[option] ?? 0),
+            ),
+            votersCount: Math.max(0, total.poll.voters),
+          }
     enqueue(
       em,
       PostCountsChanged,
@@ -125,6 +203,7 @@ export async function rollUpPostCounts(em: EntityManager): Promise<number> {
         likeCount: Math.max(0, total.likeCount),
         commentCount: Math.max(0, total.commentCount),
         repostCount: Math.max(0, total.repostCount),
+        ...(poll ? { poll } : {}),
         version,
       },
       { producer: SERVICE.name, correlationId: null },

@@ -1,4 +1,5 @@
 import {
+  type Poll as PollShape,
   PostCreated,
   PostDeleted,
   PostUpdated,
@@ -13,6 +14,7 @@ import { enqueue } from '@chatty/messaging'
 import { LockMode } from '@mikro-orm/core'
 import { type RawBuilder, sql } from 'kysely'
 
+import type { MediaConfig } from '../config.js'
 import type { PostsContext } from '../context.js'
 import { db } from '../db.js'
 import type { AuthorRow } from '../entities/author.entity.js'
@@ -20,6 +22,9 @@ import { Post, type PostRow } from '../entities/post.entity.js'
 import { SERVICE } from '../service.js'
 import { ensureWritingAuthor } from './authors.js'
 import { parseMentions, parseTags } from './content.js'
+import { attachMedia, discardMedia, mediaOfPosts, type MediaView, toMedia } from './media.js'
+import { createPoll, type NewPoll, type PollDefinition, pollShapeOf } from './poll-definition.js'
+import { POLL_VOTE_COLUMNS } from './post-counters.js'
 import { recordTagUses } from './trending-tags.js'
 
 type Deps = Pick<PostsContext, 'clock'>
@@ -29,6 +34,9 @@ export interface NewPost {
   content: string
   title: string | null
   visibility: Visibility
+  poll?: NewPoll | undefined
+  /** The author's uploads to attach, in this order. */
+  mediaIds?: readonly string[] | undefined
 }
 
 /** A post as a reader sees it: the row and its author's public profile. */
@@ -46,6 +54,10 @@ export interface PostView {
   /** Whether the viewer likes / reposted it; false for anonymous viewers. */
   likedByMe: boolean
   repostedByMe: boolean
+  /** With its counts and the viewer's choices (null for anonymous viewers and non-voters). */
+  poll: PollShape | null
+  /** Its pictures, in order. */
+  media: MediaView[]
   createdAt: Date
   updatedAt: Date
   author: { id: string; username: string; displayName: string; avatarUrl: string | null }
@@ -103,6 +115,7 @@ async function queryVisiblePosts(
   let query = db(em)
     .selectFrom('posts as p')
     .innerJoin('authors as a', 'a.id', 'p.author_id')
+    .leftJoin('polls as pl', 'pl.post_id', 'p.id')
     .$if(likedById !== undefined, (qb) =>
       qb
         .innerJoin('likes as l', (join) =>
@@ -122,6 +135,10 @@ async function queryVisiblePosts(
             sql<number>`greatest(coalesce(sum(c.likes), 0), 0)::int`.as('like_count'),
             sql<number>`greatest(coalesce(sum(c.comments), 0), 0)::int`.as('comment_count'),
             sql<number>`greatest(coalesce(sum(c.reposts), 0), 0)::int`.as('repost_count'),
+            sql<number[]>`array[${sql.join(
+              POLL_VOTE_COLUMNS.map((column) => sql`coalesce(sum(${sql.ref(`c.${column}`)}), 0)`),
+            )}]::int[]`.as('poll_votes'),
+            sql<number>`coalesce(sum(c.poll_voters), 0)::int`.as('poll_voters'),
           ])
           .whereRef('c.post_id', '=', 'p.id')
           .as('counts'),
@@ -149,11 +166,26 @@ async function queryVisiblePosts(
           )
         : eb.lit(false)
       ).as('reposted_by_me'),
+      // The viewer's choices in the post's poll, null when they have not voted.
+      (viewer
+        ? eb
+            .selectFrom('poll_votes as mv')
+            .select('mv.choices')
+            .whereRef('mv.post_id', '=', 'p.id')
+            .where('mv.user_id', '=', viewer.id)
+        : sql<number[] | null>`null`
+      ).as('my_choices'),
     ])
     .select([
       'counts.like_count',
       'counts.comment_count',
       'counts.repost_count',
+      'counts.poll_votes',
+      'counts.poll_voters',
+      'pl.options as poll_options',
+      'pl.multiple as poll_multiple',
+      'pl.expires_at as poll_expires_at',
+      'pl.closed_at as poll_closed_at',
       'p.id',
       'p.author_id',
       'p.title',
@@ -229,6 +261,10 @@ async function queryVisiblePosts(
   }
   for (const column of key) query = query.orderBy(column, 'desc')
   const rows = await query.limit(limit).execute()
+  const media = await mediaOfPosts(
+    em,
+    rows.map((row) => row.id),
+  )
   return rows.map((row) => {
     const username = row.username ?? ''
     return {
@@ -244,6 +280,22 @@ async function queryVisiblePosts(
       repostCount: row.repost_count ?? 0,
       likedByMe: Boolean(row.liked_by_me),
       repostedByMe: Boolean(row.reposted_by_me),
+      poll:
+        row.poll_options && row.poll_expires_at
+          ? pollShapeOf(
+              {
+                options: row.poll_options,
+                multiple: Boolean(row.poll_multiple),
+                expiresAt: new Date(row.poll_expires_at),
+                closedAt: row.poll_closed_at ? new Date(row.poll_closed_at) : null,
+                votes: row.poll_votes ?? [],
+                voters: row.poll_voters ?? 0,
+                myChoices: row.my_choices ?? null,
+              },
+              now,
+            )
+          : null,
+      media: media.get(row.id) ?? [],
       createdAt: new Date(row.created_at),
       updatedAt: new Date(row.updated_at),
       author: {
@@ -297,7 +349,10 @@ export async function findVisiblePost(
  */
 export async function createPost(
   em: EntityManager,
-  { clock }: Deps,
+  {
+    clock,
+    media: mediaConfig,
+  }: Deps & { media: Pick<MediaConfig, 'baseUrl' | 'unattachedMaxAgeMs'> },
   input: { user: AuthUser; post: NewPost; correlationId: string | null },
 ): Promise<PostView> {
   const { user, post: content, correlationId } = input
@@ -318,6 +373,14 @@ export async function createPost(
     deletedBy: null,
     deletionReason: null,
   })
+  const poll = content.poll ? createPoll(em, { postId: post.id, poll: content.poll, now }) : null
+  const media = await attachMedia(em, {
+    ownerId: user.id,
+    postId: post.id,
+    ids: content.mediaIds ?? [],
+    now,
+    maxAgeMs: mediaConfig.unattachedMaxAgeMs,
+  })
   await movePostCount(em, post.authorId, 1)
   await recordTagUses(em, post, now)
   enqueue(
@@ -331,14 +394,22 @@ export async function createPost(
       tags: post.tags,
       mentions: post.mentions,
       visibility: post.visibility,
+      poll: poll && { ...poll, expiresAt: poll.expiresAt.toISOString() },
       createdAt: now.toISOString(),
+      media: media.map((item) => toMedia(item, mediaConfig.baseUrl)),
     },
     { producer: SERVICE.name, correlationId, occurredAt: now },
   )
-  return viewOf(post, author)
+  return viewOf(post, author, poll, media, now)
 }
 
-function viewOf(post: PostRow, author: AuthorRow): PostView {
+function viewOf(
+  post: PostRow,
+  author: AuthorRow,
+  poll: PollDefinition | null,
+  media: MediaView[],
+  now: Date,
+): PostView {
   const username = author.username ?? ''
   return {
     id: post.id,
@@ -354,6 +425,9 @@ function viewOf(post: PostRow, author: AuthorRow): PostView {
     repostCount: 0,
     likedByMe: false,
     repostedByMe: false,
+    poll:
+      poll && pollShapeOf({ ...poll, closedAt: null, votes: [], voters: 0, myChoices: null }, now),
+    media,
     createdAt: post.createdAt,
     updatedAt: post.updatedAt,
     author: {
@@ -365,7 +439,10 @@ function viewOf(post: PostRow, author: AuthorRow): PostView {
   }
 }
 
-/** Soft-deletes a locked, live post and queues PostDeleted in the caller's transaction. */
+/**
+ * Soft-deletes a locked, live post and queues PostDeleted in the caller's transaction; its
+ * pictures are marked for removal (`removeMedia`, once the transaction has committed).
+ */
 async function markDeleted(
   em: EntityManager,
   post: PostRow,
@@ -376,6 +453,7 @@ async function markDeleted(
   post.deletedAt = deletion.at
   post.deletedBy = deletion.by
   post.deletionReason = deletion.reason
+  await discardMedia(em, { postId: post.id }, deletion.at)
   await recordTagUses(em, post, deletion.at)
   enqueue(
     em,

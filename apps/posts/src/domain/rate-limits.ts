@@ -5,4 +5,6 @@ export const limits = {
   // Likes, reposts and their undoing; far above any person's pace, low enough to stop a script.
   reactPerUser: { name: 'posts:react', scope: 'user', limit: 300, windowSeconds: 600 },
   commentPerUser: { name: 'posts:comment', scope: 'user', limit: 30, windowSeconds: 60 },
+  // Four pictures a post at the pace of posting; each costs a decode and two files.
+  uploadPerUser: { name: 'posts:upload', scope: 'user', limit: 120, windowSeconds: 3600 },
 } satisfies Record<string, RateLimit>

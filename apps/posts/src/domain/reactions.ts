@@ -69,12 +69,30 @@ async function countOf(em: EntityManager, reaction: Reaction, postId: string): P
 }
 
 /**
+ * Holds the reacting account's row FOR SHARE, so a ban, unban or deletion (which locks it to
+ * change it) either waits for this reaction or is seen by it, and refuses a banned or deleted
+ * account. Answers whether its reaction counts: whether the row counts then always matches the
+ * standing the walk in `standing-walk.ts` applies.
+ */
+export async function reactingAccount(
+  em: EntityManager,
+  now: Date,
+  user: Pick<AuthUser, 'id'>,
+): Promise<boolean> {
+  const account = await ensureAuthor(em, { clock: () => now }, { id: user.id, lock: 'share' })
+  if (account.status === 'deleted') throw new UnauthorizedError('This account no longer exists.')
+  if (isBannedAt(account, now)) {
+    throw new ForbiddenError('This account is banned.', 'account-banned')
+  }
+  // A ban that ran out but is not lifted yet: the reaction shows, and counts from the unban on.
+  return account.status === 'active'
+}
+
+/**
  * Likes or reposts a post for `user`, in the caller's transaction, and answers the post's new
  * total. Idempotent: only the request that inserts the row moves the count (on a counter shard,
  * never the post's row, which is read without a lock) and announces it; a repeat finds the row
- * and changes nothing. The reacting account's row is held FOR SHARE, so a ban, unban or deletion
- * (which locks it to change it) either waits for this reaction or is seen by it: whether the row
- * counts always matches the standing the walk in `standing-walk.ts` applies.
+ * and changes nothing. The account is held as `reactingAccount` says.
  */
 export async function react(
   em: EntityManager,
@@ -86,13 +104,7 @@ export async function react(
   const now = clock()
   const post = await reactedPost(em, now, input)
   if (reaction === 'repost') assertRepostable(post, user)
-  const account = await ensureAuthor(em, { clock: () => now }, { id: user.id, lock: 'share' })
-  if (account.status === 'deleted') throw new UnauthorizedError('This account no longer exists.')
-  if (isBannedAt(account, now)) {
-    throw new ForbiddenError('This account is banned.', 'account-banned')
-  }
-  // A ban that ran out but is not lifted yet: the reaction shows, and counts from the unban on.
-  const counted = account.status === 'active'
+  const counted = await reactingAccount(em, now, user)
   const { table, counter, done } = REACTIONS[reaction]
   const inserted = await db(em)
     .insertInto(table)

@@ -8,6 +8,8 @@ import { Migration20261202050712 } from './Migration20261202050712.js'
 import { Migration20261202052933 } from './Migration20261202052933.js'
 import { Migration20261202054838 } from './Migration20261202054838.js'
 import { Migration20261202054910 } from './Migration20261202054910.js'
+import { Migration20261202065201 } from './Migration20261202065201.js'
+import { Migration20261202070821 } from './Migration20261202070821.js'
 
 export const migrations: MigrationClassList = [
   Migration20261121034600,
@@ -18,4 +20,6 @@ export const migrations: MigrationClassList = [
   Migration20261202052933,
   Migration20261202054838,
   Migration20261202054910,
+  Migration20261202065201,
+  Migration20261202070821,
 ]

@@ -19,6 +19,7 @@ import { createRoute, z } from '@hono/zod-openapi'
 
 import type { PostsContext } from '../context.js'
 import { findAuthorByUsername } from '../domain/authors.js'
+import { MEDIA_PER_POST } from '../domain/media.js'
 import {
   createPost,
   deletePost,
@@ -29,6 +30,8 @@ import {
   type PostView,
 } from '../domain/posts.js'
 import { limits } from '../domain/rate-limits.js'
+import { removeMediaOfDeletedPost } from '../jobs/media-cleanup.js'
+import { newPollBody } from './polls.js'
 import { contentField, postPageSchema, postSchema, toPost } from './schemas.js'
 
 const titleField = z
@@ -41,6 +44,12 @@ const newPostBody = z.strictObject({
   content: contentField,
   title: titleField.optional().transform((title) => title || null),
   visibility: visibilitySchema.default('public'),
+  poll: newPollBody.optional().describe('A poll; it cannot be changed afterwards'),
+  mediaIds: z
+    .array(z.string())
+    .max(MEDIA_PER_POST, { error: `At most ${MEDIA_PER_POST} pictures.` })
+    .optional()
+    .describe('Your own uploads (POST /api/media) not attached to a post yet, in order'),
 })
 
 const postChanges = z
@@ -135,6 +144,7 @@ const optionalBearer = [{}, ...bearerSecurity]
 export function postRoutes(ctx: PostsContext) {
   const router = createRouter()
   const deps = { clock: ctx.clock }
+  const render = (view: PostView) => toPost(view, ctx.config.media.baseUrl)
 
   router.openapi(
     createRoute({
@@ -156,8 +166,10 @@ export function postRoutes(ctx: PostsContext) {
       const user = currentUser(c)
       await ctx.rateLimiter.hit(limits.createPerUser, user.id)
       const input = { user, post: c.req.valid('json'), correlationId: c.get('requestId') }
-      const post = await inTransaction(ctx.orm.em, (em) => createPost(em, deps, input))
-      return c.json(toPost(post), 201)
+      const post = await inTransaction(ctx.orm.em, (em) =>
+        createPost(em, { ...deps, media: ctx.config.media }, input),
+      )
+      return c.json(render(post), 201)
     },
   )
 
@@ -202,7 +214,7 @@ export function postRoutes(ctx: PostsContext) {
         order,
         limit: query.limit + 1,
       })
-      const page = pageFromRows(posts, query.limit, toPost, (last) => positionOf(order, last))
+      const page = pageFromRows(posts, query.limit, render, (last) => positionOf(order, last))
       return c.json(page, 200)
     },
   )
@@ -224,7 +236,7 @@ export function postRoutes(ctx: PostsContext) {
       const { id } = c.req.valid('param')
       const post = await findVisiblePost(ctx.orm.em.fork(), deps, { viewer: c.get('user'), id })
       if (!post) throw new NotFoundError('No such post.')
-      return c.json(toPost(post), 200)
+      return c.json(render(post), 200)
     },
   )
 
@@ -249,7 +261,7 @@ export function postRoutes(ctx: PostsContext) {
         correlationId: c.get('requestId'),
       }
       const post = await inTransaction(ctx.orm.em, (em) => editPost(em, deps, input))
-      return c.json(toPost(post), 200)
+      return c.json(render(post), 200)
     },
   )
 
@@ -273,6 +285,7 @@ export function postRoutes(ctx: PostsContext) {
         correlationId: c.get('requestId'),
       }
       await inTransaction(ctx.orm.em, (em) => deletePost(em, deps, input))
+      await removeMediaOfDeletedPost({ em: ctx.orm.em, store: ctx.mediaStore }, input.id)
       return c.body(null, 204)
     },
   )

@@ -1,8 +1,14 @@
-import { authorSummarySchema, type Post, postSchema as sharedPostSchema } from '@chatty/contracts'
+import {
+  authorSummarySchema,
+  mediaSchema as sharedMediaSchema,
+  type Post,
+  postSchema as sharedPostSchema,
+} from '@chatty/contracts'
 import { named, pageOf } from '@chatty/http'
 import { z } from '@hono/zod-openapi'
 
 import type { CommentView } from '../domain/comments.js'
+import { toMedia } from '../domain/media.js'
 import type { PostView } from '../domain/posts.js'
 
 /** The text of a post or a comment: 1–1000 characters once trimmed. */
@@ -13,11 +19,14 @@ export const contentField = z
   .max(1000, { error: 'Must be at most 1000 characters.' })
 
 export const authorSchema = named(authorSummarySchema, 'AuthorSummary')
-export const postSchema = sharedPostSchema.extend({ author: authorSchema }).openapi('Post')
+export const mediaSchema = named(sharedMediaSchema, 'Media')
+export const postSchema = sharedPostSchema
+  .extend({ author: authorSchema, media: z.array(mediaSchema) })
+  .openapi('Post')
 export const postPageSchema = pageOf(postSchema).openapi('PostPage')
 
-/** The API shape of a post, as its viewer sees it. */
-export function toPost(view: PostView): Post {
+/** The API shape of a post, as its viewer sees it; its pictures' URLs start with `mediaBaseUrl`. */
+export function toPost(view: PostView, mediaBaseUrl: string): Post {
   return {
     id: view.id,
     author: view.author,
@@ -31,6 +40,8 @@ export function toPost(view: PostView): Post {
     repostCount: view.repostCount,
     likedByMe: view.likedByMe,
     repostedByMe: view.repostedByMe,
+    poll: view.poll,
+    media: view.media.map((media) => toMedia(media, mediaBaseUrl)),
     createdAt: view.createdAt.toISOString(),
     updatedAt: view.updatedAt.toISOString(),
   }

@@ -1,6 +1,7 @@
 import type { SubscriptionContext } from '../context.js'
 import { registerFollowConsumers } from './follows.js'
 import { registerModerationConsumers } from './moderation.js'
+import { registerPollConsumers } from './polls.js'
 import { registerPostConsumers } from './posts.js'
 import { registerReactionConsumers } from './reactions.js'
 import { registerUserConsumers } from './users.js'
@@ -10,5 +11,6 @@ export function registerConsumers(ctx: SubscriptionContext): void {
   registerModerationConsumers(ctx)
   registerPostConsumers(ctx)
   registerReactionConsumers(ctx)
+  registerPollConsumers(ctx)
   registerFollowConsumers(ctx)
 }

@@ -1,4 +1,5 @@
 import {
+  type Media,
   type MessageData,
   PostCountsChanged,
   PostCreated,
@@ -6,10 +7,12 @@ import {
   PostUpdated,
 } from '@chatty/contracts'
 import type { EntityManager } from '@chatty/db'
+import { sql } from 'kysely'
 
 import type { SubscriptionContext } from '../context.js'
 import { db } from '../db.js'
 import { fanOutPost, hideFromFollowers, showToFollowers, withdrawPost } from '../domain/fan-out.js'
+import { recordPoll } from '../domain/polls.js'
 import { ensureUser, moveCounter, type UserRecord } from '../domain/users.js'
 import { Post } from '../entities/post.entity.js'
 
@@ -35,7 +38,7 @@ async function lockPost(em: EntityManager, postId: string) {
 type PostContent = Pick<
   MessageData<typeof PostCreated>,
   'postId' | 'authorId' | 'title' | 'content' | 'tags' | 'mentions' | 'visibility'
-> & { createdAt: Date; updatedAt: Date }
+> & { createdAt: Date; updatedAt: Date; media?: Media[] | undefined }
 
 /**
  * Records a post this service has not seen, counts it and fans it out. A post it knows already is
@@ -58,6 +61,7 @@ async function addPost(
       tags: post.tags,
       mentions: post.mentions,
       visibility: post.visibility,
+      media: sql<Media[]>`${JSON.stringify(post.media ?? [])}::jsonb`,
       created_at: post.createdAt,
       updated_at: post.updatedAt,
     })
@@ -77,10 +81,29 @@ async function addPost(
 }
 
 export function registerPostConsumers(ctx: SubscriptionContext): void {
-  ctx.messaging.consumer.on(PostCreated, async (event, { em }) => {
+  ctx.messaging.consumer.on(PostCreated, async (event, { em, afterCommit }) => {
     const createdAt = new Date(event.createdAt)
     const author = await ensureUser(em, event.authorId, createdAt)
+    // Recorded whether or not the post is new here: a PostUpdated that came first made the post.
+    if (event.poll && (await recordPoll(em, event.postId, event.poll))) {
+      const forget = () => ctx.feeds.forgetPosts([event.postId])
+      await forget()
+      afterCommit(forget)
+    }
     await addPost(em, ctx, author, { ...event, createdAt, updatedAt: createdAt })
+    if (!event.media?.length) return
+    // A PostUpdated that overtook this event created the post without its pictures (only
+    // PostCreated carries them, and they never change): they are added now.
+    const completed = await db(em)
+      .updateTable('posts')
+      .set({ media: sql<Media[]>`${JSON.stringify(event.media)}::jsonb` })
+      .where('id', '=', event.postId)
+      .where(sql<boolean>`media = '[]'::jsonb`)
+      .executeTakeFirst()
+    if (completed.numUpdatedRows === 0n) return
+    const forget = () => ctx.feeds.forgetPosts([event.postId])
+    await forget()
+    afterCommit(forget)
   })
 
   ctx.messaging.consumer.on(PostUpdated, async (event, { em, afterCommit }) => {
@@ -141,6 +164,8 @@ export function registerPostConsumers(ctx: SubscriptionContext): void {
         like_count: event.likeCount,
         comment_count: event.commentCount,
         repost_count: event.repostCount,
+        poll_votes: event.poll?.votes ?? null,
+        poll_voters_count: event.poll?.votersCount ?? null,
         version: event.version,
       })
       .onConflict((conflict) =>
@@ -150,6 +175,8 @@ export function registerPostConsumers(ctx: SubscriptionContext): void {
             like_count: eb.ref('excluded.like_count'),
             comment_count: eb.ref('excluded.comment_count'),
             repost_count: eb.ref('excluded.repost_count'),
+            poll_votes: eb.ref('excluded.poll_votes'),
+            poll_voters_count: eb.ref('excluded.poll_voters_count'),
             version: eb.ref('excluded.version'),
           }))
           .where((eb) => eb('post_counts.version', '<', eb.ref('excluded.version'))),

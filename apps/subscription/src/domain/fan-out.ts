@@ -27,6 +27,8 @@ import { lockUser, standingOf, type UserRecord } from './users.js'
  */
 export interface FeedWriter extends FeedRemover {
   config: FeedRemover['config'] & { feed: FeedConfig }
+  /** Records how long pushing entries into the feeds of an author's followers took. */
+  observeFanOut(seconds: number): void
 }
 
 export interface FeedPost {
@@ -85,9 +87,11 @@ async function pushToFollowers(
   entries: readonly FeedEntry[],
 ): Promise<void> {
   if (entries.length === 0 || !(await pushesToFollowers(em, deps, author))) return
+  const startedAt = performance.now()
   const targets = await fanOutTargets(em, author.id, activeSince(deps))
   await deps.feeds.addToFeeds(targets.active, entries)
   await deps.feeds.dropFeeds(targets.inactive)
+  deps.observeFanOut((performance.now() - startedAt) / 1_000)
 }
 
 /**

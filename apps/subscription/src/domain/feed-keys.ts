@@ -15,8 +15,8 @@ export const feedKeys = {
    */
   timeline: (authorId: string) => `sub:timeline:${authorId}`,
   timelineBuilt: (authorId: string) => `sub:timeline:${authorId}:built`,
-  /** A rendered post (JSON) for feed reads; `v2` since bodies carry counts. */
-  post: (postId: string) => `sub:post:v2:${postId}`,
+  /** A rendered post (JSON) for feed reads; `v3` since bodies carry counts and polls. */
+  post: (postId: string) => `sub:post:v3:${postId}`,
   /** Lives an hour after a feed read, so the last-active time is written at most hourly. */
   active: (userId: string) => `sub:active:${userId}`,
 }

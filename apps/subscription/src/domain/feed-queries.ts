@@ -5,6 +5,7 @@ import { db } from '../db.js'
 import { Post } from '../entities/post.entity.js'
 import { compareNewestFirst, type FeedEntry, feedMember } from './feed-page.js'
 import type { CachedPost } from './feed-store.js'
+import { cachedPollOf } from './polls.js'
 import { isShownUserAt } from './users.js'
 
 function toEntry(post: { id: string; created_at: Date }): FeedEntry {
@@ -374,6 +375,7 @@ export async function postsFromDatabase(
       join.onRef('u.id', '=', 'p.author_id').on((eb) => isShownUserAt(eb, 'u', now)),
     )
     .leftJoin('post_counts as c', 'c.post_id', 'p.id')
+    .leftJoin('polls as pl', 'pl.post_id', 'p.id')
     .select((eb) => [
       eb.fn.coalesce('c.like_count', eb.lit(0)).as('like_count'),
       eb.fn.coalesce('c.comment_count', eb.lit(0)).as('comment_count'),
@@ -387,11 +389,17 @@ export async function postsFromDatabase(
       'p.tags',
       'p.mentions',
       'p.visibility',
+      'p.media',
       'p.created_at',
       'p.updated_at',
       'u.username',
       'u.display_name',
       'u.avatar_url',
+      'pl.options as poll_options',
+      'pl.multiple as poll_multiple',
+      'pl.expires_at as poll_expires_at',
+      'c.poll_votes',
+      'c.poll_voters_count',
     ])
     .where('p.id', 'in', [...postIds])
     .where('p.deleted_at', 'is', null)
@@ -413,6 +421,17 @@ export async function postsFromDatabase(
     likeCount: row.like_count,
     commentCount: row.comment_count,
     repostCount: row.repost_count,
+    poll:
+      row.poll_options && row.poll_expires_at
+        ? cachedPollOf({
+            options: row.poll_options,
+            multiple: Boolean(row.poll_multiple),
+            expiresAt: new Date(row.poll_expires_at),
+            votes: row.poll_votes,
+            votersCount: row.poll_voters_count,
+          })
+        : null,
+    media: row.media,
     createdAt: row.created_at.toISOString(),
     updatedAt: row.updated_at.toISOString(),
   }))

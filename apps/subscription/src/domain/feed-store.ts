@@ -1,9 +1,10 @@
-import type { AuthorSummary, Visibility } from '@chatty/contracts'
+import type { AuthorSummary, Media, Visibility } from '@chatty/contracts'
 import type { ChainableCommander, Redis } from 'ioredis'
 
 import type { FeedConfig } from '../config.js'
 import { feedKeys } from './feed-keys.js'
 import { entriesFromRange, type FeedEntry, type FeedPosition } from './feed-page.js'
+import type { CachedPoll } from './polls.js'
 
 /**
  * A post as feeds render it, minus what depends on the reader; cached as JSON, shared by every
@@ -20,6 +21,8 @@ export interface CachedPost {
   likeCount: number
   commentCount: number
   repostCount: number
+  poll: CachedPoll | null
+  media: Media[]
   createdAt: string
   updatedAt: string
 }

@@ -20,6 +20,7 @@ import {
   waitForFeedWriters,
 } from './feed-queries.js'
 import type { CachedPost, FeedStore } from './feed-store.js'
+import { pollAsSeen } from './polls.js'
 import { type ReaderView, readerViewOf } from './reactions.js'
 
 export interface HomeFeedPage {
@@ -45,6 +46,7 @@ function toFeedItem(
   entry: FeedEntry,
   view: ReaderView,
   repostedBy: AuthorSummary | null,
+  now: Date,
 ): FeedItem {
   return {
     type: repostedBy ? 'repost' : 'post',
@@ -52,6 +54,7 @@ function toFeedItem(
       ...post,
       likedByMe: view.likedByMe.has(post.id),
       repostedByMe: view.repostedByMe.has(post.id),
+      poll: post.poll && pollAsSeen(post.poll, now, view.myChoices.get(post.id) ?? null),
     },
     repostedBy,
     at: new Date(entry.at).toISOString(),
@@ -121,6 +124,7 @@ function itemsOf(
   posts: ReadonlyMap<string, CachedPost>,
   view: ReaderView,
   readerId: string,
+  now: Date,
 ): FeedItem[] {
   const shown = new Set<string>()
   const items: FeedItem[] = []
@@ -140,7 +144,7 @@ function itemsOf(
       if (post.visibility !== 'public' || !repostedBy) continue
     }
     shown.add(postId)
-    items.push(toFeedItem(post, entry, view, repostedBy))
+    items.push(toFeedItem(post, entry, view, repostedBy, now))
   }
   return items.reverse()
 }
@@ -185,5 +189,8 @@ export async function readHomeFeed(
     loadPosts(em, deps, slice),
     readerViewOf(em, { readerId, entries: slice.entries, now: deps.clock() }),
   ])
-  return { items: itemsOf(slice.entries, posts, view, readerId), next: nextPosition(slice) }
+  return {
+    items: itemsOf(slice.entries, posts, view, readerId, deps.clock()),
+    next: nextPosition(slice),
+  }
 }

@@ -86,6 +86,8 @@ export interface ReaderView {
   likedByMe: Set<string>
   /** Post ids of the page the reader has reposted. */
   repostedByMe: Set<string>
+  /** The reader's choices in the polls of the page, by post id (absent: not voted). */
+  myChoices: Map<string, number[]>
   /**
    * The repost entries of the page to show, by member, with their reposter. A repost entry not
    * here is not shown: undone, its reposter banned, deleted or no longer followed, or the post
@@ -102,7 +104,7 @@ interface PageEntry {
 
 /**
  * The reader-dependent part of one feed page, in one query whatever the page holds: the
- * `likedByMe` and `repostedByMe` flags, and which repost entries to show. A post reaches a feed
+ * `likedByMe` and `repostedByMe` flags, the reader's poll choices, and which repost entries to show. A post reaches a feed
  * once: of its entries the earliest wins (the original when the reader follows its author or
  * wrote it, else the earliest repost by an account they follow or by themselves). A repost entry
  * is shown when it is still standing, its reposter is in good standing and still followed, and
@@ -115,6 +117,7 @@ export async function readerViewOf(
   const view: ReaderView = {
     likedByMe: new Set(),
     repostedByMe: new Set(),
+    myChoices: new Map(),
     reposters: new Map(),
   }
   if (input.entries.length === 0) return view
@@ -170,6 +173,12 @@ export async function readerViewOf(
           )
           .as('reposted_by_me'),
         eb
+          .selectFrom('poll_votes as pv')
+          .select('pv.choices')
+          .where('pv.user_id', '=', readerId)
+          .whereRef('pv.post_id', '=', 'e.post_id')
+          .as('my_choices'),
+        eb
           .and([
             eb('e.reposter_id', 'is not', null),
             isShownUserAt(eb, 'ru', now),
@@ -222,6 +231,7 @@ export async function readerViewOf(
   for (const row of rows) {
     if (row.liked_by_me) view.likedByMe.add(row.post_id)
     if (row.reposted_by_me) view.repostedByMe.add(row.post_id)
+    if (row.my_choices) view.myChoices.set(row.post_id, row.my_choices)
     if (row.shown_as_repost && row.reposter_id !== null && row.username !== null) {
       view.reposters.set(feedMember(row.post_id, row.reposter_id), {
         id: row.reposter_id,

@@ -14,6 +14,9 @@ export const PostCounts = defineEntity({
     likeCount: p.integer(),
     commentCount: p.integer(),
     repostCount: p.integer(),
+    /** The votes of each option of the post's poll, and its voters; null for a post without one. */
+    pollVotes: p.array<number>(Number).columnType('int[]').nullable(),
+    pollVotersCount: p.integer().nullable(),
     version: p.integer(),
   },
 })

@@ -1,3 +1,4 @@
+import type { Media } from '@chatty/contracts'
 import { defineEntity, type InferEntity, p } from '@mikro-orm/core'
 
 export const VISIBILITIES = ['public', 'followers', 'private'] as const
@@ -17,6 +18,8 @@ export const Post = defineEntity({
     tags: p.array().default([]),
     mentions: p.array().default([]),
     visibility: p.enum(VISIBILITIES),
+    /** Its pictures as PostCreated rendered them (their URLs never change). */
+    media: p.json<Media[]>().default('[]'),
     createdAt: p.datetime(),
     updatedAt: p.datetime(),
     deletedAt: p.datetime().nullable(),

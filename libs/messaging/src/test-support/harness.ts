@@ -99,15 +99,17 @@ export async function createHarness(name: string) {
       service?: 'listener' | 'worker'
       prefetch?: number
       behave?: (label: string, context: MessageContext) => Promise<void> | void
+      metrics?: ConsumerOptions['metrics']
     } = {},
   ): Consumer {
-    const { service = 'listener', prefetch, behave } = options
+    const { service = 'listener', prefetch, behave, metrics } = options
     const consumerOptions: ConsumerOptions = {
       broker,
       orm: db.orm,
       service,
       retryDelaysMs,
       prefetch,
+      metrics,
       isTransient: (error) => error instanceof Error && error.message.startsWith('transient'),
     }
     const consumer = createConsumer(consumerOptions)
