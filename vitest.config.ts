@@ -15,7 +15,11 @@ export default defineConfig({
         test: {
           name: 'unit',
           setupFiles,
-          include: ['{apps,libs,infra}/*/src/**/*.test.ts', 'infra/*/src/**/*.test.ts'],
+          include: [
+            '{apps,libs,infra}/*/src/**/*.test.ts',
+            'infra/*/src/**/*.test.ts',
+            'bench/src/**/*.test.ts',
+          ],
           exclude: ['**/*.int.test.ts', '**/*.e2e.test.ts', '**/node_modules/**', '**/dist/**'],
         },
       },

@@ -15,7 +15,7 @@ import type { GatewaySettings } from './nginx.js'
 import type { ProcessSpec } from './processes.js'
 import { type ServiceDefinition, SERVICES } from './services.js'
 
-export type StackProfile = 'local' | 'e2e' | 'faults'
+export type StackProfile = 'local' | 'e2e' | 'faults' | 'bench'
 
 export interface PlannedService {
   definition: ServiceDefinition
@@ -45,6 +45,8 @@ export interface StackPlan {
   proxies: { broker: PlannedProxy; postgres: PlannedProxy } | undefined
   /** Drop the databases, flush the Redis database and delete prefixed broker objects first. */
   fresh: boolean
+  /** Where nginx writes its access log, when not to the runner (which prints every line). */
+  accessLogFile: string | undefined
   readyTimeoutMs: number
   stopTimeoutMs: number
 }
@@ -67,6 +69,12 @@ export interface IsolatedProfile {
   admin: { username: string; email: string; password: string }
   /** Where the proxies to RabbitMQ and PostgreSQL listen; the services connect through them. */
   proxyPorts?: { broker: number; postgres: number }
+  /** The gateway's per-address rate limit and burst (every request comes from 127.0.0.1). */
+  gatewayRateLimit: { rate: number; burst: number }
+  /** Settings for every service that differ from the test defaults. */
+  serviceEnv?: Record<string, string>
+  /** Write nginx's access log to a file in the state directory rather than to the runner. */
+  accessLogToFile?: boolean
 }
 
 export const E2E = {
@@ -78,6 +86,7 @@ export const E2E = {
   redisDatabase: 1,
   messagingPrefix: 'e2e.',
   rateLimitMultiplier: 50,
+  gatewayRateLimit: { rate: 1_000, burst: 2_000 },
   admin: { username: 'e2e_admin', email: 'e2e-admin@chatty.test', password: 'e2e-admin-password' },
 } as const satisfies IsolatedProfile
 
@@ -90,6 +99,7 @@ export const FAULTS = {
   redisDatabase: 3,
   messagingPrefix: 'faults.',
   rateLimitMultiplier: 50,
+  gatewayRateLimit: { rate: 1_000, burst: 2_000 },
   admin: {
     username: 'faults_admin',
     email: 'faults-admin@chatty.test',
@@ -98,11 +108,40 @@ export const FAULTS = {
   proxyPorts: { broker: 28672, postgres: 28432 },
 } as const satisfies IsolatedProfile
 
-export type TestProfile = Exclude<StackProfile, 'local'>
+/**
+ * The benchmark's stack: production-like on the hot path (logs at `warn`, nginx logging to a file,
+ * no per-address limits in the way of one load generator), with what seeding ten thousand accounts
+ * through the API needs: a low bcrypt cost and writes without a verified email. Never for real use.
+ */
+export const BENCH = {
+  gatewayPort: 38080,
+  servicePortOffset: 30_000,
+  mailboxSmtpPort: 31025,
+  mailboxHttpPort: 38025,
+  databasePrefix: 'chatty_bench_',
+  redisDatabase: 5,
+  messagingPrefix: 'bench.',
+  rateLimitMultiplier: 10_000,
+  gatewayRateLimit: { rate: 1_000_000, burst: 1_000_000 },
+  admin: {
+    username: 'bench_admin',
+    email: 'bench-admin@chatty.test',
+    password: 'bench-admin-password',
+  },
+  serviceEnv: { LOG_LEVEL: 'warn', BCRYPT_COST: '4', REQUIRE_VERIFIED_EMAIL: 'false' },
+  accessLogToFile: true,
+} as const satisfies IsolatedProfile
+
+export type TestProfile = 'e2e' | 'faults'
 
 export const TEST_PROFILES: Record<TestProfile, IsolatedProfile> = {
   e2e: E2E,
   faults: FAULTS,
+}
+
+const ISOLATED_PROFILES: Record<Exclude<StackProfile, 'local'>, IsolatedProfile> = {
+  ...TEST_PROFILES,
+  bench: BENCH,
 }
 
 function withDatabase(url: string, name: string): string {
@@ -142,10 +181,12 @@ export function planStack(
     rootDir: string
     nodeBinary: string
     services?: readonly ServiceDefinition[]
+    /** Start from empty databases, Redis database and broker objects; isolated profiles do by default. */
+    fresh?: boolean
   },
 ): StackPlan {
   const { profile, rootDir } = options
-  const isolated = profile === 'local' ? undefined : TEST_PROFILES[profile]
+  const isolated = profile === 'local' ? undefined : ISOLATED_PROFILES[profile]
   const definitions = options.services ?? SERVICES
   const host = '127.0.0.1'
 
@@ -160,8 +201,12 @@ export function planStack(
     host: isolated ? host : readString(env, 'GATEWAY_HOST', host),
     port: gatewayPort,
     // Every test request comes from 127.0.0.1, in parallel test files.
-    rateLimit: isolated ? 1_000 : readInt(env, 'GATEWAY_RATE_LIMIT', 100, { min: 1 }),
-    burst: isolated ? 2_000 : readInt(env, 'GATEWAY_RATE_BURST', 200, { min: 0 }),
+    rateLimit: isolated
+      ? isolated.gatewayRateLimit.rate
+      : readInt(env, 'GATEWAY_RATE_LIMIT', 100, { min: 1 }),
+    burst: isolated
+      ? isolated.gatewayRateLimit.burst
+      : readInt(env, 'GATEWAY_RATE_BURST', 200, { min: 0 }),
     maxBodySize: readString(env, 'GATEWAY_MAX_BODY_SIZE', '1m'),
     docsRoot: join(rootDir, 'nginx', 'docs'),
     mediaRoot: mediaDir,
@@ -221,6 +266,7 @@ export function planStack(
           ADMIN_USERNAME: isolated.admin.username,
           ADMIN_EMAIL: isolated.admin.email,
           ADMIN_PASSWORD: isolated.admin.password,
+          ...isolated.serviceEnv,
         }
       : {}),
   }
@@ -266,7 +312,11 @@ export function planStack(
     amqpUrl,
     messagingPrefix,
     proxies,
-    fresh: isolated !== undefined,
+    fresh: options.fresh ?? isolated !== undefined,
+    // Inside nginx's own directory, which every start empties, so it never grows across runs.
+    accessLogFile: isolated?.accessLogToFile
+      ? join(rootDir, '.stack', profile, 'nginx', 'access.log')
+      : undefined,
     readyTimeoutMs: readInt(env, 'STACK_READY_TIMEOUT_MS', 60_000, { min: 1_000 }),
     stopTimeoutMs: readInt(env, 'STACK_STOP_TIMEOUT_MS', 10_000, { min: 100 }),
   }

@@ -238,8 +238,12 @@ export async function startStack(plan: StackPlan, options: StartOptions): Promis
       })
     }
 
-    accessLog = await startAccessLogReceiver((line) => output.line('nginx', line))
-    const { prefix, mainConfig } = writeNginxConfig(plan, accessLog.destination)
+    let accessLogDestination = plan.accessLogFile
+    if (!accessLogDestination) {
+      accessLog = await startAccessLogReceiver((line) => output.line('nginx', line))
+      accessLogDestination = accessLog.destination
+    }
+    const { prefix, mainConfig } = writeNginxConfig(plan, accessLogDestination)
     const nginxBinary = nginx as string
     const errorLogFlag = (await nginxSupportsErrorLogFlag(nginxBinary)) ? ['-e', 'stderr'] : []
     const nginxSpec: ProcessSpec = {

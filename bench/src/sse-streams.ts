@@ -5,7 +5,7 @@
  * each has its first event, and reports how much the service's resident memory grew per stream;
  * then as many again, for what one more stream costs once the heap has grown.
  *
- *   npm run build && npm run bench:sse            (STREAMS=2000 npm run bench:sse for more)
+ *   npm run bench:sse            (STREAMS=2000 npm run bench:sse for more)
  *
  * Needs the PostgreSQL, Redis and RabbitMQ of the local stack. A figure, not a test.
  */

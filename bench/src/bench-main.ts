@@ -1,0 +1,209 @@
+import { execFileSync } from 'node:child_process'
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { cpus, loadavg, totalmem } from 'node:os'
+import { join } from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
+
+import { celebrityFollowers, graphPath } from './graph.js'
+import { type LatencySummary, stalls, summarise } from './latency.js'
+import { type Call, closedLoop, createClient, openLoop, type Run, throughput } from './load.js'
+import { renderReport, type Results } from './report.js'
+import { createPost, forEachLimit, graphUsername, login, planSeed, PROBES } from './seed.js'
+import { startBenchStack } from './stack.js'
+
+const say = (text: string) => console.log(`[bench] ${text}`)
+const seconds = (name: string, fallback: number) => Number(process.env[name] ?? fallback) * 1000
+
+/** What else the machine was doing when the run started, for the report. */
+function machineState(): string {
+  const top = execFileSync('ps', ['-eo', 'pcpu,rss,comm', '--sort=-pcpu'], { encoding: 'utf8' })
+    .split('\n')
+    .slice(0, 9)
+    .join('\n')
+  return [
+    `${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB`,
+    `load average before the run: ${loadavg()
+      .map((n) => n.toFixed(2))
+      .join(' ')}`,
+    'busiest processes before the run:',
+    top,
+  ].join('\n')
+}
+
+function latencies(run: Run, kind?: string): LatencySummary {
+  const outcomes = kind ? run.outcomes.filter((o) => o.kind === kind) : run.outcomes
+  return summarise(Float64Array.from(outcomes, (o) => o.latencyMs))
+}
+
+function failures(run: Run): number {
+  return run.outcomes.filter((o) => o.status < 200 || o.status >= 300).length
+}
+
+const machine = machineState()
+const { stack, gatewayUrl, rootDir } = await startBenchStack({ fresh: false })
+const client = createClient(gatewayUrl, 512)
+try {
+  const plan = planSeed(graphPath(rootDir), celebrityFollowers())
+  const measureMs = seconds('BENCH_SECONDS', 10)
+
+  // Readers: a sample of the graph's accounts, each logged in once.
+  const readerNames = plan.graph.slice(0, Number(process.env.BENCH_READERS ?? 200))
+  const tokens: string[] = []
+  await forEachLimit(readerNames, 16, async (username) => {
+    tokens.push(await login(client, username))
+  })
+  const probeTokens = new Map<string, string>()
+  for (const username of [PROBES.celebrity, ...PROBES.readers.map((r) => r.username)]) {
+    probeTokens.set(username, await login(client, username))
+  }
+  const pick = <T>(items: readonly T[], index: number) => items[(index * 7919) % items.length]!
+  const bearer = (token: string) => ({ authorization: `Bearer ${token}` })
+
+  const jwks: Call = { method: 'GET', path: '/api/auth/.well-known/jwks.json', kind: 'jwks' }
+  const feed = (index: number): Call => ({
+    method: 'GET',
+    path: '/api/feed?limit=20',
+    headers: bearer(pick(tokens, index)),
+    kind: 'feed',
+  })
+  const timeline = (index: number): Call => ({
+    method: 'GET',
+    path: `/api/posts?author=${graphUsername(index % plan.graph.length)}&limit=20`,
+    kind: 'timeline',
+  })
+  const compose = (index: number): Call => ({
+    method: 'POST',
+    path: '/api/posts',
+    headers: bearer(pick(tokens, index)),
+    body: JSON.stringify({ content: `bench post ${index} #bench` }),
+    kind: 'compose',
+  })
+  const mix = (index: number): Call => {
+    const slot = index % 10
+    return slot < 6 ? feed(index) : slot < 9 ? timeline(index) : compose(index)
+  }
+
+  say('warming up')
+  await closedLoop(client, { connections: 32, durationMs: 3_000, next: feed })
+  await closedLoop(client, { connections: 32, durationMs: 2_000, next: () => jwks })
+
+  say('ceiling: the in-memory route, 32 connections')
+  const ceilingRun = await closedLoop(client, {
+    connections: 32,
+    durationMs: measureMs,
+    next: () => jwks,
+  })
+  say('home feed, 32 connections')
+  const feedRun = await closedLoop(client, { connections: 32, durationMs: measureMs, next: feed })
+
+  const mixRates = (process.env.BENCH_MIX_RATES ?? '100,200,400,600,800,1000')
+    .split(',')
+    .map(Number)
+  const mixRuns: { rate: number; run: Run }[] = []
+  for (const rate of mixRates) {
+    say(`mix at ${rate} req/s`)
+    mixRuns.push({ rate, run: await openLoop(client, { rate, durationMs: measureMs, next: mix }) })
+    await sleep(1_000)
+  }
+
+  const steadyRate = Number(process.env.BENCH_STEADY_RATE ?? 200)
+  const steadyMs = seconds('BENCH_STEADY_SECONDS', 20)
+  say(`feed reads at a steady ${steadyRate} req/s`)
+  const steadyFeed = await openLoop(client, { rate: steadyRate, durationMs: steadyMs, next: feed })
+  say(`the in-memory route at a steady ${steadyRate} req/s`)
+  const steadyJwks = await openLoop(client, {
+    rate: steadyRate,
+    durationMs: steadyMs,
+    next: () => jwks,
+  })
+
+  say('feed latency by accounts followed')
+  const byFollowees: { follows: number; run: Run }[] = []
+  for (const reader of PROBES.readers) {
+    const token = probeTokens.get(reader.username)!
+    const run = await openLoop(client, {
+      rate: 100,
+      durationMs: measureMs / 2,
+      next: () => ({
+        method: 'GET',
+        path: '/api/feed?limit=20',
+        headers: bearer(token),
+        kind: 'feed',
+      }),
+    })
+    byFollowees.push({ follows: reader.follows, run })
+  }
+
+  say(`fan-out: the celebrity (${plan.fans.length} followers) posts`)
+  const fanOutSample = plan.fans.filter((_, i) => i % Math.ceil(plan.fans.length / 100) === 0)
+  const fanTokens = new Map<string, string>()
+  await forEachLimit(fanOutSample, 16, async (fan) => {
+    fanTokens.set(fan, await login(client, fan))
+  })
+  const fanOutMs: number[] = []
+  for (let n = 0; n < Number(process.env.BENCH_FANOUT_POSTS ?? 5); n += 1) {
+    const posted = performance.now()
+    const postId = await createPost(client, probeTokens.get(PROBES.celebrity)!, `fan-out ${n}`)
+    await forEachLimit(fanOutSample, fanOutSample.length, async (fan) => {
+      for (;;) {
+        const { body } = await client.send({
+          method: 'GET',
+          path: '/api/feed?limit=5',
+          headers: bearer(fanTokens.get(fan)!),
+        })
+        if (body.includes(postId)) break
+        await sleep(10)
+      }
+      fanOutMs.push(performance.now() - posted)
+    })
+    await sleep(500)
+  }
+
+  const results: Results = {
+    machine,
+    seconds: measureMs / 1000,
+    ceiling: {
+      rps: throughput(ceilingRun),
+      latency: latencies(ceilingRun),
+      failed: failures(ceilingRun),
+    },
+    feed: { rps: throughput(feedRun), latency: latencies(feedRun), failed: failures(feedRun) },
+    mix: mixRuns.map(({ rate, run }) => ({
+      rate,
+      achieved: throughput(run),
+      latency: latencies(run),
+      byKind: Object.fromEntries(
+        ['feed', 'timeline', 'compose'].map((kind) => [kind, latencies(run, kind)]),
+      ),
+      failed: failures(run),
+    })),
+    steady: {
+      rate: steadyRate,
+      seconds: steadyMs / 1000,
+      feed: latencies(steadyFeed),
+      jwks: latencies(steadyJwks),
+      feedStalls: stalls(steadyFeed.outcomes, 50).slice(0, 5),
+      jwksStalls: stalls(steadyJwks.outcomes, 50).slice(0, 5),
+      failed: failures(steadyFeed),
+    },
+    byFollowees: byFollowees.map(({ follows, run }) => ({ follows, latency: latencies(run) })),
+    fanOut: {
+      followers: plan.fans.length,
+      sampled: fanOutSample.length,
+      posts: Number(process.env.BENCH_FANOUT_POSTS ?? 5),
+      latency: summarise(Float64Array.from(fanOutMs)),
+    },
+  }
+  const stamp = new Date().toISOString().slice(0, 16).replace(/[:T]/g, '-')
+  const dir = join(rootDir, 'bench', 'reports', stamp)
+  mkdirSync(dir, { recursive: true })
+  const report = renderReport(results)
+  for (const [name, content] of Object.entries(report.files))
+    writeFileSync(join(dir, name), content)
+  console.log(report.table)
+  say(`report written to ${join('bench', 'reports', stamp, 'README.md')}`)
+} finally {
+  client.close()
+  await stack.stop()
+}
+process.exit()

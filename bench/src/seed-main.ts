@@ -1,0 +1,45 @@
+import { setTimeout as sleep } from 'node:timers/promises'
+
+import { celebrityFollowers, graphPath } from './graph.js'
+import { createClient } from './load.js'
+import { planSeed, PROBES, seed } from './seed.js'
+import { startBenchStack } from './stack.js'
+
+const say = (text: string) => console.log(`[seed] ${text}`)
+
+const { stack, gatewayUrl, rootDir } = await startBenchStack({ fresh: true })
+const client = createClient(gatewayUrl, 128)
+try {
+  const plan = planSeed(graphPath(rootDir), celebrityFollowers())
+  const started = performance.now()
+  const seconds = () => ((performance.now() - started) / 1000).toFixed(1)
+  const counts = await seed(client, plan, {
+    concurrency: Number(process.env.BENCH_SEED_CONCURRENCY ?? 64),
+    progress: (step, done, total) => say(`${step} ${done}/${total} (${seconds()} s)`),
+  })
+  say(
+    `${counts.accounts} accounts, ${counts.follows} follows, ${counts.posts} posts sent in ${seconds()} s`,
+  )
+  // The follows reach the counters and feeds through events: wait until the last ones are in.
+  const lastReader = PROBES.readers.at(-1)!
+  for (;;) {
+    const [celebrity, reader] = await Promise.all(
+      [PROBES.celebrity, lastReader.username].map(async (username) => {
+        const { body } = await client.send({ method: 'GET', path: `/api/users/${username}` })
+        return JSON.parse(body) as { followersCount: number; followingCount: number }
+      }),
+    )
+    if (
+      celebrity!.followersCount === plan.fans.length &&
+      reader!.followingCount === lastReader.follows
+    ) {
+      break
+    }
+    await sleep(250)
+  }
+  say(`seeded and settled in ${seconds()} s`)
+} finally {
+  client.close()
+  await stack.stop()
+}
+process.exit()

@@ -1,0 +1,200 @@
+import { readFileSync } from 'node:fs'
+
+import type { Call, Client } from './load.js'
+
+/** Every seeded account shares one password; the bench profile hashes it at a low bcrypt cost. */
+export const SEED_PASSWORD = 'bench-password-1'
+
+/** The accounts the benchmark reads as, besides the graph's own. */
+export const PROBES = {
+  /** Followed by `celebrityFollowers` accounts; posts during the fan-out measurement. */
+  celebrity: 'bench_celebrity',
+  /** Readers following 10, 1 000 and 5 000 accounts, for the feed-latency-by-followees row. */
+  readers: [
+    { username: 'bench_reads_10', follows: 10 },
+    { username: 'bench_reads_1000', follows: 1_000 },
+    { username: 'bench_reads_5000', follows: 5_000 },
+  ],
+} as const
+
+export interface SeedPlan {
+  /** Graph accounts, in node order. */
+  graph: string[]
+  /** Follows as [follower, followee] usernames, both directions of each friendship. */
+  graphFollows: [string, string][]
+  /** Accounts that follow the celebrity (and are followed by the readers). */
+  fans: string[]
+  postsPerGraphAccount: number
+}
+
+export function graphUsername(node: number): string {
+  return `reed_${node}`
+}
+
+export function fanUsername(index: number): string {
+  return `bench_fan_${index}`
+}
+
+/**
+ * The Reed98 edge list (`a b` per line, nodes 0–961) as usernames and follows: each friendship
+ * becomes two follows, as DeathStarBench's loader does.
+ */
+export function planSeed(edgesPath: string, celebrityFollowers: number): SeedPlan {
+  const pairs = readFileSync(edgesPath, 'utf8')
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line && !line.startsWith('%') && !line.startsWith('#'))
+    .map((line) => line.split(/\s+/).map(Number) as [number, number])
+  const nodes = new Set(pairs.flat())
+  const graph = [...nodes].sort((a, b) => a - b).map(graphUsername)
+  const graphFollows = pairs.flatMap(([a, b]): [string, string][] => [
+    [graphUsername(a), graphUsername(b)],
+    [graphUsername(b), graphUsername(a)],
+  ])
+  const fans = Array.from({ length: celebrityFollowers }, (_, index) => fanUsername(index))
+  return { graph, graphFollows, fans, postsPerGraphAccount: 3 }
+}
+
+/** Runs `work` over `items` with at most `limit` at once; the first failure stops the rest. */
+export async function forEachLimit<T>(
+  items: readonly T[],
+  limit: number,
+  work: (item: T, index: number) => Promise<void>,
+): Promise<void> {
+  let next = 0
+  let failure: unknown
+  async function lane(): Promise<void> {
+    while (failure === undefined && next < items.length) {
+      const index = next++
+      try {
+        await work(items[index]!, index)
+      } catch (error) {
+        failure ??= error
+      }
+    }
+  }
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane))
+  if (failure !== undefined) throw failure
+}
+
+/** Sends `call`, retrying briefly on 429 and 503, and fails on any other status outside `ok`. */
+async function expectStatus(client: Client, call: Call, ok: readonly number[]): Promise<string> {
+  for (let attempt = 0; ; attempt += 1) {
+    const { status, body } = await client.send(call)
+    if (ok.includes(status)) return body
+    if ((status === 429 || status === 503 || status === 0) && attempt < 20) {
+      await new Promise((resolve) => setTimeout(resolve, 100 * (attempt + 1)))
+      continue
+    }
+    throw new Error(`${call.method} ${call.path} answered ${status}: ${body.slice(0, 300)}`)
+  }
+}
+
+export async function register(client: Client, username: string): Promise<void> {
+  await expectStatus(
+    client,
+    {
+      method: 'POST',
+      path: '/api/auth/register',
+      body: JSON.stringify({
+        username,
+        email: `${username}@bench.chatty.test`,
+        password: SEED_PASSWORD,
+        displayName: username.replace(/_/g, ' '),
+      }),
+    },
+    [201, 409],
+  )
+}
+
+export async function login(client: Client, username: string): Promise<string> {
+  const body = await expectStatus(
+    client,
+    {
+      method: 'POST',
+      path: '/api/auth/login',
+      body: JSON.stringify({ login: username, password: SEED_PASSWORD }),
+    },
+    [200],
+  )
+  return (JSON.parse(body) as { accessToken: string }).accessToken
+}
+
+export async function follow(client: Client, token: string, followee: string): Promise<void> {
+  await expectStatus(
+    client,
+    {
+      method: 'POST',
+      path: `/api/subscriptions/${followee}`,
+      headers: { authorization: `Bearer ${token}` },
+    },
+    [200, 201],
+  )
+}
+
+export async function createPost(client: Client, token: string, content: string): Promise<string> {
+  const body = await expectStatus(
+    client,
+    {
+      method: 'POST',
+      path: '/api/posts',
+      headers: { authorization: `Bearer ${token}` },
+      body: JSON.stringify({ content }),
+    },
+    [201],
+  )
+  return (JSON.parse(body) as { id: string }).id
+}
+
+export interface SeedProgress {
+  (step: string, done: number, total: number): void
+}
+
+/**
+ * Builds the graph through the public API, as any client could: registers every account, logs
+ * each in once, makes every follow as the follower, and writes the graph accounts' posts.
+ */
+export async function seed(
+  client: Client,
+  plan: SeedPlan,
+  options: { concurrency: number; progress: SeedProgress },
+): Promise<{ accounts: number; follows: number; posts: number }> {
+  const { concurrency, progress } = options
+  const readers = PROBES.readers.map((reader) => reader.username)
+  const accounts = [...plan.graph, PROBES.celebrity, ...readers, ...plan.fans]
+
+  let done = 0
+  const tokens = new Map<string, string>()
+  await forEachLimit(accounts, concurrency, async (username) => {
+    await register(client, username)
+    tokens.set(username, await login(client, username))
+    if (++done % 500 === 0) progress('accounts', done, accounts.length)
+  })
+
+  // Readers follow graph accounts first (they have posts), then fans, up to their count.
+  const followees = [...plan.graph, ...plan.fans]
+  const follows: [string, string][] = [
+    ...plan.graphFollows,
+    ...plan.fans.map((fan): [string, string] => [fan, PROBES.celebrity]),
+    ...PROBES.readers.flatMap((reader) =>
+      followees
+        .slice(0, reader.follows)
+        .map((followee): [string, string] => [reader.username, followee]),
+    ),
+  ]
+  done = 0
+  await forEachLimit(follows, concurrency, async ([follower, followee]) => {
+    await follow(client, tokens.get(follower)!, followee)
+    if (++done % 2_000 === 0) progress('follows', done, follows.length)
+  })
+
+  const posts = plan.graph.flatMap((username) =>
+    Array.from({ length: plan.postsPerGraphAccount }, (_, n) => ({ username, n })),
+  )
+  done = 0
+  await forEachLimit(posts, concurrency, async ({ username, n }) => {
+    await createPost(client, tokens.get(username)!, `Post ${n + 1} by ${username} #bench`)
+    if (++done % 500 === 0) progress('posts', done, posts.length)
+  })
+  return { accounts: accounts.length, follows: follows.length, posts: posts.length }
+}

@@ -1,0 +1,40 @@
+import { join } from 'node:path'
+
+import { mergeDotEnv } from '@chatty/config'
+import {
+  createPrefixedOutput,
+  planOrExplain,
+  planStack,
+  repositoryRoot,
+  type RunningStack,
+  startStack,
+} from '@chatty/stack'
+
+/**
+ * Starts the stack in the bench profile (the same runner as `npm start`), its logs in a file, and
+ * returns it with the gateway's address. `fresh` empties the bench databases first (the seed does).
+ */
+export async function startBenchStack(options: { fresh: boolean }): Promise<{
+  stack: RunningStack
+  gatewayUrl: string
+  rootDir: string
+}> {
+  const rootDir = repositoryRoot()
+  const env = mergeDotEnv(process.env, join(rootDir, '.env'))
+  const plan = planOrExplain(() =>
+    planStack(env, {
+      profile: 'bench',
+      rootDir,
+      nodeBinary: process.execPath,
+      fresh: options.fresh,
+    }),
+  )
+  const output = createPrefixedOutput({
+    names: ['stack', 'mailbox', 'nginx', ...plan.services.map((s) => s.definition.name)],
+    // Warnings and errors only (the profile's log level); they would interleave with the table.
+    write: (text) => process.stderr.write(text),
+    colour: false,
+  })
+  const stack = await startStack(plan, { output, env })
+  return { stack, gatewayUrl: `http://127.0.0.1:${plan.gateway.port}`, rootDir }
+}
