@@ -78,7 +78,7 @@ export interface ServiceCore {
   close(): Promise<void>
 }
 
-const DEFAULT_PREFETCH = 16
+const DEFAULT_PREFETCH = 8
 
 /** Connects a service to its database (migrated) and the broker. Nothing runs until `start()`. */
 export async function createServiceCore(

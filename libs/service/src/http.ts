@@ -41,7 +41,7 @@ export interface HttpServiceFoundation extends ServiceCore {
 }
 
 // Connections for HTTP requests beside the consumers', so a busy queue never starves the API.
-const HTTP_CONNECTIONS = 10
+const HTTP_CONNECTIONS = 6
 
 /** Builds the core and adds Redis, the access token verifier and the rate limiter to it. */
 export async function createHttpServiceFoundation(
