@@ -146,14 +146,7 @@ describe('nginx gateway (rendered template, real nginx)', () => {
   })
 
   it('answers an unknown path with a problem+json 404 and the security headers', async () => {
-    for (const path of [
-      '/',
-      '/nope',
-      '/metrics',
-      '/api/authx',
-      '/api/nothing/1',
-      '/api/docs/x',
-    ]) {
+    for (const path of ['/', '/nope', '/metrics', '/api/authx', '/api/nothing/1', '/api/docs/x']) {
       const response = await fetch(`${gateway}${path}`)
       expect(response.status, path).toBe(404)
       expect(response.headers.get('content-type')).toBe('application/problem+json')
