@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 
 import { celebrityFollowers, graphPath } from './graph.js'
 import { createClient } from './load.js'
-import { planSeed, PROBES, seed } from './seed.js'
+import { planSeed, PROBES, readerFollowees, seed } from './seed.js'
 import { startBenchStack } from './stack.js'
 
 const say = (text: string) => console.log(`[seed] ${text}`)
@@ -22,6 +22,7 @@ try {
   )
   // The follows reach the counters and feeds through events: wait until the last ones are in.
   const lastReader = PROBES.readers.at(-1)!
+  const lastReaderFollows = Math.min(lastReader.follows, readerFollowees(plan).length)
   for (;;) {
     const [celebrity, reader] = await Promise.all(
       [PROBES.celebrity, lastReader.username].map(async (username) => {
@@ -31,7 +32,7 @@ try {
     )
     if (
       celebrity!.followersCount === plan.fans.length &&
-      reader!.followingCount === lastReader.follows
+      reader!.followingCount === lastReaderFollows
     ) {
       break
     }

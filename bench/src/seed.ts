@@ -146,6 +146,14 @@ export async function createPost(client: Client, token: string, content: string)
   return (JSON.parse(body) as { id: string }).id
 }
 
+/**
+ * Whom the reader probes follow, in order: graph accounts first (they have posts), then fans. A
+ * reader follows the first `follows` of them, or all when the plan has fewer.
+ */
+export function readerFollowees(plan: SeedPlan): string[] {
+  return [...plan.graph, ...plan.fans]
+}
+
 export interface SeedProgress {
   (step: string, done: number, total: number): void
 }
@@ -171,8 +179,7 @@ export async function seed(
     if (++done % 500 === 0) progress('accounts', done, accounts.length)
   })
 
-  // Readers follow graph accounts first (they have posts), then fans, up to their count.
-  const followees = [...plan.graph, ...plan.fans]
+  const followees = readerFollowees(plan)
   const follows: [string, string][] = [
     ...plan.graphFollows,
     ...plan.fans.map((fan): [string, string] => [fan, PROBES.celebrity]),
