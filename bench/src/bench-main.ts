@@ -8,7 +8,7 @@ import { celebrityFollowers, graphPath } from './graph.js'
 import { type LatencySummary, stalls, summarise } from './latency.js'
 import { type Call, closedLoop, createClient, openLoop, type Run, throughput } from './load.js'
 import { renderReport, type Results } from './report.js'
-import { createPost, forEachLimit, graphUsername, login, planSeed, PROBES } from './seed.js'
+import { createPost, forEachLimit, login, planSeed, PROBES } from './seed.js'
 import { startBenchStack } from './stack.js'
 
 const say = (text: string) => console.log(`[bench] ${text}`)
@@ -68,7 +68,7 @@ try {
   })
   const timeline = (index: number): Call => ({
     method: 'GET',
-    path: `/api/posts?author=${graphUsername(index % plan.graph.length)}&limit=20`,
+    path: `/api/posts?author=${plan.graph[index % plan.graph.length]}&limit=20`,
     kind: 'timeline',
   })
   const compose = (index: number): Call => ({
