@@ -74,6 +74,27 @@ function postWith(author: TestUser, content: string, mediaIds: unknown) {
 /** The stored file behind a media URL. */
 const storedFile = (url: string) => join(mediaDir, basename(new URL(url).pathname))
 
+/** Runs the media job as it would run a day and an hour from now, until the file at `url` is gone. */
+async function cleanUpADayLaterUntilGone(url: string): Promise<void> {
+  const stop = new AbortController()
+  const job = runMediaCleanup({
+    em: posts.ctx.orm.em,
+    store: posts.ctx.mediaStore,
+    clock: () => new Date(Date.now() + 25 * 3600_000),
+    maxAgeMs: 24 * 3600_000,
+    intervalMs: 50,
+    signal: stop.signal,
+  })
+  try {
+    await eventually(() => {
+      if (existsSync(storedFile(url))) throw new Error(`${url} is still there`)
+    }, 10_000)
+  } finally {
+    stop.abort()
+    await job
+  }
+}
+
 describe('uploading a picture', () => {
   it('stores a JPEG without its EXIF and GPS metadata, upright, with a preview at most 640 px wide', async () => {
     const user = await posts.user({ label: 'up' })
@@ -332,24 +353,7 @@ describe('removing pictures', () => {
     const kept = await uploaded(author)
     await postWith(author, 'Keeps its picture', [kept.id])
     const forgotten = await uploaded(author)
-    const stop = new AbortController()
-    // The job as it runs a day and an hour from now.
-    const job = runMediaCleanup({
-      em: posts.ctx.orm.em,
-      store: posts.ctx.mediaStore,
-      clock: () => new Date(Date.now() + 25 * 3600_000),
-      maxAgeMs: 24 * 3600_000,
-      intervalMs: 50,
-      signal: stop.signal,
-    })
-    try {
-      await eventually(() => {
-        if (existsSync(storedFile(forgotten.url))) throw new Error('still there')
-      }, 10_000)
-    } finally {
-      stop.abort()
-      await job
-    }
+    await cleanUpADayLaterUntilGone(forgotten.url)
     expect(existsSync(storedFile(forgotten.previewUrl))).toBe(false)
     expect(existsSync(storedFile(kept.url))).toBe(true)
     const late = await postWith(author, 'Too late', [forgotten.id])
@@ -401,23 +405,7 @@ describe('removing pictures', () => {
       bio: '',
       avatarUrl: avatar.url,
     })
-    const stop = new AbortController()
-    const job = runMediaCleanup({
-      em: posts.ctx.orm.em,
-      store: posts.ctx.mediaStore,
-      clock: () => new Date(Date.now() + 25 * 3600_000),
-      maxAgeMs: 24 * 3600_000,
-      intervalMs: 50,
-      signal: stop.signal,
-    })
-    try {
-      await eventually(() => {
-        if (existsSync(storedFile(loose.url))) throw new Error('the loose upload is still there')
-      }, 10_000)
-    } finally {
-      stop.abort()
-      await job
-    }
+    await cleanUpADayLaterUntilGone(loose.url)
     expect(existsSync(storedFile(avatar.url))).toBe(true)
     expect(existsSync(storedFile(avatar.previewUrl))).toBe(true)
   })
