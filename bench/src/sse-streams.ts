@@ -19,7 +19,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { databaseUrl, dropDatabase, ensureDatabase } from '@chatty/db'
 import { REVOCATION_OWNERS, revocationKeys } from '@chatty/http'
 import { removePrefixedTopology } from '@chatty/messaging'
-import { createTestIssuer, eventually } from '@chatty/testing'
+import { createTestIssuer, eventually, freePort } from '@chatty/testing'
 import { Redis } from 'ioredis'
 
 const streams = Number(process.env.STREAMS ?? 1_000)
@@ -29,15 +29,6 @@ const amqpUrl = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672'
 const suffix = randomBytes(4).toString('hex')
 const dbUrl = databaseUrl(serverUrl, `chatty_bench_notifications_${suffix}`)
 const prefix = `bench${suffix}.`
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as AddressInfo
-      server.close(() => resolve(port))
-    })
-  })
-}
 
 /** Resident memory of a process, from /proc (Linux). */
 function rssBytes(pid: number): number {

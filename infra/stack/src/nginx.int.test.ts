@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 
-import { eventually } from '@chatty/testing'
+import { eventually, freePort } from '@chatty/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
 import { type LogOutput } from './log-output.js'
@@ -28,14 +28,6 @@ const SECURITY_HEADERS = {
   'x-content-type-options': 'nosniff',
   'content-security-policy': "frame-ancestors 'none'",
   'referrer-policy': 'no-referrer',
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as AddressInfo
-  await new Promise<void>((resolve) => server.close(() => resolve()))
-  return port
 }
 
 /** Renders the committed template the way the local runner does and checks it with nginx -t. */

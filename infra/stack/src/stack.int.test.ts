@@ -1,11 +1,10 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 
 import { withClient } from '@chatty/db'
-import { eventually } from '@chatty/testing'
+import { eventually, freePort } from '@chatty/testing'
 import { afterAll, describe, expect, it } from 'vitest'
 
 import type { LogOutput } from './log-output.js'
@@ -48,14 +47,6 @@ function isAlive(pid: number): boolean {
   } catch {
     return false
   }
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as AddressInfo
-  await new Promise<void>((resolve) => server.close(() => resolve()))
-  return port
 }
 
 function collector(): LogOutput & { lines: string[] } {
