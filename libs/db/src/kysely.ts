@@ -4,11 +4,10 @@ import type { Kysely } from 'kysely'
 /**
  * The typed Kysely of a service's tables (`DB`, derived with `InferKyselyDB` from its entities),
  * for set-based statements: on `em`'s connection, inside its transaction when it has one.
- * `convertValues` makes rows agree with their types: the driver hands timestamptz over as text and
- * the plugin turns them into Dates. It recognises a column by its name, or by
- * `<table alias>_<column>`, so a timestamp is never selected under any other alias.
+ * Rows agree with their types as the driver reads them (timestamptz as Dates, see `createOrm`), so
+ * no plugin rewrites queries or converts rows.
  */
 export function kyselyOf<DB>(em: EntityManager): Kysely<DB> {
   // The cast only resolves the conditional type MikroORM gives an explicit, never-undefined DB.
-  return em.getKysely<DB>({ convertValues: true }) as Kysely<DB>
+  return em.getKysely<DB>() as Kysely<DB>
 }

@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto'
 import type { AnyEntity, EntityClass, EntitySchema, MigrationInfo } from '@mikro-orm/core'
 import { type Migration, Migrator } from '@mikro-orm/migrations'
 import { MikroORM } from '@mikro-orm/postgresql'
+import pg, { type Pool } from 'pg'
 
 import {
   databaseName,
@@ -29,9 +30,18 @@ export interface OrmOptions {
   pool?: { min: number; max: number }
 }
 
-/** A MikroORM instance on PostgreSQL; every unit of work must run on a fork. */
+// Every timestamp column is timestamptz.
+const TIMESTAMPTZ = pg.types.builtins.TIMESTAMPTZ
+
+/**
+ * A MikroORM instance on PostgreSQL; every unit of work must run on a fork.
+ *
+ * The driver hands timestamps over as Dates (pg's own parser), so rows read through Kysely agree with their types
+ * under any alias without a per-row conversion pass (MikroORM keeps them as text by default and
+ * converts them again for every row of every query). Entities hydrate from Dates the same way.
+ */
 export async function createOrm(options: OrmOptions): Promise<MikroORM> {
-  return MikroORM.init({
+  const orm = await MikroORM.init({
     clientUrl: options.url,
     entities: [...options.entities],
     extensions: [Migrator],
@@ -47,6 +57,13 @@ export async function createOrm(options: OrmOptions): Promise<MikroORM> {
       generator: ChattyMigrationGenerator,
     },
   })
+  const pool: Pool = await orm.driver.getConnection().getNativeClient()
+  // Every client of the pool reads its parsers from this one set, also those already connected.
+  ;(pool.options.types as typeof pg.types).setTypeParser(
+    TIMESTAMPTZ,
+    pg.types.getTypeParser(TIMESTAMPTZ),
+  )
+  return orm
 }
 
 // Advisory locks are scoped to the current database, so one key serves every service.
