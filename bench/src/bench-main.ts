@@ -4,6 +4,7 @@ import { cpus, loadavg, totalmem } from 'node:os'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 
+import { type Breakdown, watch } from './breakdown.js'
 import { celebrityFollowers, graphPath } from './graph.js'
 import { type LatencySummary, stalls, summarise } from './latency.js'
 import { type Call, closedLoop, createClient, openLoop, type Run, throughput } from './load.js'
@@ -42,6 +43,17 @@ function failures(run: Run): number {
 const machine = machineState()
 const { stack, gatewayUrl, rootDir } = await startBenchStack({ fresh: false })
 const client = createClient(gatewayUrl, 512)
+const metricsUrls = new Map(
+  stack.plan.services.map((service) => [service.definition.name, service.metricsUrl]),
+)
+const breakdowns: Breakdown[] = []
+/** Runs one measurement and records where its CPU went. */
+async function measured(label: string, work: () => Promise<Run>): Promise<Run> {
+  const watching = await watch(metricsUrls)
+  const run = await work()
+  breakdowns.push(await watching.finish(label, run.outcomes.length))
+  return run
+}
 try {
   const plan = planSeed(graphPath(rootDir), celebrityFollowers())
   const measureMs = seconds('BENCH_SECONDS', 10)
@@ -88,13 +100,13 @@ try {
   await closedLoop(client, { connections: 32, durationMs: 2_000, next: () => jwks })
 
   say('ceiling: the in-memory route, 32 connections')
-  const ceilingRun = await closedLoop(client, {
-    connections: 32,
-    durationMs: measureMs,
-    next: () => jwks,
-  })
+  const ceilingRun = await measured('in-memory route, 32 connections', () =>
+    closedLoop(client, { connections: 32, durationMs: measureMs, next: () => jwks }),
+  )
   say('home feed, 32 connections')
-  const feedRun = await closedLoop(client, { connections: 32, durationMs: measureMs, next: feed })
+  const feedRun = await measured('feed, 32 connections', () =>
+    closedLoop(client, { connections: 32, durationMs: measureMs, next: feed }),
+  )
 
   const mixRates = (process.env.BENCH_MIX_RATES ?? '100,200,400,600,800,1000')
     .split(',')
@@ -102,14 +114,19 @@ try {
   const mixRuns: { rate: number; run: Run }[] = []
   for (const rate of mixRates) {
     say(`mix at ${rate} req/s`)
-    mixRuns.push({ rate, run: await openLoop(client, { rate, durationMs: measureMs, next: mix }) })
+    const run = await measured(`mix at ${rate} req/s`, () =>
+      openLoop(client, { rate, durationMs: measureMs, next: mix }),
+    )
+    mixRuns.push({ rate, run })
     await sleep(1_000)
   }
 
   const steadyRate = Number(process.env.BENCH_STEADY_RATE ?? 200)
   const steadyMs = seconds('BENCH_STEADY_SECONDS', 20)
   say(`feed reads at a steady ${steadyRate} req/s`)
-  const steadyFeed = await openLoop(client, { rate: steadyRate, durationMs: steadyMs, next: feed })
+  const steadyFeed = await measured(`feed at ${steadyRate} req/s`, () =>
+    openLoop(client, { rate: steadyRate, durationMs: steadyMs, next: feed }),
+  )
   say(`the in-memory route at a steady ${steadyRate} req/s`)
   const steadyJwks = await openLoop(client, {
     rate: steadyRate,
@@ -193,6 +210,7 @@ try {
       posts: Number(process.env.BENCH_FANOUT_POSTS ?? 5),
       latency: summarise(Float64Array.from(fanOutMs)),
     },
+    breakdowns,
   }
   const stamp = new Date().toISOString().slice(0, 16).replace(/[:T]/g, '-')
   const dir = join(rootDir, 'bench', 'reports', stamp)

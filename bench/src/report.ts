@@ -1,3 +1,4 @@
+import type { Breakdown } from './breakdown.js'
 import type { LatencySummary } from './latency.js'
 import { barChart, lineChart } from './svg.js'
 
@@ -24,6 +25,7 @@ export interface Results {
   }
   byFollowees: { follows: number; latency: LatencySummary }[]
   fanOut: { followers: number; sampled: number; posts: number; latency: LatencySummary }
+  breakdowns: Breakdown[]
 }
 
 const ms = (value: number) => (Number.isFinite(value) ? `${value.toFixed(1)} ms` : '–')
@@ -77,6 +79,57 @@ function rows(results: Results): [string, string, string, string][] {
 
 function latencyRow(label: string, l: LatencySummary, extra = ''): string {
   return `| ${label} | ${l.count} | ${ms(l.p50)} | ${ms(l.p90)} | ${ms(l.p99)} | ${ms(l.max)} | ${extra} |`
+}
+
+/**
+ * Where the CPU went in each measurement: milliseconds of CPU per request by process group (the
+ * groups busiest over the whole run first), then what the services waited for.
+ */
+export function breakdownTables(breakdowns: readonly Breakdown[]): string {
+  const totals = new Map<string, number>()
+  for (const b of breakdowns) {
+    for (const { group, seconds } of b.cpu) totals.set(group, (totals.get(group) ?? 0) + seconds)
+  }
+  const groups = [...totals].sort((a, b) => b[1] - a[1]).map(([group]) => group)
+  const perRequest = (b: Breakdown, group: string) => {
+    const seconds = b.cpu.find((entry) => entry.group === group)?.seconds ?? 0
+    return b.requests > 0 ? ((seconds * 1000) / b.requests).toFixed(2) : '–'
+  }
+  const cpu = [
+    `| Measurement | req/s | cores busy | ${groups.join(' | ')} |`,
+    `|---|---|---|${groups.map(() => '---').join('|')}|`,
+    ...breakdowns.map(
+      (b) =>
+        `| ${b.label} | ${Math.round(b.requests / b.seconds)} | ${b.machineCores.toFixed(2)} | ${groups
+          .map((group) => perRequest(b, group))
+          .join(' | ')} |`,
+    ),
+  ]
+  const services = breakdowns[0]?.services.map((s) => s.service) ?? []
+  const waits = [
+    `| Measurement | ${services.join(' | ')} |`,
+    `|---|${services.map(() => '---').join('|')}|`,
+    ...breakdowns.map(
+      (b) =>
+        `| ${b.label} | ${b.services
+          .map(
+            (s) =>
+              `${s.poolWaits} waits (${(s.poolWaitSeconds * 1000).toFixed(0)} ms), loop p99 ${s.loopDelayP99Ms.toFixed(1)} ms, GC ${(s.gcSeconds * 1000).toFixed(0)} ms`,
+          )
+          .join(' | ')} |`,
+    ),
+  ]
+  return [
+    'CPU per request, in milliseconds, by process group (from /proc; "cores busy" is the whole',
+    "machine's CPU in use during the measurement, 2.00 meaning both cores):",
+    '',
+    ...cpu,
+    '',
+    'What each service waited on (from its own metrics): database pool waits (count and total',
+    'time), the event-loop delay p99 at the end of the measurement, and time spent in GC:',
+    '',
+    ...waits,
+  ].join('\n')
 }
 
 /** The terminal table and the report's files (Markdown and SVG charts). */
@@ -157,6 +210,10 @@ export function renderReport(results: Results): { table: string; files: Record<s
     latencyRow(`in-memory route at ${results.steady.rate} req/s`, results.steady.jwks),
     ...results.byFollowees.map((b) => latencyRow(`feed following ${b.follows}`, b.latency)),
     latencyRow('fan-out to a sampled follower', results.fanOut.latency),
+    '',
+    '## Where the time went',
+    '',
+    breakdownTables(results.breakdowns),
     '',
     '## Stalls at a steady rate (requests later than 50 ms, merged)',
     '',
