@@ -4,15 +4,17 @@ import {
   type MessageData,
   type MessageDefinition,
 } from '@chatty/contracts'
-import { InboxMessage, inTransaction } from '@chatty/db'
+import { type InboxMessage, inTransaction, kyselyOf } from '@chatty/db'
 import { createLogger, type Logger, withLogContext } from '@chatty/logger'
-import type { EntityManager, MikroORM } from '@mikro-orm/postgresql'
+import type { EntityManager, InferKyselyDB, MikroORM } from '@mikro-orm/postgresql'
 import type { Channel, ChannelModel, ConsumeMessage, Options } from 'amqplib'
 import type { Registry } from 'prom-client'
 
 import type { Broker } from './broker.js'
 import { createConsumerMetrics, type DeliveryOutcome, INVALID_MESSAGE_LABEL } from './metrics.js'
 import { declareRetryQueues, DEFAULT_RETRY_DELAYS_MS, findSubscription } from './topology.js'
+
+type InboxDb = InferKyselyDB<typeof InboxMessage>
 
 export interface MessageContext {
   /** A fork inside the transaction that also records the message in the inbox. */
@@ -207,18 +209,17 @@ export function createConsumer(options: ConsumerOptions): Consumer {
     let committed: (() => Promise<void>)[] = []
     await inTransaction(orm.em, async (em) => {
       committed = []
-      const recorded = await em
-        .createQueryBuilder(InboxMessage)
-        .insert({
+      const recorded = await kyselyOf<InboxDb>(em)
+        .insertInto('inbox')
+        .values({
           consumer: service,
-          messageId: envelope.id,
+          message_id: envelope.id,
           type: envelope.type,
-          processedAt: new Date(),
+          processed_at: new Date(),
         })
-        .onConflict()
-        .ignore()
-        .execute('run')
-      if (recorded.affectedRows === 0) {
+        .onConflict((conflict) => conflict.doNothing())
+        .executeTakeFirst()
+      if (recorded.numInsertedOrUpdatedRows === 0n) {
         logger.info({ type: envelope.type }, 'duplicate message skipped')
         return
       }
