@@ -1,4 +1,5 @@
 import { UserProfileUpdated, UserRegistered } from '@chatty/contracts'
+import { recordRegistration } from '@chatty/db'
 
 import type { NotificationsContext } from '../context.js'
 import { db } from '../db.js'
@@ -10,36 +11,10 @@ import { ensureUser } from '../domain/users.js'
  */
 export function registerUserConsumers(ctx: NotificationsContext): void {
   ctx.messaging.consumer.on(UserRegistered, async (event, { em }) => {
-    const registeredAt = new Date(event.registeredAt)
-    await db(em)
-      .insertInto('users')
-      .values({
-        id: event.userId,
-        username: event.username,
-        display_name: event.displayName,
-        profile_at: registeredAt,
-      })
-      .onConflict((conflict) =>
-        conflict.column('id').doUpdateSet((eb) => ({
-          username: eb.ref('excluded.username'),
-          display_name: eb
-            .case()
-            .when(
-              eb.or([
-                eb('users.profile_at', 'is', null),
-                eb('users.profile_at', '<', eb.ref('excluded.profile_at')),
-              ]),
-            )
-            .then(eb.ref('excluded.display_name'))
-            .else(eb.ref('users.display_name'))
-            .end(),
-          profile_at: eb.fn('greatest', [
-            eb.ref('users.profile_at'),
-            eb.ref('excluded.profile_at'),
-          ]),
-        })),
-      )
-      .execute()
+    await recordRegistration(em, 'users', {
+      ...event,
+      registeredAt: new Date(event.registeredAt),
+    })
   })
 
   ctx.messaging.consumer.on(UserProfileUpdated, async (event, { em, envelope }) => {

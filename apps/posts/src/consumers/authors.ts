@@ -1,4 +1,5 @@
 import { UserProfileUpdated, UserRegistered } from '@chatty/contracts'
+import { recordRegistration } from '@chatty/db'
 import type { Consumer } from '@chatty/messaging'
 
 import type { PostsContext } from '../context.js'
@@ -10,16 +11,13 @@ export function registerAuthorConsumers(
   deps: Pick<PostsContext, 'clock'>,
 ): void {
   consumer.on(UserRegistered, async (event, { em }) => {
-    const author = await ensureAuthor(em, deps, { id: event.userId, lock: true })
     const registeredAt = new Date(event.registeredAt)
-    author.username = event.username
-    author.registeredAt = registeredAt
-    // A profile update that overtook the registration is newer than the name given at sign-up.
-    if (author.profileAt == null || author.profileAt < registeredAt) {
-      author.displayName = event.displayName
-      author.profileAt = registeredAt
-    }
-    author.updatedAt = deps.clock()
+    await recordRegistration(
+      em,
+      'authors',
+      { ...event, registeredAt },
+      { always: { registered_at: registeredAt, updated_at: deps.clock() } },
+    )
   })
 
   consumer.on(UserProfileUpdated, async (event, { em, envelope }) => {

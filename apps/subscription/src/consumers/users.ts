@@ -1,7 +1,7 @@
 import { UserProfileUpdated, UserRegistered } from '@chatty/contracts'
+import { recordRegistration } from '@chatty/db'
 
 import type { SubscriptionContext } from '../context.js'
-import { db } from '../db.js'
 import { recentPostsOf } from '../domain/feed-queries.js'
 import { ensureUser } from '../domain/users.js'
 import { User } from '../entities/user.entity.js'
@@ -14,38 +14,12 @@ import { User } from '../entities/user.entity.js'
 export function registerUserConsumers(ctx: SubscriptionContext): void {
   ctx.messaging.consumer.on(UserRegistered, async (event, { em }) => {
     const registeredAt = new Date(event.registeredAt)
-    // A profile update that overtook the registration is newer than the name given at sign-up.
-    await db(em)
-      .insertInto('users')
-      .values({
-        id: event.userId,
-        username: event.username,
-        display_name: event.displayName,
-        profile_at: registeredAt,
-        created_at: registeredAt,
-      })
-      .onConflict((conflict) =>
-        conflict.column('id').doUpdateSet((eb) => ({
-          username: eb.ref('excluded.username'),
-          created_at: eb.ref('excluded.created_at'),
-          display_name: eb
-            .case()
-            .when(
-              eb.or([
-                eb('users.profile_at', 'is', null),
-                eb('users.profile_at', '<', eb.ref('excluded.profile_at')),
-              ]),
-            )
-            .then(eb.ref('excluded.display_name'))
-            .else(eb.ref('users.display_name'))
-            .end(),
-          profile_at: eb.fn('greatest', [
-            eb.ref('users.profile_at'),
-            eb.ref('excluded.profile_at'),
-          ]),
-        })),
-      )
-      .execute()
+    await recordRegistration(
+      em,
+      'users',
+      { ...event, registeredAt },
+      { always: { created_at: registeredAt } },
+    )
   })
 
   ctx.messaging.consumer.on(UserProfileUpdated, async (event, { em, envelope, afterCommit }) => {
