@@ -13,6 +13,8 @@ import {
 /**
  * Starts the stack in the bench profile (the same runner as `npm start`), its logs in a file, and
  * returns it with the gateway's address. `fresh` empties the bench databases first (the seed does).
+ * SIGINT or SIGTERM (Ctrl-C, or a kill of this process alone) stops the stack and ends the process,
+ * so no service outlives the run.
  */
 export async function startBenchStack(options: { fresh: boolean }): Promise<{
   stack: RunningStack
@@ -35,6 +37,16 @@ export async function startBenchStack(options: { fresh: boolean }): Promise<{
     write: (text) => process.stderr.write(text),
     colour: false,
   })
-  const stack = await startStack(plan, { output, env })
+  const interrupt = new AbortController()
+  let running: RunningStack | undefined
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      // During start-up the runner stops what it started and the start fails.
+      interrupt.abort()
+      if (running) void running.stop().finally(() => process.exit(130))
+    })
+  }
+  const stack = await startStack(plan, { output, env, signal: interrupt.signal })
+  running = stack
   return { stack, gatewayUrl: `http://127.0.0.1:${plan.gateway.port}`, rootDir }
 }
