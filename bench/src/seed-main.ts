@@ -20,6 +20,11 @@ try {
   say(
     `${counts.accounts} accounts, ${counts.follows} follows, ${counts.posts} posts sent in ${seconds()} s`,
   )
+  const rate = (count: number, phase: keyof typeof counts.seconds) =>
+    `${(count / counts.seconds[phase]).toFixed(0)}/s`
+  say(
+    `accounts (registration and login) ${rate(counts.accounts, 'accounts')}, follows ${rate(counts.follows, 'follows')}, posts ${rate(counts.posts, 'posts')}`,
+  )
   // The follows reach the counters and feeds through events: wait until the last ones are in.
   const lastReader = PROBES.readers.at(-1)!
   const lastReaderFollows = Math.min(lastReader.follows, readerFollowees(plan).length)

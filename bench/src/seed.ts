@@ -154,6 +154,14 @@ export function readerFollowees(plan: SeedPlan): string[] {
   return [...plan.graph, ...plan.fans]
 }
 
+export interface SeedCounts {
+  accounts: number
+  follows: number
+  posts: number
+  /** How long each phase took, requests sent until the last answer. */
+  seconds: { accounts: number; follows: number; posts: number }
+}
+
 export interface SeedProgress {
   (step: string, done: number, total: number): void
 }
@@ -166,8 +174,14 @@ export async function seed(
   client: Client,
   plan: SeedPlan,
   options: { concurrency: number; progress: SeedProgress },
-): Promise<{ accounts: number; follows: number; posts: number }> {
+): Promise<SeedCounts> {
   const { concurrency, progress } = options
+  const seconds: SeedCounts['seconds'] = { accounts: 0, follows: 0, posts: 0 }
+  let phaseStarted = performance.now()
+  const phaseDone = (phase: keyof SeedCounts['seconds']) => {
+    seconds[phase] = (performance.now() - phaseStarted) / 1000
+    phaseStarted = performance.now()
+  }
   const readers = PROBES.readers.map((reader) => reader.username)
   const accounts = [...plan.graph, PROBES.celebrity, ...readers, ...plan.fans]
 
@@ -178,6 +192,7 @@ export async function seed(
     tokens.set(username, await login(client, username))
     if (++done % 500 === 0) progress('accounts', done, accounts.length)
   })
+  phaseDone('accounts')
 
   const followees = readerFollowees(plan)
   const follows: [string, string][] = [
@@ -194,6 +209,7 @@ export async function seed(
     await follow(client, tokens.get(follower)!, followee)
     if (++done % 2_000 === 0) progress('follows', done, follows.length)
   })
+  phaseDone('follows')
 
   const posts = plan.graph.flatMap((username) =>
     Array.from({ length: plan.postsPerGraphAccount }, (_, n) => ({ username, n })),
@@ -203,5 +219,6 @@ export async function seed(
     await createPost(client, tokens.get(username)!, `Post ${n + 1} by ${username} #bench`)
     if (++done % 500 === 0) progress('posts', done, posts.length)
   })
-  return { accounts: accounts.length, follows: follows.length, posts: posts.length }
+  phaseDone('posts')
+  return { accounts: accounts.length, follows: follows.length, posts: posts.length, seconds }
 }
