@@ -111,7 +111,8 @@ export const FAULTS = {
 /**
  * The benchmark's stack: production-like on the hot path (logs at `warn`, nginx logging to a file,
  * no per-address limits in the way of one load generator), with what seeding ten thousand accounts
- * through the API needs: a low bcrypt cost and writes without a verified email. Never for real use.
+ * through the API needs: a low bcrypt cost, writes without a verified email, and a follow limit the
+ * probe readers (following up to 5 000 accounts within minutes) stay under. Never for real use.
  */
 export const BENCH = {
   gatewayPort: 38080,
@@ -128,7 +129,12 @@ export const BENCH = {
     email: 'bench-admin@chatty.test',
     password: 'bench-admin-password',
   },
-  serviceEnv: { LOG_LEVEL: 'warn', BCRYPT_COST: '4', REQUIRE_VERIFIED_EMAIL: 'false' },
+  serviceEnv: {
+    LOG_LEVEL: 'warn',
+    BCRYPT_COST: '4',
+    REQUIRE_VERIFIED_EMAIL: 'false',
+    FOLLOWS_PER_HOUR: '1000000',
+  },
   accessLogToFile: true,
 } as const satisfies IsolatedProfile
 
