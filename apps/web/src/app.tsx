@@ -1,0 +1,114 @@
+import { useEffect, useState } from 'preact/hooks'
+
+import { useMe } from './hooks.js'
+import { onUnreadCount, unreadCount } from './live.js'
+import { Link, matchPath, navigate, useLocation } from './router.js'
+import { AdminUsersScreen } from './screens/admin.js'
+import { LoginScreen, RegisterScreen, VerifyEmailScreen } from './screens/auth.js'
+import { HomeScreen } from './screens/feed.js'
+import { NotificationsScreen } from './screens/notifications.js'
+import { PostScreen } from './screens/post.js'
+import { ConnectionsScreen, ProfileScreen } from './screens/profile.js'
+import { logout } from './session.js'
+
+function UnreadBadge() {
+  const [count, setCount] = useState(unreadCount)
+  useEffect(() => onUnreadCount(setCount), [])
+  if (count === 0) return null
+  return (
+    <span class="badge" aria-label={`${count} unread`}>
+      {count}
+    </span>
+  )
+}
+
+function Navigation() {
+  const me = useMe()
+  return (
+    <header class="top">
+      <nav aria-label="Main">
+        <Link href="/" class="brand">
+          Chatty
+        </Link>
+        {me ? (
+          <>
+            <Link href="/notifications" class="notifications-link">
+              Notifications <UnreadBadge />
+            </Link>
+            <Link href={`/users/${me.username}`}>Profile</Link>
+            {me.role === 'moderator' || me.role === 'admin' ? (
+              <Link href="/admin/users">Moderation</Link>
+            ) : null}
+            <button
+              type="button"
+              class="plain"
+              onClick={() => void logout().then(() => navigate('/login'))}
+            >
+              Log out
+            </button>
+          </>
+        ) : (
+          <>
+            <Link href="/login">Log in</Link>
+            <Link href="/register">Register</Link>
+          </>
+        )}
+      </nav>
+    </header>
+  )
+}
+
+function SignInFirst() {
+  return (
+    <main class="narrow">
+      <h1>Sign in to continue</h1>
+      <p>
+        <Link href="/login">Log in</Link> or <Link href="/register">create an account</Link>.
+      </p>
+    </main>
+  )
+}
+
+function Screen() {
+  const { path, query } = useLocation()
+  const me = useMe()
+  const signedIn = (screen: preact.JSX.Element) => (me ? screen : <SignInFirst />)
+  if (matchPath('/', path)) return <HomeScreen />
+  if (matchPath('/login', path)) return <LoginScreen />
+  if (matchPath('/register', path)) return <RegisterScreen />
+  if (matchPath('/verify-email', path)) return <VerifyEmailScreen query={query} />
+  if (matchPath('/notifications', path)) return signedIn(<NotificationsScreen />)
+  if (matchPath('/admin/users', path)) return signedIn(<AdminUsersScreen />)
+  let params = matchPath('/posts/:id', path)
+  if (params?.id) return <PostScreen key={params.id} id={params.id} />
+  params = matchPath('/users/:username', path)
+  if (params?.username) return <ProfileScreen key={params.username} username={params.username} />
+  params = matchPath('/users/:username/followers', path)
+  if (params?.username)
+    return <ConnectionsScreen username={params.username} direction="followers" />
+  params = matchPath('/users/:username/following', path)
+  if (params?.username)
+    return <ConnectionsScreen username={params.username} direction="following" />
+  return (
+    <main>
+      <h1>Page not found</h1>
+      <p>
+        There is nothing at this address. <Link href="/">Go home</Link>.
+      </p>
+    </main>
+  )
+}
+
+export function App() {
+  return (
+    <>
+      <a class="skip" href="#content">
+        Skip to content
+      </a>
+      <Navigation />
+      <div id="content" tabIndex={-1}>
+        <Screen />
+      </div>
+    </>
+  )
+}

@@ -1,0 +1,201 @@
+import { useState } from 'preact/hooks'
+
+import type { ApiError, Poll, Post } from '../api.js'
+import { asApiError, useMe } from '../hooks.js'
+import { Link, navigate } from '../router.js'
+import { apiFetch, apiJson, jsonBody } from '../session.js'
+import { ProblemMessage } from './forms.js'
+import { ReportButton } from './report.js'
+
+export function formatTime(iso: string): string {
+  return new Date(iso).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' })
+}
+
+function PollView({ post, onChange }: { post: Post; onChange(poll: Poll): void }) {
+  const me = useMe()
+  const poll = post.poll as Poll
+  const [choices, setChoices] = useState<number[]>([])
+  const [error, setError] = useState<ApiError | null>(null)
+  const canVote = me && me.id !== post.author.id && !poll.closed && poll.myChoices === null
+  const vote = (event: Event) => {
+    event.preventDefault()
+    apiJson<Poll>(`/api/posts/${post.id}/poll/votes`, jsonBody('POST', { choices })).then(
+      onChange,
+      (failure: unknown) => setError(asApiError(failure)),
+    )
+  }
+  if (!canVote) {
+    return (
+      <ul class="poll-results" aria-label="Poll results">
+        {poll.options.map((option, index) => (
+          <li key={index}>
+            <span>
+              {option.text}
+              {poll.myChoices?.includes(index) ? ' (your vote)' : ''}
+            </span>
+            <span>
+              {option.votes} vote{option.votes === 1 ? '' : 's'}
+            </span>
+          </li>
+        ))}
+        <li class="muted">
+          {poll.totalVotes} in total ·{' '}
+          {poll.closed ? 'closed' : `closes ${formatTime(poll.expiresAt)}`}
+        </li>
+      </ul>
+    )
+  }
+  return (
+    <form class="poll" onSubmit={vote}>
+      <fieldset>
+        <legend>Poll{poll.multiple ? ' (choose any)' : ''}</legend>
+        {poll.options.map((option, index) => (
+          <label key={index}>
+            <input
+              type={poll.multiple ? 'checkbox' : 'radio'}
+              name={`poll-${post.id}`}
+              checked={choices.includes(index)}
+              onChange={(event) => {
+                const on = (event.currentTarget as HTMLInputElement).checked
+                setChoices((previous) =>
+                  poll.multiple
+                    ? on
+                      ? [...previous, index]
+                      : previous.filter((choice) => choice !== index)
+                    : [index],
+                )
+              }}
+            />{' '}
+            {option.text}
+          </label>
+        ))}
+      </fieldset>
+      <ProblemMessage error={error} />
+      <button type="submit" disabled={choices.length === 0}>
+        Vote
+      </button>
+    </form>
+  )
+}
+
+/** One post; its text is rendered as text nodes only, never as HTML. */
+export function PostCard({
+  post,
+  repostedBy,
+  onChange,
+  onDelete,
+  linkToPost = true,
+}: {
+  post: Post
+  repostedBy?: { username: string; displayName: string } | null
+  onChange(post: Post): void
+  onDelete(): void
+  linkToPost?: boolean
+}) {
+  const me = useMe()
+  const [error, setError] = useState<ApiError | null>(null)
+  const fail = (failure: unknown) => setError(asApiError(failure))
+  const mine = me?.id === post.author.id
+  const canModerate = me?.role === 'moderator' || me?.role === 'admin'
+
+  const toggleLike = () => {
+    const method = post.likedByMe ? 'DELETE' : 'POST'
+    apiJson<{ liked: boolean; likeCount: number }>(`/api/posts/${post.id}/like`, {
+      method,
+    }).then(
+      (result) => onChange({ ...post, likedByMe: result.liked, likeCount: result.likeCount }),
+      fail,
+    )
+  }
+  const toggleRepost = () => {
+    const method = post.repostedByMe ? 'DELETE' : 'POST'
+    apiJson<{ reposted: boolean; repostCount: number }>(`/api/posts/${post.id}/repost`, {
+      method,
+    }).then(
+      (result) =>
+        onChange({ ...post, repostedByMe: result.reposted, repostCount: result.repostCount }),
+      fail,
+    )
+  }
+  const remove = () => {
+    if (!confirm('Delete this post?')) return
+    apiFetch(`/api/posts/${post.id}`, { method: 'DELETE' }).then(onDelete, fail)
+  }
+
+  return (
+    <article class="post" aria-label={`Post by ${post.author.displayName}`}>
+      {repostedBy ? (
+        <p class="muted">
+          Reposted by <Link href={`/users/${repostedBy.username}`}>{repostedBy.displayName}</Link>
+        </p>
+      ) : null}
+      <header>
+        <Link href={`/users/${post.author.username}`} class="author">
+          <strong>{post.author.displayName}</strong>{' '}
+          <span class="muted">@{post.author.username}</span>
+        </Link>
+        <span class="muted">
+          {' · '}
+          {linkToPost ? (
+            <Link href={`/posts/${post.id}`}>{formatTime(post.createdAt)}</Link>
+          ) : (
+            formatTime(post.createdAt)
+          )}
+          {post.visibility === 'public' ? '' : ` · ${post.visibility}`}
+        </span>
+      </header>
+      {post.title ? <h2 class="post-title">{post.title}</h2> : null}
+      <p class="content">{post.content}</p>
+      {post.media.length > 0 ? (
+        <div class="media">
+          {post.media.map((media) => (
+            <a key={media.id} href={media.url} target="_blank" rel="noopener">
+              <img
+                src={media.previewUrl}
+                alt={media.description ?? ''}
+                width={media.width}
+                height={media.height}
+                loading="lazy"
+              />
+            </a>
+          ))}
+        </div>
+      ) : null}
+      {post.poll ? <PollView post={post} onChange={(poll) => onChange({ ...post, poll })} /> : null}
+      <ProblemMessage error={error} />
+      <footer class="actions">
+        <button
+          type="button"
+          class="plain"
+          aria-pressed={post.likedByMe}
+          disabled={!me}
+          onClick={toggleLike}
+        >
+          {post.likedByMe ? 'Unlike' : 'Like'} · <span class="like-count">{post.likeCount}</span>
+        </button>
+        {post.visibility === 'public' && !mine ? (
+          <button
+            type="button"
+            class="plain"
+            aria-pressed={post.repostedByMe}
+            disabled={!me}
+            onClick={toggleRepost}
+          >
+            {post.repostedByMe ? 'Undo repost' : 'Repost'} · {post.repostCount}
+          </button>
+        ) : (
+          <span class="muted">Reposts · {post.repostCount}</span>
+        )}
+        <button type="button" class="plain" onClick={() => navigate(`/posts/${post.id}`)}>
+          Comments · {post.commentCount}
+        </button>
+        {mine || canModerate ? (
+          <button type="button" class="plain danger" onClick={remove}>
+            Delete
+          </button>
+        ) : null}
+        {me && !mine ? <ReportButton target={{ postId: post.id }} label="Report post" /> : null}
+      </footer>
+    </article>
+  )
+}
