@@ -3,7 +3,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
 import { adminCredentials } from '../e2e/support/admin.js'
 import { png } from '../e2e/support/images.js'
-import { readVerificationEmail, waitForEmail } from '../e2e/support/mailbox.js'
+import {
+  readResetLink,
+  readVerificationEmail,
+  waitForEmail,
+  waitForEmailAbout,
+} from '../e2e/support/mailbox.js'
 import { newUser } from '../e2e/support/users.js'
 import {
   launchChromium,
@@ -148,6 +153,61 @@ describe('the web client', () => {
     expect(await posted.locator('.content').textContent()).toBe(markup)
     expect(await posted.locator('script, img[src="x"]').count()).toBe(0)
     expect(await page.evaluate(() => (window as { __xss?: number }).__xss)).toBeUndefined()
+    await context.close()
+  })
+
+  it("follows the emails' links into the client, and ends every session from the settings", async ({
+    task,
+    onTestFailed,
+  }) => {
+    onTestFailed(() => screenshotAll(browser, task.name))
+    const person = newUser()
+    const { context, page } = await openPerson(browser)
+    await page.goto('/register')
+    await page.getByLabel('Username').fill(person.username)
+    await page.getByLabel('Email').fill(person.email)
+    await page.getByLabel('Password').fill(person.password)
+    await page.getByRole('button', { name: 'Create account' }).click()
+    await page.getByRole('heading', { name: 'Verify your email' }).waitFor()
+    const verification = await waitForEmail(person.email)
+    await page.goto(readVerificationEmail(verification).linkText)
+    await page.getByRole('heading', { name: 'Email verified' }).waitFor()
+
+    await page.goto('/login')
+    await page.getByRole('link', { name: 'Forgot your password?' }).click()
+    await page.getByLabel('Email').fill(person.email)
+    await page.getByRole('button', { name: 'Send me a link' }).click()
+    await page.getByRole('status').waitFor()
+    const reset = await waitForEmailAbout(person.email, /reset/i, [verification.ID])
+    await page.goto(readResetLink(reset).href)
+    const newPassword = `${person.password}-new`
+    await page.getByLabel('New password').fill(newPassword)
+    await page.getByRole('button', { name: 'Change password' }).click()
+    await page.getByRole('heading', { name: 'Password changed' }).waitFor()
+
+    await page.goto('/login')
+    await page.getByLabel('Username or email').fill(person.username)
+    await page.getByLabel('Password').fill(person.password)
+    await page.getByRole('button', { name: 'Log in' }).click()
+    // The old password no longer works: the API's problem is shown by the form.
+    await page.getByRole('alert').waitFor()
+    await logIn(page, person.email, newPassword)
+
+    await page.goto('/search')
+    await page.getByLabel('Search posts and people').fill(person.username)
+    await page.getByRole('button', { name: 'Search' }).click()
+    await page
+      .getByRole('region', { name: 'People' })
+      .getByRole('link', { name: new RegExp(`@${person.username}`) })
+      .waitFor()
+
+    await page.getByRole('link', { name: 'Settings' }).click()
+    await page.getByText('(this browser)').waitFor()
+    await page.getByRole('button', { name: 'Log out everywhere' }).click()
+    await page.getByRole('heading', { name: 'Log in' }).waitFor()
+    await page.reload()
+    await page.getByRole('navigation').getByRole('link', { name: 'Log in' }).waitFor()
+    expect(await page.getByRole('link', { name: 'Settings' }).count()).toBe(0)
     await context.close()
   })
 

@@ -4,11 +4,20 @@ import { useMe } from './hooks.js'
 import { onUnreadCount, unreadCount } from './live.js'
 import { Link, matchPath, navigate, useLocation } from './router.js'
 import { AdminUsersScreen } from './screens/admin.js'
-import { LoginScreen, RegisterScreen, VerifyEmailScreen } from './screens/auth.js'
+import {
+  ForgotPasswordScreen,
+  LoginScreen,
+  RegisterScreen,
+  ResetPasswordScreen,
+  VerifyEmailScreen,
+} from './screens/auth.js'
 import { HomeScreen } from './screens/feed.js'
+import { AdminUserScreen, AuditLogScreen, ReportsScreen } from './screens/moderation.js'
 import { NotificationsScreen } from './screens/notifications.js'
 import { PostScreen } from './screens/post.js'
 import { ConnectionsScreen, ProfileScreen } from './screens/profile.js'
+import { SearchScreen, TagScreen } from './screens/search.js'
+import { SettingsScreen } from './screens/settings.js'
 import { logout } from './session.js'
 
 function UnreadBadge() {
@@ -30,15 +39,21 @@ function Navigation() {
         <Link href="/" class="brand">
           Chatty
         </Link>
+        <Link href="/search">Search</Link>
         {me ? (
           <>
             <Link href="/notifications" class="notifications-link">
               Notifications <UnreadBadge />
             </Link>
             <Link href={`/users/${me.username}`}>Profile</Link>
+            <Link href="/settings">Settings</Link>
             {me.role === 'moderator' || me.role === 'admin' ? (
-              <Link href="/admin/users">Moderation</Link>
+              <>
+                <Link href="/admin/users">Moderation</Link>
+                <Link href="/admin/reports">Reports</Link>
+              </>
             ) : null}
+            {me.role === 'admin' ? <Link href="/admin/audit-log">Audit log</Link> : null}
             <button
               type="button"
               class="plain"
@@ -77,10 +92,20 @@ function Screen() {
   if (matchPath('/login', path)) return <LoginScreen />
   if (matchPath('/register', path)) return <RegisterScreen />
   if (matchPath('/verify-email', path)) return <VerifyEmailScreen query={query} />
+  if (matchPath('/forgot-password', path)) return <ForgotPasswordScreen />
+  if (matchPath('/reset-password', path)) return <ResetPasswordScreen query={query} />
+  if (matchPath('/search', path)) return <SearchScreen key={query.get('q') ?? ''} query={query} />
+  if (matchPath('/settings', path)) return signedIn(<SettingsScreen />)
   if (matchPath('/notifications', path)) return signedIn(<NotificationsScreen />)
   if (matchPath('/admin/users', path)) return signedIn(<AdminUsersScreen />)
-  let params = matchPath('/posts/:id', path)
+  if (matchPath('/admin/reports', path)) return signedIn(<ReportsScreen />)
+  if (matchPath('/admin/audit-log', path)) return signedIn(<AuditLogScreen />)
+  let params = matchPath('/admin/users/:id', path)
+  if (params?.id) return signedIn(<AdminUserScreen key={params.id} id={params.id} />)
+  params = matchPath('/posts/:id', path)
   if (params?.id) return <PostScreen key={params.id} id={params.id} />
+  params = matchPath('/tags/:tag', path)
+  if (params?.tag) return <TagScreen key={params.tag} tag={params.tag} />
   params = matchPath('/users/:username', path)
   if (params?.username) return <ProfileScreen key={params.username} username={params.username} />
   params = matchPath('/users/:username/followers', path)

@@ -57,59 +57,61 @@ function withCursor(path: string, cursor: string | null): string {
   return `${path}${path.includes('?') ? '&' : '?'}cursor=${encodeURIComponent(cursor)}`
 }
 
-/** A cursor-paged list (`{ items, nextCursor }`) that grows page by page. */
+/**
+ * A cursor-paged list (`{ items, nextCursor }`) that grows page by page. What the next page is
+ * lives in a ref, not in a render's closure: an IntersectionObserver callback from an older render
+ * must neither fetch a page twice nor continue a list whose path has changed since.
+ */
 export function usePagedList<T>(path: string | null): PagedList<T> {
   const [items, setItems] = useState<T[]>([])
-  const [cursor, setCursor] = useState<string | null>(null)
   const [done, setDone] = useState(false)
   const [loading, setLoading] = useState(false)
   const [error, setError] = useState<ApiError | null>(null)
   const [generation, setGeneration] = useState(0)
-  const busy = useRef(false)
-  const current = useRef({ path, generation })
-  current.current = { path, generation }
+  const state = useRef({ epoch: 0, cursor: null as string | null, done: false, busy: false })
 
-  const fetchPage = useCallback(
-    (from: string | null, replace: boolean) => {
-      if (path === null || busy.current) return
-      busy.current = true
-      setLoading(true)
-      const requested = { path, generation }
-      apiJson<Page<T>>(withCursor(path, from))
-        .then(
-          (page) => {
-            if (current.current.path !== requested.path) return
-            setItems((previous) => (replace ? page.items : [...previous, ...page.items]))
-            setCursor(page.nextCursor)
-            setDone(page.nextCursor === null)
-            setError(null)
-          },
-          (failure: unknown) => setError(asApiError(failure)),
-        )
-        .finally(() => {
-          busy.current = false
-          setLoading(false)
-        })
-    },
-    [path, generation],
-  )
+  const fetchPage = useCallback(() => {
+    const current = state.current
+    if (path === null || current.busy || current.done) return
+    current.busy = true
+    const epoch = current.epoch
+    const first = current.cursor === null
+    setLoading(true)
+    apiJson<Page<T>>(withCursor(path, current.cursor))
+      .then(
+        (page) => {
+          if (state.current.epoch !== epoch) return
+          state.current.cursor = page.nextCursor
+          state.current.done = page.nextCursor === null
+          setItems((previous) => (first ? page.items : [...previous, ...page.items]))
+          setDone(page.nextCursor === null)
+          setError(null)
+        },
+        (failure: unknown) => {
+          if (state.current.epoch === epoch) setError(asApiError(failure))
+        },
+      )
+      .finally(() => {
+        if (state.current.epoch !== epoch) return
+        state.current.busy = false
+        setLoading(false)
+      })
+  }, [path])
 
   useEffect(() => {
+    state.current = { epoch: state.current.epoch + 1, cursor: null, done: false, busy: false }
     setItems([])
-    setCursor(null)
     setDone(false)
-    busy.current = false
-    fetchPage(null, true)
-  }, [fetchPage])
+    setError(null)
+    fetchPage()
+  }, [fetchPage, generation])
 
   return {
     items,
     loading,
     error,
     done,
-    loadMore: () => {
-      if (!done) fetchPage(cursor, false)
-    },
+    loadMore: fetchPage,
     reload: () => setGeneration((value) => value + 1),
     update: (change) => setItems(change),
   }

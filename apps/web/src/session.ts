@@ -112,6 +112,11 @@ export async function logout(): Promise<void> {
   if (stored) await postJson('/api/auth/logout', { refreshToken: stored }).catch(() => undefined)
 }
 
+/** Ends the session here after the API ended it (log out everywhere, a revoked own session). */
+export function forgetSession(): void {
+  forget()
+}
+
 /** At start-up: a stored refresh token signs the person back in. */
 export async function restoreSession(): Promise<void> {
   if (!storedRefreshToken()) return

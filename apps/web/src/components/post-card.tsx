@@ -1,10 +1,10 @@
-import { useState } from 'preact/hooks'
+import { useId, useState } from 'preact/hooks'
 
-import type { ApiError, Poll, Post } from '../api.js'
+import type { ApiError, Poll, Post, Visibility } from '../api.js'
 import { asApiError, useMe } from '../hooks.js'
 import { Link, navigate } from '../router.js'
 import { apiFetch, apiJson, jsonBody } from '../session.js'
-import { ProblemMessage } from './forms.js'
+import { Field, ProblemMessage } from './forms.js'
 import { ReportButton } from './report.js'
 
 export function formatTime(iso: string): string {
@@ -78,6 +78,71 @@ function PollView({ post, onChange }: { post: Post; onChange(poll: Poll): void }
   )
 }
 
+function EditPost({
+  post,
+  onSaved,
+  onCancel,
+}: {
+  post: Post
+  onSaved(post: Post): void
+  onCancel(): void
+}) {
+  const [title, setTitle] = useState(post.title ?? '')
+  const [content, setContent] = useState(post.content)
+  const [visibility, setVisibility] = useState<Visibility>(post.visibility)
+  const [error, setError] = useState<ApiError | null>(null)
+  const visibilityId = useId()
+  const submit = (event: Event) => {
+    event.preventDefault()
+    apiJson<Post>(
+      `/api/posts/${post.id}`,
+      jsonBody('PATCH', { content, visibility, ...(title ? { title } : {}) }),
+    ).then(onSaved, (failure: unknown) => setError(asApiError(failure)))
+  }
+  return (
+    <form class="edit-post" onSubmit={submit} aria-label="Edit post">
+      <ProblemMessage error={error} />
+      <Field
+        label="Title (optional)"
+        name="title"
+        value={title}
+        maxLength={100}
+        error={error}
+        onInput={(event) => setTitle((event.currentTarget as HTMLInputElement).value)}
+      />
+      <Field
+        label="Text"
+        name="content"
+        multiline
+        value={content}
+        maxLength={1000}
+        error={error}
+        onInput={(event) => setContent((event.currentTarget as HTMLTextAreaElement).value)}
+      />
+      <div class="composer-bar">
+        <label for={visibilityId}>Visibility</label>
+        <select
+          id={visibilityId}
+          value={visibility}
+          onChange={(event) =>
+            setVisibility((event.currentTarget as HTMLSelectElement).value as Visibility)
+          }
+        >
+          <option value="public">Public</option>
+          <option value="followers">Followers only</option>
+          <option value="private">Only me</option>
+        </select>
+        <button type="submit" disabled={content.trim() === ''}>
+          Save
+        </button>
+        <button type="button" class="secondary" onClick={onCancel}>
+          Cancel
+        </button>
+      </div>
+    </form>
+  )
+}
+
 /** One post; its text is rendered as text nodes only, never as HTML. */
 export function PostCard({
   post,
@@ -94,6 +159,7 @@ export function PostCard({
 }) {
   const me = useMe()
   const [error, setError] = useState<ApiError | null>(null)
+  const [editing, setEditing] = useState(false)
   const fail = (failure: unknown) => setError(asApiError(failure))
   const mine = me?.id === post.author.id
   const canModerate = me?.role === 'moderator' || me?.role === 'admin'
@@ -144,8 +210,21 @@ export function PostCard({
           {post.visibility === 'public' ? '' : ` · ${post.visibility}`}
         </span>
       </header>
-      {post.title ? <h2 class="post-title">{post.title}</h2> : null}
-      <p class="content">{post.content}</p>
+      {editing ? (
+        <EditPost
+          post={post}
+          onSaved={(saved) => {
+            setEditing(false)
+            onChange(saved)
+          }}
+          onCancel={() => setEditing(false)}
+        />
+      ) : (
+        <>
+          {post.title ? <h2 class="post-title">{post.title}</h2> : null}
+          <p class="content">{post.content}</p>
+        </>
+      )}
       {post.media.length > 0 ? (
         <div class="media">
           {post.media.map((media) => (
@@ -164,21 +243,20 @@ export function PostCard({
       {post.poll ? <PollView post={post} onChange={(poll) => onChange({ ...post, poll })} /> : null}
       <ProblemMessage error={error} />
       <footer class="actions">
-        <button
-          type="button"
-          class="plain"
-          aria-pressed={post.likedByMe}
-          disabled={!me}
-          onClick={toggleLike}
-        >
-          {post.likedByMe ? 'Unlike' : 'Like'} · <span class="like-count">{post.likeCount}</span>
-        </button>
-        {post.visibility === 'public' && !mine ? (
+        {me ? (
+          <button type="button" class="plain" aria-pressed={post.likedByMe} onClick={toggleLike}>
+            {post.likedByMe ? 'Unlike' : 'Like'} · <span class="like-count">{post.likeCount}</span>
+          </button>
+        ) : (
+          <span class="muted">
+            Likes · <span class="like-count">{post.likeCount}</span>
+          </span>
+        )}
+        {me && post.visibility === 'public' && !mine ? (
           <button
             type="button"
             class="plain"
             aria-pressed={post.repostedByMe}
-            disabled={!me}
             onClick={toggleRepost}
           >
             {post.repostedByMe ? 'Undo repost' : 'Repost'} · {post.repostCount}
@@ -189,6 +267,11 @@ export function PostCard({
         <button type="button" class="plain" onClick={() => navigate(`/posts/${post.id}`)}>
           Comments · {post.commentCount}
         </button>
+        {mine && !editing ? (
+          <button type="button" class="plain" onClick={() => setEditing(true)}>
+            Edit
+          </button>
+        ) : null}
         {mine || canModerate ? (
           <button type="button" class="plain danger" onClick={remove}>
             Delete

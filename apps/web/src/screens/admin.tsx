@@ -8,7 +8,7 @@ import { asApiError, useMe, usePagedList } from '../hooks.js'
 import { Link } from '../router.js'
 import { apiJson, jsonBody } from '../session.js'
 
-function BanForm({ user, onDone }: { user: AdminUser; onDone(user: AdminUser): void }) {
+export function BanForm({ user, onDone }: { user: AdminUser; onDone(user: AdminUser): void }) {
   const [reason, setReason] = useState('')
   const [hours, setHours] = useState('')
   const [error, setError] = useState<ApiError | null>(null)
@@ -57,7 +57,7 @@ function UserRow({ user, onChange }: { user: AdminUser; onChange(user: AdminUser
   return (
     <li class="admin-user">
       <p>
-        <Link href={`/users/${user.username}`}>
+        <Link href={`/admin/users/${user.id}`}>
           <strong>{user.displayName}</strong> @{user.username}
         </Link>{' '}
         <span class="muted">

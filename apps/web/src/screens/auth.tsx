@@ -202,8 +202,97 @@ export function LoginScreen() {
         </button>
       </form>
       <p>
+        <Link href="/forgot-password">Forgot your password?</Link>
+      </p>
+      <p>
         New here? <Link href="/register">Create an account</Link>
       </p>
+    </main>
+  )
+}
+
+export function ForgotPasswordScreen() {
+  const [email, setEmail] = useState('')
+  const [sent, setSent] = useState(false)
+  const { error, busy, onSubmit } = useSubmit(async () => {
+    await apiFetch('/api/auth/password/forgot', jsonBody('POST', { email }))
+    setSent(true)
+  })
+  return (
+    <main class="narrow">
+      <h1>Forgot your password?</h1>
+      {sent ? (
+        <p role="status">
+          If that address has an account, an email with a link to choose a new password is on its
+          way. The link works once, for 30 minutes.
+        </p>
+      ) : (
+        <form onSubmit={onSubmit} noValidate>
+          <ProblemMessage error={error} />
+          <Field
+            label="Email"
+            name="email"
+            type="email"
+            value={email}
+            onInput={onValue(setEmail)}
+            error={error}
+            autoComplete="email"
+            required
+          />
+          <button type="submit" disabled={busy}>
+            Send me a link
+          </button>
+        </form>
+      )}
+    </main>
+  )
+}
+
+export function ResetPasswordScreen({ query }: { query: URLSearchParams }) {
+  const token = query.get('token') ?? ''
+  const [password, setPassword] = useState('')
+  const [done, setDone] = useState(false)
+  const { error, busy, onSubmit } = useSubmit(async () => {
+    await apiFetch('/api/auth/password/reset', jsonBody('POST', { token, password }))
+    setDone(true)
+  })
+  if (done) {
+    return (
+      <main class="narrow">
+        <h1>Password changed</h1>
+        <p role="status">Your password is changed and every session has ended.</p>
+        <Link href="/login" class="button">
+          Log in
+        </Link>
+      </main>
+    )
+  }
+  return (
+    <main class="narrow">
+      <h1>Choose a new password</h1>
+      {token ? null : (
+        <p class="notice">
+          This page needs the link from the reset email.{' '}
+          <Link href="/forgot-password">Ask for one</Link>.
+        </p>
+      )}
+      <form onSubmit={onSubmit} noValidate>
+        <ProblemMessage error={error} />
+        <Field
+          label="New password"
+          name="password"
+          type="password"
+          value={password}
+          onInput={onValue(setPassword)}
+          error={error}
+          autoComplete="new-password"
+          hint="8 to 72 characters."
+          required
+        />
+        <button type="submit" disabled={busy || !token}>
+          Change password
+        </button>
+      </form>
     </main>
   )
 }

@@ -1,12 +1,45 @@
-import type { FeedItem, Post } from '../api.js'
+import { useEffect, useState } from 'preact/hooks'
+
+import type { FeedItem, Page, Post } from '../api.js'
 import { Composer } from '../components/composer.js'
 import { MoreBelow } from '../components/lists.js'
 import { PostCard } from '../components/post-card.js'
 import { useMe, usePagedList } from '../hooks.js'
 import { Link } from '../router.js'
+import { apiJson } from '../session.js'
 
 function feedItemOf(post: Post): FeedItem {
   return { type: 'post', post, repostedBy: null, at: post.createdAt }
+}
+
+const NEW_POSTS_POLL_MS = 20_000
+
+function feedKey(item: FeedItem): string {
+  return `${item.type}-${item.post.id}-${item.repostedBy?.id ?? ''}`
+}
+
+/** Items newer than the top of `shown`, checked while the page is visible. */
+function useNewerItems(shown: FeedItem[], active: boolean): FeedItem[] {
+  const [newer, setNewer] = useState<FeedItem[]>([])
+  const top = shown[0]?.at ?? null
+  useEffect(() => {
+    setNewer([])
+    if (!active) return
+    const known = new Set(shown.map(feedKey))
+    const check = () => {
+      if (document.hidden) return
+      apiJson<Page<FeedItem>>('/api/feed').then(
+        (page) =>
+          setNewer(
+            page.items.filter((item) => !known.has(feedKey(item)) && (!top || item.at > top)),
+          ),
+        () => undefined,
+      )
+    }
+    const timer = setInterval(check, NEW_POSTS_POLL_MS)
+    return () => clearInterval(timer)
+  }, [top, active])
+  return newer
 }
 
 /** Signed in: the home feed with the composer. Signed out: the public timeline. */
@@ -14,6 +47,7 @@ export function HomeScreen() {
   const me = useMe()
   const feed = usePagedList<FeedItem>(me ? '/api/feed' : null)
   const timeline = usePagedList<Post>(me ? null : '/api/posts')
+  const newer = useNewerItems(feed.items, me !== null && !feed.loading)
   if (!me) {
     return (
       <main>
@@ -44,9 +78,18 @@ export function HomeScreen() {
         </p>
       )}
       <section aria-label="Home feed">
+        {newer.length > 0 ? (
+          <button
+            type="button"
+            class="secondary new-posts"
+            onClick={() => feed.update((items) => [...newer, ...items])}
+          >
+            Show {newer.length} new {newer.length === 1 ? 'post' : 'posts'}
+          </button>
+        ) : null}
         {feed.items.map((item) => (
           <PostCard
-            key={`${item.type}-${item.post.id}-${item.repostedBy?.id ?? ''}`}
+            key={feedKey(item)}
             post={item.post}
             repostedBy={item.repostedBy}
             onChange={replace}

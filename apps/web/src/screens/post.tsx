@@ -79,7 +79,7 @@ function CommentThread({
       me.role === 'moderator' ||
       me.role === 'admin')
   return (
-    <li class="comment">
+    <li class="comment" id={comment.id}>
       <p>
         <Link href={`/users/${comment.author.username}`}>
           <strong>{comment.author.displayName}</strong>
