@@ -2,7 +2,8 @@ import { useEffect, useState } from 'preact/hooks'
 
 import { useMe } from './hooks.js'
 import { onUnreadCount, unreadCount } from './live.js'
-import { Link, matchPath, navigate, useLocation } from './router.js'
+import { matchPath } from './route-match.js'
+import { Link, navigate, useLocation } from './router.js'
 import { AdminUsersScreen } from './screens/admin.js'
 import {
   ForgotPasswordScreen,

@@ -173,9 +173,7 @@ export function Composer({ onPosted }: { onPosted(post: Post): void }) {
         </select>
         {pictures.length < MAX_PICTURES ? (
           <>
-            <label for={filesId} class="button secondary">
-              Add pictures
-            </label>
+            {/* The input stays focusable (visually hidden); its label is what people see. */}
             <input
               id={filesId}
               class="visually-hidden"
@@ -188,6 +186,9 @@ export function Composer({ onPosted }: { onPosted(post: Post): void }) {
                 input.value = ''
               }}
             />
+            <label for={filesId} class="button secondary">
+              Add pictures
+            </label>
           </>
         ) : null}
         <button type="button" class="secondary" onClick={() => setWithPoll(!withPoll)}>

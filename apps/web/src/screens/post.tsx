@@ -60,17 +60,35 @@ function CommentThread({
   post,
   children,
   onPosted,
+  onEdited,
   onDeleted,
 }: {
   comment: Comment
   post: Post
   children: Comment[][]
   onPosted(comment: Comment): void
+  onEdited(comment: Comment): void
   onDeleted(id: string): void
 }) {
   const me = useMe()
   const [replying, setReplying] = useState(false)
+  const [editing, setEditing] = useState(false)
+  const [draft, setDraft] = useState(comment.content)
   const [error, setError] = useState<ApiError | null>(null)
+  const saveEdit = (event: Event) => {
+    event.preventDefault()
+    apiJson<Comment>(
+      `/api/posts/${post.id}/comments/${comment.id}`,
+      jsonBody('PATCH', { content: draft }),
+    ).then(
+      (saved) => {
+        setEditing(false)
+        setError(null)
+        onEdited(saved)
+      },
+      (failure: unknown) => setError(asApiError(failure)),
+    )
+  }
   const replies = children.find((group) => group[0]?.parentId === comment.id) ?? []
   const canDelete =
     me &&
@@ -88,12 +106,47 @@ function CommentThread({
           @{comment.author.username} · {formatTime(comment.createdAt)}
         </span>
       </p>
-      <p class="content">{comment.content}</p>
-      <ProblemMessage error={error} />
+      {editing ? (
+        <form onSubmit={saveEdit} aria-label="Edit comment">
+          <ProblemMessage error={error} />
+          <Field
+            label="Comment"
+            name="content"
+            multiline
+            value={draft}
+            maxLength={1000}
+            error={error}
+            onInput={(event) => setDraft((event.currentTarget as HTMLTextAreaElement).value)}
+          />
+          <button type="submit" disabled={draft.trim() === ''}>
+            Save
+          </button>{' '}
+          <button type="button" class="secondary" onClick={() => setEditing(false)}>
+            Cancel
+          </button>
+        </form>
+      ) : (
+        <>
+          <p class="content">{comment.content}</p>
+          <ProblemMessage error={error} />
+        </>
+      )}
       <div class="actions">
         {me ? (
           <button type="button" class="plain" onClick={() => setReplying(!replying)}>
             Reply
+          </button>
+        ) : null}
+        {me?.id === comment.author.id && !editing ? (
+          <button
+            type="button"
+            class="plain"
+            onClick={() => {
+              setDraft(comment.content)
+              setEditing(true)
+            }}
+          >
+            Edit
           </button>
         ) : null}
         {canDelete ? (
@@ -134,6 +187,7 @@ function CommentThread({
               post={post}
               children={children}
               onPosted={onPosted}
+              onEdited={onEdited}
               onDeleted={onDeleted}
             />
           ))}
@@ -177,6 +231,8 @@ export function PostScreen({ id }: { id: string }) {
     comments.update((items) => [...items, comment])
     replace({ ...post, commentCount: post.commentCount + 1 })
   }
+  const edited = (changed: Comment) =>
+    comments.update((items) => items.map((item) => (item.id === changed.id ? changed : item)))
   const deleted = (commentId: string) =>
     comments.update((items) => items.filter((comment) => comment.id !== commentId))
   return (
@@ -201,6 +257,7 @@ export function PostScreen({ id }: { id: string }) {
               post={post}
               children={children}
               onPosted={added}
+              onEdited={edited}
               onDeleted={deleted}
             />
           ))}
