@@ -55,6 +55,8 @@ export interface Post {
   author: Author
   title: string | null
   content: string
+  tags: string[]
+  mentions: string[]
   visibility: Visibility
   likeCount: number
   commentCount: number

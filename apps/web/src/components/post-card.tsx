@@ -6,6 +6,7 @@ import { Link, navigate } from '../router.js'
 import { apiFetch, apiJson, jsonBody } from '../session.js'
 import { Field, ProblemMessage } from './forms.js'
 import { ReportButton } from './report.js'
+import { RichText } from './rich-text.js'
 
 export function formatTime(iso: string): string {
   return new Date(iso).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' })
@@ -222,7 +223,9 @@ export function PostCard({
       ) : (
         <>
           {post.title ? <h2 class="post-title">{post.title}</h2> : null}
-          <p class="content">{post.content}</p>
+          <p class="content">
+            <RichText text={post.content} tags={post.tags} mentions={post.mentions} />
+          </p>
         </>
       )}
       {post.media.length > 0 ? (
