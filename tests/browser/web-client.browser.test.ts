@@ -211,6 +211,28 @@ describe('the web client', () => {
     await context.close()
   })
 
+  it("shows the API's problem, and its message next to the field it names", async ({
+    task,
+    onTestFailed,
+  }) => {
+    onTestFailed(() => screenshotAll(browser, task.name))
+    const taken = newUser()
+    const { context, page } = await openPerson(browser)
+    await registerAndVerify(page, taken)
+    await page.goto('/register')
+    await page.getByLabel('Username').fill(taken.username)
+    await page.getByLabel('Email').fill(newUser().email)
+    await page.getByLabel('Password').fill(taken.password)
+    await page.getByRole('button', { name: 'Create account' }).click()
+    await page.getByRole('alert').filter({ hasText: 'Conflict' }).waitFor()
+    const username = page.getByLabel('Username')
+    expect(await username.getAttribute('aria-invalid')).toBe('true')
+    const describedBy = (await username.getAttribute('aria-describedby')) as string
+    expect(await page.locator(`[id="${describedBy}"]`).textContent()).toMatch(/taken/i)
+    expect(await page.getByLabel('Email').getAttribute('aria-invalid')).toBeNull()
+    await context.close()
+  })
+
   it('fits a 390×844 phone screen without sideways scrolling', async ({ task, onTestFailed }) => {
     onTestFailed(() => screenshotAll(browser, task.name))
     const person = newUser()

@@ -87,7 +87,8 @@ export function refreshSession(): Promise<boolean> {
       adopt((await response.json()) as Tokens)
       return true
     }
-    if (response.status === 401) {
+    // 401: the token is dead (expired, rotated, revoked); 403: the account is banned.
+    if (response.status === 401 || response.status === 403) {
       forget()
       return false
     }

@@ -193,6 +193,58 @@ function Sessions() {
   )
 }
 
+function DeleteAccount() {
+  const [open, setOpen] = useState(false)
+  const [password, setPassword] = useState('')
+  const [error, setError] = useState<ApiError | null>(null)
+  if (!open) {
+    return (
+      <section aria-labelledby="delete-heading">
+        <h2 id="delete-heading">Delete account</h2>
+        <button type="button" class="secondary" onClick={() => setOpen(true)}>
+          Delete my account…
+        </button>
+      </section>
+    )
+  }
+  const submit = (event: Event) => {
+    event.preventDefault()
+    apiFetch('/api/users/me', jsonBody('DELETE', { password })).then(
+      () => {
+        forgetSession()
+        navigate('/')
+      },
+      (failure: unknown) => setError(asApiError(failure)),
+    )
+  }
+  return (
+    <form onSubmit={submit} aria-labelledby="delete-heading">
+      <h2 id="delete-heading">Delete account</h2>
+      <p>
+        Your profile, posts, comments, likes, reposts and follows disappear everywhere, and every
+        session ends.
+      </p>
+      <ProblemMessage error={error} />
+      <Field
+        label="Password"
+        name="password"
+        type="password"
+        value={password}
+        onInput={onValue(setPassword)}
+        error={error}
+        autoComplete="current-password"
+        required
+      />
+      <button type="submit" class="danger">
+        Delete my account
+      </button>{' '}
+      <button type="button" class="secondary" onClick={() => setOpen(false)}>
+        Cancel
+      </button>
+    </form>
+  )
+}
+
 export function SettingsScreen() {
   const me = useMe() as Me
   return (
@@ -201,6 +253,7 @@ export function SettingsScreen() {
       <ProfileForm me={me} />
       <PasswordForm />
       <Sessions />
+      <DeleteAccount />
     </main>
   )
 }
