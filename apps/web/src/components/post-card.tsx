@@ -2,6 +2,7 @@ import { useId, useState } from 'preact/hooks'
 
 import type { ApiError, Poll, Post, Visibility } from '../api.js'
 import { asApiError, useMe } from '../hooks.js'
+import { pictureSource } from '../media-url.js'
 import { Link, navigate } from '../router.js'
 import { apiFetch, apiJson, jsonBody } from '../session.js'
 import { Field, ProblemMessage } from './forms.js'
@@ -230,17 +231,22 @@ export function PostCard({
       )}
       {post.media.length > 0 ? (
         <div class="media">
-          {post.media.map((media) => (
-            <a key={media.id} href={media.url} target="_blank" rel="noopener">
-              <img
-                src={media.previewUrl}
-                alt={media.description ?? ''}
-                width={media.width}
-                height={media.height}
-                loading="lazy"
-              />
-            </a>
-          ))}
+          {post.media.map((media) => {
+            const full = pictureSource(media.url, location.origin)
+            const preview = pictureSource(media.previewUrl, location.origin)
+            if (!full || !preview) return null
+            return (
+              <a key={media.id} href={full} target="_blank" rel="noopener">
+                <img
+                  src={preview}
+                  alt={media.description ?? ''}
+                  width={media.width}
+                  height={media.height}
+                  loading="lazy"
+                />
+              </a>
+            )
+          })}
         </div>
       ) : null}
       {post.poll ? <PollView post={post} onChange={(poll) => onChange({ ...post, poll })} /> : null}

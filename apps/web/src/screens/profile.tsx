@@ -1,6 +1,7 @@
 import { useState } from 'preact/hooks'
 
 import type { ApiError, Post, PublicUser } from '../api.js'
+import { Avatar } from '../components/avatar.js'
 import { ProblemMessage } from '../components/forms.js'
 import { MoreBelow } from '../components/lists.js'
 import { ReportButton } from '../components/report.js'
@@ -60,7 +61,7 @@ export function ProfileScreen({ username }: { username: string }) {
   return (
     <main>
       <section class="profile" aria-label="Profile">
-        {user.avatarUrl ? <img class="avatar" src={user.avatarUrl} alt="" /> : null}
+        <Avatar url={user.avatarUrl} alt="" />
         <h1>
           {user.displayName} <span class="muted">@{user.username}</span>
         </h1>

@@ -1,6 +1,7 @@
 import { useId, useState } from 'preact/hooks'
 
 import type { ApiError, Me, Media } from '../api.js'
+import { Avatar } from '../components/avatar.js'
 import { Field, ProblemMessage } from '../components/forms.js'
 import { formatTime } from '../components/post-card.js'
 import { asApiError, useMe, useResource } from '../hooks.js'
@@ -66,7 +67,7 @@ function ProfileForm({ me }: { me: Me }) {
       />
       <div class="field">
         <label for={avatarId}>Avatar picture</label>
-        {me.avatarUrl ? <img class="avatar" src={me.avatarUrl} alt="Your current avatar" /> : null}
+        <Avatar url={me.avatarUrl} alt="Your current avatar" />
         <input
           id={avatarId}
           type="file"
