@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'preact/hooks'
+import { useEffect, useRef, useState } from 'preact/hooks'
 
 import { useMe } from './hooks.js'
 import { onUnreadCount, unreadCount } from './live.js'
@@ -126,13 +126,21 @@ function Screen() {
 }
 
 export function App() {
+  const { path } = useLocation()
+  const content = useRef<HTMLDivElement>(null)
+  const firstPath = useRef(path)
+  // After a client-side navigation, keyboard and screen reader users continue from the new content.
+  useEffect(() => {
+    if (path !== firstPath.current) content.current?.focus({ preventScroll: true })
+    firstPath.current = ''
+  }, [path])
   return (
     <>
       <a class="skip" href="#content">
         Skip to content
       </a>
       <Navigation />
-      <div id="content" tabIndex={-1}>
+      <div id="content" tabIndex={-1} ref={content}>
         <Screen />
       </div>
     </>

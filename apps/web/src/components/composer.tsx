@@ -78,7 +78,14 @@ export function Composer({ onPosted }: { onPosted(post: Post): void }) {
 
   return (
     <form class="composer" onSubmit={submit} aria-label="New post">
-      <ProblemMessage error={error} />
+      <ProblemMessage
+        error={error}
+        fields={[
+          'content',
+          'poll.expiresInMinutes',
+          ...options.map((_, index) => `poll.options.${index}`),
+        ]}
+      />
       <Field
         label="What's happening?"
         name="content"

@@ -3,15 +3,36 @@ import { useId } from 'preact/hooks'
 
 import type { ApiError } from '../api.js'
 
-/** The problem's title and detail, for what no single field explains. */
-export function ProblemMessage({ error }: { error: ApiError | null }) {
+/**
+ * The problem's title and detail, and the messages of the `errors` that no field of the form
+ * (`fields`: the paths its Field components show) can show itself.
+ */
+export function ProblemMessage({
+  error,
+  fields = [],
+}: {
+  error: ApiError | null
+  fields?: readonly string[]
+}) {
   if (!error) return null
-  const { title, detail } = error.problem
+  const { title, detail, errors = [] } = error.problem
+  const elsewhere = errors.filter((entry) => !fields.includes(entry.path))
   return (
-    <p class="problem" role="alert">
-      <strong>{title}</strong>
-      {detail ? ` — ${detail}` : ''}
-    </p>
+    <div class="problem" role="alert">
+      <p>
+        <strong>{title}</strong>
+        {detail ? ` — ${detail}` : ''}
+      </p>
+      {elsewhere.length > 0 ? (
+        <ul>
+          {elsewhere.map((entry, index) => (
+            <li key={index}>
+              {entry.path}: {entry.message}
+            </li>
+          ))}
+        </ul>
+      ) : null}
+    </div>
   )
 }
 

@@ -3,7 +3,7 @@ import { useId, useState } from 'preact/hooks'
 import type { ApiError, Poll, Post, Visibility } from '../api.js'
 import { asApiError, useMe } from '../hooks.js'
 import { pictureSource } from '../media-url.js'
-import { Link, navigate } from '../router.js'
+import { Link } from '../router.js'
 import { apiFetch, apiJson, jsonBody } from '../session.js'
 import { Field, ProblemMessage } from './forms.js'
 import { ReportButton } from './report.js'
@@ -103,7 +103,7 @@ function EditPost({
   }
   return (
     <form class="edit-post" onSubmit={submit} aria-label="Edit post">
-      <ProblemMessage error={error} />
+      <ProblemMessage error={error} fields={['title', 'content']} />
       <Field
         label="Title (optional)"
         name="title"
@@ -273,9 +273,9 @@ export function PostCard({
         ) : (
           <span class="muted">Reposts · {post.repostCount}</span>
         )}
-        <button type="button" class="plain" onClick={() => navigate(`/posts/${post.id}`)}>
+        <Link href={`/posts/${post.id}`} class="action-link">
           Comments · {post.commentCount}
-        </button>
+        </Link>
         {mine && !editing ? (
           <button type="button" class="plain" onClick={() => setEditing(true)}>
             Edit

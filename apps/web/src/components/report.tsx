@@ -34,7 +34,7 @@ export function ReportButton({ target, label }: { target: Target; label: string 
       <p id={titleId}>
         <strong>{label}</strong>
       </p>
-      <ProblemMessage error={error} />
+      <ProblemMessage error={error} fields={['reason']} />
       <Field
         label="Reason"
         name="reason"

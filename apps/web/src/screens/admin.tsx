@@ -21,7 +21,7 @@ export function BanForm({ user, onDone }: { user: AdminUser; onDone(user: AdminU
   }
   return (
     <form class="ban" onSubmit={submit} aria-label={`Ban ${user.username}`}>
-      <ProblemMessage error={error} />
+      <ProblemMessage error={error} fields={['reason', 'durationHours']} />
       <Field
         label="Reason"
         name="reason"

@@ -44,7 +44,7 @@ export function RegisterScreen() {
     <main class="narrow">
       <h1>Create your account</h1>
       <form onSubmit={onSubmit} noValidate>
-        <ProblemMessage error={error} />
+        <ProblemMessage error={error} fields={['username', 'displayName', 'email', 'password']} />
         <Field
           label="Username"
           name="username"
@@ -128,7 +128,7 @@ export function VerifyEmailScreen({ query }: { query: URLSearchParams }) {
         We sent a 6-digit code to your email address. Enter it here, or open the link in the email.
       </p>
       <form onSubmit={onSubmit} noValidate>
-        <ProblemMessage error={error} />
+        <ProblemMessage error={error} fields={['email', 'code']} />
         <Field
           label="Email"
           name="email"
@@ -177,7 +177,7 @@ export function LoginScreen() {
     <main class="narrow">
       <h1>Log in</h1>
       <form onSubmit={onSubmit} noValidate>
-        <ProblemMessage error={error} />
+        <ProblemMessage error={error} fields={['login', 'password']} />
         <Field
           label="Username or email"
           name="login"
@@ -228,7 +228,7 @@ export function ForgotPasswordScreen() {
         </p>
       ) : (
         <form onSubmit={onSubmit} noValidate>
-          <ProblemMessage error={error} />
+          <ProblemMessage error={error} fields={['email']} />
           <Field
             label="Email"
             name="email"
@@ -277,7 +277,7 @@ export function ResetPasswordScreen({ query }: { query: URLSearchParams }) {
         </p>
       )}
       <form onSubmit={onSubmit} noValidate>
-        <ProblemMessage error={error} />
+        <ProblemMessage error={error} fields={['password']} />
         <Field
           label="New password"
           name="password"

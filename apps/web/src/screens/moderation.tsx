@@ -78,7 +78,7 @@ function ReportItem({ report, onChange }: { report: Report; onChange(report: Rep
       </p>
       <TargetView target={target} />
       {report.note ? <p class="muted">Note: {report.note}</p> : null}
-      <ProblemMessage error={error} />
+      <ProblemMessage error={error} fields={['note']} />
       {report.status === 'open' ? (
         <div class="actions">
           {target.type !== 'user' && !target.deleted && !takenDown ? (

@@ -38,7 +38,7 @@ function CommentForm({
   }
   return (
     <form class="comment-form" onSubmit={submit}>
-      <ProblemMessage error={error} />
+      <ProblemMessage error={error} fields={['content']} />
       <Field
         label={label}
         name="content"
@@ -108,7 +108,7 @@ function CommentThread({
       </p>
       {editing ? (
         <form onSubmit={saveEdit} aria-label="Edit comment">
-          <ProblemMessage error={error} />
+          <ProblemMessage error={error} fields={['content']} />
           <Field
             label="Comment"
             name="content"

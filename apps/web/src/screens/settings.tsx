@@ -48,7 +48,7 @@ function ProfileForm({ me }: { me: Me }) {
   return (
     <form onSubmit={submit} aria-labelledby="profile-heading">
       <h2 id="profile-heading">Profile</h2>
-      <ProblemMessage error={error} />
+      <ProblemMessage error={error} fields={['displayName', 'bio']} />
       <Field
         label="Display name"
         name="displayName"
@@ -105,7 +105,7 @@ function PasswordForm() {
   return (
     <form onSubmit={submit} aria-labelledby="password-heading">
       <h2 id="password-heading">Password</h2>
-      <ProblemMessage error={error} />
+      <ProblemMessage error={error} fields={['currentPassword', 'newPassword']} />
       <Field
         label="Current password"
         name="currentPassword"
@@ -225,7 +225,7 @@ function DeleteAccount() {
         Your profile, posts, comments, likes, reposts and follows disappear everywhere, and every
         session ends.
       </p>
-      <ProblemMessage error={error} />
+      <ProblemMessage error={error} fields={['password']} />
       <Field
         label="Password"
         name="password"
