@@ -48,12 +48,19 @@ async function registerAndVerify(page: Page, person: ReturnType<typeof newUser>)
   await page.getByRole('heading', { name: 'Email verified' }).waitFor()
 }
 
-/** Reloads `page` until `check` passes: for what the client shows only on the next load. */
+/**
+ * Reloads `page` until `check` passes: for what the client shows only on the next load. Each load
+ * gets two seconds to fetch and render before the next reload.
+ */
 async function untilReloaded(page: Page, check: () => Promise<boolean>): Promise<void> {
   const deadline = Date.now() + LIVE_MS
-  while (!(await check())) {
+  for (;;) {
+    const loadDeadline = Date.now() + 2_000
+    while (Date.now() < loadDeadline) {
+      if (await check()) return
+      await page.waitForTimeout(200)
+    }
     if (Date.now() > deadline) throw new Error(`still not shown after ${LIVE_MS} ms`)
-    await page.waitForTimeout(500)
     await page.reload()
   }
 }
@@ -209,6 +216,50 @@ describe('the web client', () => {
     await page.getByRole('navigation').getByRole('link', { name: 'Log in' }).waitFor()
     expect(await page.getByRole('link', { name: 'Settings' }).count()).toBe(0)
     await context.close()
+  })
+
+  it('takes a report to the moderators, who take the post down from the queue', async ({
+    task,
+    onTestFailed,
+  }) => {
+    onTestFailed(() => screenshotAll(browser, task.name))
+    const author = newUser()
+    const reporter = newUser()
+    const first = await openPerson(browser)
+    const second = await openPerson(browser)
+    await registerAndVerify(first.page, author)
+    await logIn(first.page, author.username, author.password)
+    await first.page.getByLabel("What's happening?").fill('Cheap watches, click here')
+    await first.page.getByRole('button', { name: 'Post', exact: true }).click()
+    await first.page.getByRole('article').filter({ hasText: 'Cheap watches' }).waitFor()
+
+    await registerAndVerify(second.page, reporter)
+    await logIn(second.page, reporter.username, reporter.password)
+    await second.page.goto(`/users/${author.username}`)
+    const reported = second.page.getByRole('article').filter({ hasText: 'Cheap watches' })
+    await untilReloaded(second.page, () => reported.isVisible())
+    const reason = `Spam ${reporter.username}`
+    await reported.getByRole('button', { name: 'Report post' }).click()
+    await reported.getByLabel('Reason').fill(reason)
+    await reported.getByRole('button', { name: 'Report post' }).click()
+    await reported.getByText('Reported. Thank you.').waitFor()
+
+    const moderator = await openPerson(browser)
+    const admin = adminCredentials()
+    await logIn(moderator.page, admin.username, admin.password)
+    await moderator.page.getByRole('link', { name: 'Reports' }).click()
+    const report = moderator.page.getByRole('listitem').filter({ hasText: reason })
+    await untilReloaded(moderator.page, () => report.isVisible())
+    await report.getByText('Cheap watches, click here').waitFor()
+    await report.getByRole('button', { name: 'Take down post' }).click()
+    await report.getByRole('button', { name: 'Take down post' }).click()
+    await report.getByText('Taken down.').waitFor()
+    await report.getByRole('button', { name: 'Resolve' }).click()
+    await report.locator('.status').getByText('resolved').waitFor()
+
+    await first.page.goto(`/users/${author.username}`)
+    await untilReloaded(first.page, async () => first.page.getByText('No posts yet.').isVisible())
+    for (const person of [first, second, moderator]) await person.context.close()
   })
 
   it("shows the API's problem, and its message next to the field it names", async ({

@@ -6,7 +6,7 @@ import { pictureSource } from '../media-url.js'
 import { Link } from '../router.js'
 import { apiFetch, apiJson, jsonBody } from '../session.js'
 import { Field, ProblemMessage } from './forms.js'
-import { ReportButton } from './report.js'
+import { ReportButton, TakedownButton } from './report.js'
 import { RichText } from './rich-text.js'
 
 export function formatTime(iso: string): string {
@@ -281,10 +281,12 @@ export function PostCard({
             Edit
           </button>
         ) : null}
-        {mine || canModerate ? (
+        {mine ? (
           <button type="button" class="plain danger" onClick={remove}>
             Delete
           </button>
+        ) : canModerate ? (
+          <TakedownButton target={{ post: post.id }} onDone={onDelete} />
         ) : null}
         {me && !mine ? <ReportButton target={{ postId: post.id }} label="Report post" /> : null}
       </footer>

@@ -4,9 +4,10 @@ import type { AdminUser, ApiError, Me } from '../api.js'
 import { Field, ProblemMessage } from '../components/forms.js'
 import { MoreBelow } from '../components/lists.js'
 import { formatTime } from '../components/post-card.js'
+import { TakedownButton } from '../components/report.js'
 import { asApiError, useMe, usePagedList, useResource } from '../hooks.js'
 import { Link } from '../router.js'
-import { apiFetch, apiJson, jsonBody } from '../session.js'
+import { apiJson, jsonBody } from '../session.js'
 import { BanForm } from './admin.js'
 
 type ReportTarget =
@@ -52,7 +53,6 @@ function TargetView({ target }: { target: ReportTarget }) {
 function ReportItem({ report, onChange }: { report: Report; onChange(report: Report): void }) {
   const [note, setNote] = useState('')
   const [error, setError] = useState<ApiError | null>(null)
-  const [takenDown, setTakenDown] = useState(false)
   const fail = (failure: unknown) => setError(asApiError(failure))
   const close = (status: 'resolved' | 'dismissed') =>
     apiJson<Report>(
@@ -60,13 +60,6 @@ function ReportItem({ report, onChange }: { report: Report; onChange(report: Rep
       jsonBody('PATCH', { status, ...(note ? { note } : {}) }),
     ).then(onChange, fail)
   const target = report.target
-  const takeDown = () => {
-    const path = target.type === 'post' ? 'posts' : 'comments'
-    apiFetch(`/api/admin/${path}/${target.id}`, jsonBody('DELETE', { reason: report.reason })).then(
-      () => setTakenDown(true),
-      fail,
-    )
-  }
   return (
     <li class="report-item">
       <p>
@@ -81,12 +74,11 @@ function ReportItem({ report, onChange }: { report: Report; onChange(report: Rep
       <ProblemMessage error={error} fields={['note']} />
       {report.status === 'open' ? (
         <div class="actions">
-          {target.type !== 'user' && !target.deleted && !takenDown ? (
-            <button type="button" class="danger" onClick={takeDown}>
-              Take down {target.type}
-            </button>
+          {target.type !== 'user' && !target.deleted ? (
+            <TakedownButton
+              target={target.type === 'post' ? { post: target.id } : { comment: target.id }}
+            />
           ) : null}
-          {takenDown ? <span role="status">Taken down.</span> : null}
           <Field
             label="Note (optional)"
             name="note"

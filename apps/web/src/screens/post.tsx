@@ -4,7 +4,7 @@ import type { ApiError, Comment, Post } from '../api.js'
 import { Field, ProblemMessage } from '../components/forms.js'
 import { MoreBelow } from '../components/lists.js'
 import { formatTime, PostCard } from '../components/post-card.js'
-import { ReportButton } from '../components/report.js'
+import { ReportButton, TakedownButton } from '../components/report.js'
 import { asApiError, useMe, usePagedList, useResource } from '../hooks.js'
 import { Link, navigate } from '../router.js'
 import { apiFetch, apiJson, jsonBody } from '../session.js'
@@ -90,12 +90,9 @@ function CommentThread({
     )
   }
   const replies = children.find((group) => group[0]?.parentId === comment.id) ?? []
-  const canDelete =
-    me &&
-    (me.id === comment.author.id ||
-      me.id === post.author.id ||
-      me.role === 'moderator' ||
-      me.role === 'admin')
+  // The comment's author and the post's author delete it; a moderator takes it down (audited).
+  const canDelete = me !== null && (me.id === comment.author.id || me.id === post.author.id)
+  const canTakeDown = !canDelete && (me?.role === 'moderator' || me?.role === 'admin')
   return (
     <li class="comment" id={comment.id}>
       <p>
@@ -162,6 +159,8 @@ function CommentThread({
           >
             Delete
           </button>
+        ) : canTakeDown ? (
+          <TakedownButton target={{ comment: comment.id }} onDone={() => onDeleted(comment.id)} />
         ) : null}
         {me && me.id !== comment.author.id ? (
           <ReportButton target={{ commentId: comment.id }} label="Report comment" />
