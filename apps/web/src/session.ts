@@ -37,6 +37,14 @@ function forget(): void {
   setUser(null)
 }
 
+// Logging out in one tab signs the others out too (they would fail at their next refresh anyway).
+window.addEventListener('storage', (event) => {
+  if (event.key === REFRESH_KEY && event.newValue === null && currentUser) {
+    accessToken = null
+    setUser(null)
+  }
+})
+
 export function currentMe(): Me | null {
   return currentUser
 }
