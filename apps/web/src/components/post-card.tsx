@@ -236,15 +236,24 @@ export function PostCard({
             const preview = pictureSource(media.previewUrl, location.origin)
             if (!full || !preview) return null
             return (
-              <a key={media.id} href={full} target="_blank" rel="noopener">
-                <img
-                  src={preview}
-                  alt={media.description ?? ''}
-                  width={media.width}
-                  height={media.height}
-                  loading="lazy"
-                />
-              </a>
+              <figure key={media.id}>
+                <a href={full} target="_blank" rel="noopener">
+                  <img
+                    src={preview}
+                    alt={media.description ?? ''}
+                    width={media.width}
+                    height={media.height}
+                    loading="lazy"
+                  />
+                </a>
+                {/* The description on demand, for those who do not get the alt read out. */}
+                {media.description ? (
+                  <details class="alt-text">
+                    <summary aria-label="Picture description">ALT</summary>
+                    <p>{media.description}</p>
+                  </details>
+                ) : null}
+              </figure>
             )
           })}
         </div>

@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks'
 
-import type { ApiError, Comment, Post } from '../api.js'
+import type { ApiError, Comment, Post, PublicUser } from '../api.js'
 import { Field, ProblemMessage } from '../components/forms.js'
 import { MoreBelow } from '../components/lists.js'
 import { formatTime, PostCard } from '../components/post-card.js'
@@ -8,6 +8,7 @@ import { ReportButton, TakedownButton } from '../components/report.js'
 import { asApiError, useMe, usePagedList, useResource } from '../hooks.js'
 import { Link, navigate } from '../router.js'
 import { apiFetch, apiJson, jsonBody } from '../session.js'
+import { UserList } from './profile.js'
 
 function CommentForm({
   postId,
@@ -196,6 +197,26 @@ function CommentThread({
   )
 }
 
+function Likers({ postId, count }: { postId: string; count: number }) {
+  const [open, setOpen] = useState(false)
+  const likers = usePagedList<PublicUser>(open ? `/api/posts/${postId}/likes` : null)
+  if (count === 0) return null
+  if (!open) {
+    return (
+      <button type="button" class="secondary" onClick={() => setOpen(true)}>
+        Who liked this
+      </button>
+    )
+  }
+  return (
+    <section aria-labelledby="likers-heading">
+      <h2 id="likers-heading">Liked by</h2>
+      <UserList users={likers.items} />
+      <MoreBelow list={likers} empty="Nobody likes this any more." />
+    </section>
+  )
+}
+
 export function PostScreen({ id }: { id: string }) {
   const me = useMe()
   const [loaded, , replace] = useResource<Post>(`/api/posts/${id}`)
@@ -243,6 +264,7 @@ export function PostScreen({ id }: { id: string }) {
         onChange={replace}
         onDelete={() => navigate('/', { replace: true })}
       />
+      <Likers postId={post.id} count={post.likeCount} />
       <section aria-label="Comments">
         <h2>Comments</h2>
         {me ? (
