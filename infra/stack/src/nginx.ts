@@ -393,7 +393,7 @@ ${Object.entries(MEDIA_TYPES)
         return 404;
     }
 
-    # Unknown API paths stay problem+json 404s rather than the web client's page.
+    # Unknown API paths, and /media itself, stay problem+json 404s rather than the web client's page.
     location = /api {
         return 404;
     }
