@@ -9,6 +9,13 @@ export function useMe(): Me | null {
   return me
 }
 
+/** The document title for the current screen, so a navigation is announced by name. */
+export function useTitle(title: string): void {
+  useEffect(() => {
+    document.title = title ? `${title} · Chatty` : 'Chatty'
+  }, [title])
+}
+
 export type Loaded<T> =
   { state: 'loading' } | { state: 'failed'; error: ApiError } | { state: 'ready'; value: T }
 

@@ -4,7 +4,7 @@ import type { AdminUser, ApiError } from '../api.js'
 import { Field, ProblemMessage } from '../components/forms.js'
 import { MoreBelow } from '../components/lists.js'
 import { formatTime } from '../components/post-card.js'
-import { asApiError, useMe, usePagedList } from '../hooks.js'
+import { asApiError, useMe, usePagedList, useTitle } from '../hooks.js'
 import { Link } from '../router.js'
 import { apiJson, jsonBody } from '../session.js'
 
@@ -94,6 +94,7 @@ function UserRow({ user, onChange }: { user: AdminUser; onChange(user: AdminUser
 }
 
 export function AdminUsersScreen() {
+  useTitle('Users')
   const me = useMe()
   const [q, setQ] = useState('')
   const [status, setStatus] = useState('')

@@ -2,7 +2,7 @@ import { useEffect, useState } from 'preact/hooks'
 
 import type { ApiError, Me } from '../api.js'
 import { Field, ProblemMessage } from '../components/forms.js'
-import { asApiError } from '../hooks.js'
+import { asApiError, useTitle } from '../hooks.js'
 import { Link, navigate } from '../router.js'
 import { apiFetch, apiJson, jsonBody, login, updateMe } from '../session.js'
 
@@ -29,6 +29,7 @@ const onValue = (set: Setter) => (event: Event) =>
   set((event.currentTarget as HTMLInputElement).value)
 
 export function RegisterScreen() {
+  useTitle('Create your account')
   const [username, setUsername] = useState('')
   const [displayName, setDisplayName] = useState('')
   const [email, setEmail] = useState('')
@@ -94,6 +95,7 @@ export function RegisterScreen() {
 }
 
 export function VerifyEmailScreen({ query }: { query: URLSearchParams }) {
+  useTitle('Verify your email')
   const [email, setEmail] = useState(query.get('email') ?? '')
   const [code, setCode] = useState(query.get('code') ?? '')
   const [verified, setVerified] = useState(false)
@@ -167,6 +169,7 @@ export function VerifyEmailScreen({ query }: { query: URLSearchParams }) {
 }
 
 export function LoginScreen() {
+  useTitle('Log in')
   const [loginName, setLoginName] = useState('')
   const [password, setPassword] = useState('')
   const { error, busy, onSubmit } = useSubmit(async () => {
@@ -212,6 +215,7 @@ export function LoginScreen() {
 }
 
 export function ForgotPasswordScreen() {
+  useTitle('Forgot your password?')
   const [email, setEmail] = useState('')
   const [sent, setSent] = useState(false)
   const { error, busy, onSubmit } = useSubmit(async () => {
@@ -249,6 +253,7 @@ export function ForgotPasswordScreen() {
 }
 
 export function ResetPasswordScreen({ query }: { query: URLSearchParams }) {
+  useTitle('Choose a new password')
   const token = query.get('token') ?? ''
   const [password, setPassword] = useState('')
   const [done, setDone] = useState(false)

@@ -4,7 +4,7 @@ import type { FeedItem, Page, Post } from '../api.js'
 import { Composer } from '../components/composer.js'
 import { MoreBelow } from '../components/lists.js'
 import { PostCard } from '../components/post-card.js'
-import { useMe, usePagedList } from '../hooks.js'
+import { useMe, usePagedList, useTitle } from '../hooks.js'
 import { Link } from '../router.js'
 import { apiJson } from '../session.js'
 
@@ -45,6 +45,7 @@ function useNewerItems(shown: FeedItem[], active: boolean): FeedItem[] {
 /** Signed in: the home feed with the composer. Signed out: the public timeline. */
 export function HomeScreen() {
   const me = useMe()
+  useTitle(me ? 'Home' : 'Public timeline')
   const feed = usePagedList<FeedItem>(me ? '/api/feed' : null)
   const timeline = usePagedList<Post>(me ? null : '/api/posts')
   const newer = useNewerItems(feed.items, me !== null && !feed.loading)

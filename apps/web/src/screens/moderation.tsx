@@ -5,7 +5,7 @@ import { Field, ProblemMessage } from '../components/forms.js'
 import { MoreBelow } from '../components/lists.js'
 import { formatTime } from '../components/post-card.js'
 import { TakedownButton } from '../components/report.js'
-import { asApiError, useMe, usePagedList, useResource } from '../hooks.js'
+import { asApiError, useMe, usePagedList, useResource, useTitle } from '../hooks.js'
 import { Link } from '../router.js'
 import { apiJson, jsonBody } from '../session.js'
 import { BanForm } from './admin.js'
@@ -99,6 +99,7 @@ function ReportItem({ report, onChange }: { report: Report; onChange(report: Rep
 }
 
 export function ReportsScreen() {
+  useTitle('Reports')
   const [status, setStatus] = useState('open')
   const list = usePagedList<Report>(`/api/admin/reports?status=${status}`)
   return (
@@ -174,6 +175,7 @@ function RoleForm({ user, onChange }: { user: AdminUser; onChange(user: AdminUse
 }
 
 export function AdminUserScreen({ id }: { id: string }) {
+  useTitle('User')
   const me = useMe()
   const [loaded, , replace] = useResource<AdminUserDetail>(`/api/admin/users/${id}`)
   const [error, setError] = useState<ApiError | null>(null)
@@ -251,6 +253,7 @@ interface AuditEntry {
 }
 
 export function AuditLogScreen() {
+  useTitle('Audit log')
   const list = usePagedList<AuditEntry>('/api/admin/audit-log')
   return (
     <main>

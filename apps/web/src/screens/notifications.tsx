@@ -4,7 +4,7 @@ import type { ApiError, Notification } from '../api.js'
 import { ProblemMessage } from '../components/forms.js'
 import { MoreBelow } from '../components/lists.js'
 import { formatTime } from '../components/post-card.js'
-import { asApiError, usePagedList } from '../hooks.js'
+import { asApiError, usePagedList, useTitle } from '../hooks.js'
 import { onNotification, setUnreadCount } from '../live.js'
 import { Link } from '../router.js'
 import { apiJson } from '../session.js'
@@ -41,6 +41,7 @@ function describe(notification: Notification) {
 }
 
 export function NotificationsScreen() {
+  useTitle('Notifications')
   const list = usePagedList<Notification>('/api/notifications')
   const [error, setError] = useState<ApiError | null>(null)
   useEffect(

@@ -5,7 +5,7 @@ import { Field, ProblemMessage } from '../components/forms.js'
 import { MoreBelow } from '../components/lists.js'
 import { formatTime, PostCard } from '../components/post-card.js'
 import { ReportButton, TakedownButton } from '../components/report.js'
-import { asApiError, useMe, usePagedList, useResource } from '../hooks.js'
+import { asApiError, useMe, usePagedList, useResource, useTitle } from '../hooks.js'
 import { Link, navigate } from '../router.js'
 import { apiFetch, apiJson, jsonBody } from '../session.js'
 import { UserList } from './profile.js'
@@ -218,6 +218,7 @@ function Likers({ postId, count }: { postId: string; count: number }) {
 }
 
 export function PostScreen({ id }: { id: string }) {
+  useTitle('Post')
   const me = useMe()
   const [loaded, , replace] = useResource<Post>(`/api/posts/${id}`)
   const comments = usePagedList<Comment>(`/api/posts/${id}/comments?limit=100`)

@@ -5,7 +5,7 @@ import { Avatar } from '../components/avatar.js'
 import { ProblemMessage } from '../components/forms.js'
 import { MoreBelow } from '../components/lists.js'
 import { ReportButton } from '../components/report.js'
-import { asApiError, useMe, usePagedList, useResource } from '../hooks.js'
+import { asApiError, useMe, usePagedList, useResource, useTitle } from '../hooks.js'
 import { Link } from '../router.js'
 import { apiJson } from '../session.js'
 import { PostList } from './feed.js'
@@ -38,6 +38,7 @@ function FollowButton({ user, onChange }: { user: PublicUser; onChange(user: Pub
 }
 
 export function ProfileScreen({ username }: { username: string }) {
+  useTitle(`@${username}`)
   const me = useMe()
   const path = `/api/users/${encodeURIComponent(username)}`
   const [loaded, , replace] = useResource<PublicUser>(path, me?.id)

@@ -3,7 +3,7 @@ import { useState } from 'preact/hooks'
 import type { Post, PublicUser } from '../api.js'
 import { Field, ProblemMessage } from '../components/forms.js'
 import { MoreBelow } from '../components/lists.js'
-import { usePagedList, useResource } from '../hooks.js'
+import { usePagedList, useResource, useTitle } from '../hooks.js'
 import { Link, navigate } from '../router.js'
 import { PostList } from './feed.js'
 import { UserList } from './profile.js'
@@ -54,6 +54,7 @@ function Results({ q }: { q: string }) {
 }
 
 export function SearchScreen({ query }: { query: URLSearchParams }) {
+  useTitle(query.get('q') ? `Search: ${query.get('q')}` : 'Search')
   const q = query.get('q') ?? ''
   const [text, setText] = useState(q)
   const submit = (event: Event) => {
@@ -81,6 +82,7 @@ export function SearchScreen({ query }: { query: URLSearchParams }) {
 }
 
 export function TagScreen({ tag }: { tag: string }) {
+  useTitle(`#${tag}`)
   const posts = usePagedList<Post>(`/api/posts?tag=${encodeURIComponent(tag)}`)
   return (
     <main>

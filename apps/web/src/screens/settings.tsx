@@ -4,7 +4,7 @@ import type { ApiError, Me, Media } from '../api.js'
 import { Avatar } from '../components/avatar.js'
 import { Field, ProblemMessage } from '../components/forms.js'
 import { formatTime } from '../components/post-card.js'
-import { asApiError, useMe, useResource } from '../hooks.js'
+import { asApiError, useMe, useResource, useTitle } from '../hooks.js'
 import { navigate } from '../router.js'
 import { apiFetch, apiJson, forgetSession, jsonBody, updateMe } from '../session.js'
 
@@ -247,6 +247,7 @@ function DeleteAccount() {
 }
 
 export function SettingsScreen() {
+  useTitle('Settings')
   const me = useMe() as Me
   return (
     <main>
