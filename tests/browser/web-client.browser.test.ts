@@ -298,11 +298,25 @@ describe('the web client', () => {
       )
     await page.getByRole('button', { name: 'Post', exact: true }).click()
     await page.getByRole('article').first().waitFor()
-    for (const path of ['/', `/users/${person.username}`, '/notifications', '/login']) {
+    const screens = ['/', `/users/${person.username}`, '/notifications', '/search', '/settings']
+    for (const path of screens) {
       await page.goto(path)
       await page.getByRole('main').waitFor()
       expect(await scrollsSideways(page), path).toBe(false)
     }
     await context.close()
+
+    // The moderators' screens, with their longer navigation, on the same screen.
+    const moderator = await openPerson(browser, PHONE)
+    const admin = adminCredentials()
+    await logIn(moderator.page, admin.username, admin.password)
+    for (const path of ['/admin/users', '/admin/reports', '/admin/audit-log', '/login']) {
+      await moderator.page.goto(path)
+      await moderator.page.getByRole('main').waitFor()
+      // Until each list has its first page: the layout with the content in it is what counts.
+      await expect.poll(() => moderator.page.locator('.more [role="status"]').count()).toBe(0)
+      expect(await scrollsSideways(moderator.page), path).toBe(false)
+    }
+    await moderator.context.close()
   })
 })

@@ -72,7 +72,8 @@ function withCursor(path: string, cursor: string | null): string {
 export function usePagedList<T>(path: string | null): PagedList<T> {
   const [items, setItems] = useState<T[]>([])
   const [done, setDone] = useState(false)
-  const [loading, setLoading] = useState(false)
+  // Loading from the first render on, so the first page is never preceded by a "Load more" button.
+  const [loading, setLoading] = useState(path !== null)
   const [error, setError] = useState<ApiError | null>(null)
   const [generation, setGeneration] = useState(0)
   const state = useRef({ epoch: 0, cursor: null as string | null, done: false, busy: false })
