@@ -64,8 +64,9 @@ export default tseslint.config(
     rules: { '@typescript-eslint/no-explicit-any': 'off' },
   },
   {
-    // The fault tier prints its figures (counts, milliseconds) beside vitest's report.
-    files: ['infra/**', 'bench/**', 'tests/faults/**', '**/*.config.*'],
+    // The fault tier prints its figures (counts, milliseconds) beside vitest's report; the browser
+    // tier passes on what the page logs.
+    files: ['infra/**', 'bench/**', 'tests/faults/**', 'tests/browser/**', '**/*.config.*'],
     rules: { 'no-console': 'off' },
   },
 )

@@ -49,6 +49,18 @@ export default defineConfig({
         resolve,
         ssr,
         test: {
+          name: 'browser',
+          include: ['tests/browser/**/*.browser.test.ts'],
+          // One Chromium drives several people at once; the files take turns.
+          fileParallelism: false,
+          testTimeout: 120_000,
+          hookTimeout: 60_000,
+        },
+      },
+      {
+        resolve,
+        ssr,
+        test: {
           name: 'faults',
           include: ['tests/faults/**/*.faults.test.ts'],
           // Each file breaks the one shared stack on purpose, so they run one after the other.

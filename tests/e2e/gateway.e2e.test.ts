@@ -7,7 +7,6 @@ import { uniqueSuffix } from './support/users.js'
 
 describe('gateway', () => {
   it.each([
-    ['an unknown top-level path', `/no-such-page-${uniqueSuffix()}`],
     ['an unknown API prefix', `/api/no-such-service-${uniqueSuffix()}`],
     ['an unknown route of a known service', `/api/auth/no-such-route-${uniqueSuffix()}`],
     ["the services' metrics, served only on their own ports", '/metrics'],
@@ -16,6 +15,24 @@ describe('gateway', () => {
     expectProblem(response, 404, 'not-found')
     expect(response.text).not.toMatch(/<html/i)
     expect(response.headers.get('x-request-id')).toEqual(expect.any(String))
+  })
+
+  it('answers a client route with the web client, under its strict Content-Security-Policy', async () => {
+    const response = await request(`/users/someone-${uniqueSuffix()}`, {
+      headers: { accept: 'text/html' },
+    })
+    expect(response.status).toBe(200)
+    expect(response.headers.get('content-type')).toBe('text/html; charset=utf-8')
+    expect(response.headers.get('cache-control')).toBe('no-cache')
+    expect(response.text).toMatch(/<script type="module" crossorigin src="\/assets\/[^"]+\.js">/)
+    const policy = response.headers.get('content-security-policy')
+    expect(policy).toContain("script-src 'self'")
+    expect(policy).toContain("connect-src 'self'")
+    expect(policy).not.toContain('unsafe-inline')
+    const script = /src="(\/assets\/[^"]+\.js)"/.exec(response.text)?.[1] as string
+    const asset = await request(script)
+    expect(asset.status).toBe(200)
+    expect(asset.headers.get('cache-control')).toBe('public, max-age=31536000, immutable')
   })
 
   it('gives every response an X-Request-Id', async () => {

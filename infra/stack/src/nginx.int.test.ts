@@ -11,11 +11,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
 import { type LogOutput } from './log-output.js'
 import {
+  API_CONTENT_SECURITY_POLICY,
   findNginx,
   type GatewaySettings,
   localTemplateValues,
   renderMainConfig,
   renderTemplate,
+  WEB_CONTENT_SECURITY_POLICY,
 } from './nginx.js'
 import { repositoryRoot } from './paths.js'
 import { createProcessGroup, type ProcessGroup } from './processes.js'
@@ -26,14 +28,17 @@ const root = repositoryRoot()
 const nginxBinary = findNginx(process.env) as string
 const SECURITY_HEADERS = {
   'x-content-type-options': 'nosniff',
-  'content-security-policy': "frame-ancestors 'none'",
+  'content-security-policy': API_CONTENT_SECURITY_POLICY,
   'referrer-policy': 'no-referrer',
 }
+const INDEX_HTML =
+  '<!doctype html><title>Chatty</title><script type="module" src="/assets/app-1a2b3c.js"></script>'
+const ASSET = 'console.log(1)'
 
 /** Renders the committed template the way the local runner does and checks it with nginx -t. */
 async function renderGateway(
   dir: string,
-  gateway: Omit<GatewaySettings, 'host' | 'docsRoot' | 'mediaRoot' | 'accessLog'>,
+  gateway: Omit<GatewaySettings, 'host' | 'docsRoot' | 'mediaRoot' | 'webRoot' | 'accessLog'>,
   upstreamPort: number,
 ) {
   const serverConfig = join(dir, 'chatty.conf')
@@ -44,6 +49,7 @@ async function renderGateway(
     host: '127.0.0.1',
     docsRoot: join(root, 'nginx', 'docs'),
     mediaRoot: join(dir, 'media'),
+    webRoot: join(dir, 'web'),
     accessLog: join(dir, 'access.log'),
   }
   const upstreams = SERVICES.map((service) => ({ service, port: upstreamPort }))
@@ -62,11 +68,14 @@ async function renderGateway(
 async function startGateway(
   group: ProcessGroup,
   name: string,
-  gateway: Omit<GatewaySettings, 'host' | 'docsRoot' | 'mediaRoot' | 'accessLog'>,
+  gateway: Omit<GatewaySettings, 'host' | 'docsRoot' | 'mediaRoot' | 'webRoot' | 'accessLog'>,
   upstreamPort: number,
 ) {
   const dir = mkdtempSync(join(tmpdir(), `chatty-${name}-`))
   mkdirSync(join(dir, 'media'))
+  mkdirSync(join(dir, 'web', 'assets'), { recursive: true })
+  writeFileSync(join(dir, 'web', 'index.html'), INDEX_HTML)
+  writeFileSync(join(dir, 'web', 'assets', 'app-1a2b3c.js'), ASSET)
   const { mainConfig } = await renderGateway(dir, gateway, upstreamPort)
   const args = ['-p', dir, '-c', mainConfig, '-e', 'stderr']
   await execFileAsync(nginxBinary, [...args, '-t'])
@@ -138,7 +147,7 @@ describe('nginx gateway (rendered template, real nginx)', () => {
   })
 
   it('answers an unknown path with a problem+json 404 and the security headers', async () => {
-    for (const path of ['/', '/nope', '/metrics', '/api/authx', '/api/nothing/1', '/api/docs/x']) {
+    for (const path of ['/metrics', '/api', '/api/authx', '/api/nothing/1', '/api/docs/x']) {
       const response = await fetch(`${gateway}${path}`)
       expect(response.status, path).toBe(404)
       expect(response.headers.get('content-type')).toBe('application/problem+json')
@@ -153,8 +162,33 @@ describe('nginx gateway (rendered template, real nginx)', () => {
     }
   })
 
+  it('serves the web client at / and answers client routes with its index.html', async () => {
+    for (const path of ['/', '/index.html', '/posts/0190a1b2', '/users/someone?tab=likes']) {
+      const response = await fetch(`${gateway}${path}`)
+      expect(response.status, path).toBe(200)
+      expect(response.headers.get('content-type')).toBe('text/html; charset=utf-8')
+      expect(response.headers.get('cache-control')).toBe('no-cache')
+      expect(response.headers.get('content-security-policy')).toBe(WEB_CONTENT_SECURITY_POLICY)
+      expect(response.headers.get('content-security-policy')).not.toContain('unsafe-inline')
+      expect(response.headers.get('x-content-type-options')).toBe('nosniff')
+      expect(await response.text()).toBe(INDEX_HTML)
+    }
+  })
+
+  it('serves hashed assets as immutable and a missing one as a 404, never as index.html', async () => {
+    const asset = await fetch(`${gateway}/assets/app-1a2b3c.js`)
+    expect(asset.status).toBe(200)
+    expect(asset.headers.get('content-type')).toBe('text/javascript; charset=utf-8')
+    expect(asset.headers.get('cache-control')).toBe('public, max-age=31536000, immutable')
+    expect(await asset.text()).toBe(ASSET)
+    const missing = await fetch(`${gateway}/assets/app-000000.js`)
+    expect(missing.status).toBe(404)
+    expect(missing.headers.get('content-type')).toBe('application/problem+json')
+    expect(missing.headers.get('cache-control')).toBeNull()
+  })
+
   it('hides its version', async () => {
-    const response = await fetch(`${gateway}/nope`)
+    const response = await fetch(`${gateway}/api/nope`)
     expect(response.headers.get('server')).toBe('nginx')
   })
 
@@ -372,7 +406,7 @@ describe('nginx gateway (rendered template, real nginx)', () => {
 
   it('logs each request with its id', () => {
     const log = readFileSync(join(dirs[0] as string, 'access.log'), 'utf8')
-    expect(log).toMatch(/^127\.0\.0\.1 "GET \/nope HTTP\/1\.1" 404 /m)
+    expect(log).toMatch(/^127\.0\.0\.1 "GET \/api\/nope HTTP\/1\.1" 404 /m)
     expect(log).toContain('request_id=client-id-1')
     expect(lines.filter((line) => line.includes('[emerg]'))).toEqual([])
   })

@@ -27,6 +27,7 @@ const gateway = {
   maxBodySize: '1m',
   docsRoot: '/srv/docs',
   mediaRoot: '/srv/media',
+  webRoot: '/srv/web',
   accessLog: '/dev/stdout',
 }
 const upstreams = SERVICES.map((service) => ({ service, port: service.port }))
@@ -61,6 +62,7 @@ describe('nginx template', () => {
     expect(config).toContain('rate=100r/s')
     expect(config).toContain('burst=200 nodelay')
     expect(config).toContain('alias /srv/docs/index.html;')
+    expect(config).toContain('root /srv/web;')
     expect(config).toContain('access_log /dev/stdout chatty_access;')
     for (const prefix of SERVICES.flatMap((service) => service.prefixes)) {
       expect(config).toContain(`location = ${prefix} {`)

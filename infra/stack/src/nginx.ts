@@ -11,6 +11,7 @@ export const GATEWAY_VARIABLES = [
   'GATEWAY_MAX_BODY_SIZE',
   'GATEWAY_DOCS_ROOT',
   'GATEWAY_MEDIA_ROOT',
+  'GATEWAY_WEB_ROOT',
   'GATEWAY_ACCESS_LOG',
 ] as const
 
@@ -28,6 +29,8 @@ export interface GatewaySettings {
   docsRoot: string
   /** MEDIA_DIR: the uploads posts writes, served at /media/. */
   mediaRoot: string
+  /** The web client's built files (apps/web/dist), served at /. */
+  webRoot: string
   /** An nginx access_log destination: /dev/stdout in docker, syslog to the runner locally. */
   accessLog: string
 }
@@ -121,6 +124,40 @@ export const MEDIA_TYPES: Readonly<Record<string, string>> = {
   webp: 'image/webp',
   gif: 'image/gif',
 }
+/** What the web client's build holds, typed by extension (the local nginx has no mime.types). */
+export const WEB_TYPES: Readonly<Record<string, string>> = {
+  html: 'text/html',
+  js: 'text/javascript',
+  css: 'text/css',
+  svg: 'image/svg+xml',
+  png: 'image/png',
+  ico: 'image/x-icon',
+  woff2: 'font/woff2',
+  json: 'application/json',
+  txt: 'text/plain',
+}
+
+/**
+ * The Content-Security-Policy of the web client's pages: its own scripts and styles only (no
+ * inline script or style element), requests to its own origin (the API and the event stream),
+ * pictures from /media/ and the data:/blob: URLs of pictures being picked for upload.
+ */
+export const WEB_CONTENT_SECURITY_POLICY = [
+  "default-src 'none'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self' data: blob:",
+  "font-src 'self'",
+  "connect-src 'self'",
+  "manifest-src 'self'",
+  "base-uri 'none'",
+  "form-action 'self'",
+  "frame-ancestors 'none'",
+].join('; ')
+
+/** The policy of everything nginx does not serve from the web client (the API, media, docs). */
+export const API_CONTENT_SECURITY_POLICY = "frame-ancestors 'none'"
+
 const MEDIA_FILE = `[A-Za-z0-9_-]{16,64}\\.(?:${Object.keys(MEDIA_TYPES).join('|')})`
 
 /**
@@ -222,6 +259,14 @@ ${refuseMalformed}        client_max_body_size ${API_BODY_LIMIT};
     }
 `,
   )
+  const webTypes = `        types {
+${Object.entries(WEB_TYPES)
+  .map(([extension, type]) => `            ${type} ${extension};\n`)
+  .join('')}        }
+        default_type application/octet-stream;
+        charset utf-8;
+        charset_types text/css text/javascript application/json text/plain;
+`
   const malformedPaths = MALFORMED_PATHS.map((pattern) => `    "${pattern}" 1;\n`).join('')
 
   return `# Generated from infra/stack/src/services.ts by \`npm run generate -w @chatty/stack\`: do not edit.
@@ -244,10 +289,21 @@ map "$status:$upstream_status" $chatty_retry_after {
     "503:" 5;
 }
 
-# Uploaded pictures never change (a new upload gets a new name), so they are cached for a year.
+# Uploaded pictures never change (a new upload gets a new name), so they are cached for a year;
+# so are the web client's assets, whose names carry a hash of their content. index.html (also the
+# answer for every client route) is revalidated on each load, so a new build is picked up at once.
 map $uri $chatty_cache_control {
     default "";
     "~^/media/" "public, max-age=31536000, immutable";
+    "~^/assets/" "public, max-age=31536000, immutable";
+    "/index.html" "no-cache";
+}
+
+# The web client's strict policy everywhere but the API (whose docs page has an inline script),
+# the uploads, the metrics path and nginx's own problem answers (error pages are internal URIs).
+map $uri $chatty_content_security_policy {
+    default "${WEB_CONTENT_SECURITY_POLICY}";
+    "~^/(?:api|media|metrics|\\.chatty)(?:/|$)" "${API_CONTENT_SECURITY_POLICY}";
 }
 
 # 1 for a request target no service should see (see MALFORMED_PATHS in infra/stack/src/nginx.ts);
@@ -278,7 +334,7 @@ server {
     # Every location inherits these because none of them declares add_header itself.
     add_header X-Request-Id $chatty_request_id always;
     add_header X-Content-Type-Options nosniff always;
-    add_header Content-Security-Policy "frame-ancestors 'none'" always;
+    add_header Content-Security-Policy $chatty_content_security_policy always;
     add_header Referrer-Policy no-referrer always;
     add_header Retry-After $chatty_retry_after always;
     add_header Cache-Control $chatty_cache_control;
@@ -337,8 +393,29 @@ ${Object.entries(MEDIA_TYPES)
         return 404;
     }
 
+    # Unknown API paths, and /media itself, stay problem+json 404s rather than the web client's page.
+    location = /api {
+        return 404;
+    }
+
+    location = /media {
+        return 404;
+    }
+
+    location /api/ {
+        return 404;
+    }
+
+    # The web client (apps/web/dist): hashed assets as they are, anything else is a client route
+    # that index.html handles.
+    location /assets/ {
+${refuseMalformed}        root \${GATEWAY_WEB_ROOT};
+${webTypes}        try_files $uri =404;
+    }
+
     location / {
-${refuseMalformed}        return 404;
+${refuseMalformed}        root \${GATEWAY_WEB_ROOT};
+${webTypes}        try_files $uri /index.html;
     }
 
 ${problemLocations.join('\n')}}
@@ -374,6 +451,7 @@ export function localTemplateValues(
     GATEWAY_MAX_BODY_SIZE: gateway.maxBodySize,
     GATEWAY_DOCS_ROOT: gateway.docsRoot,
     GATEWAY_MEDIA_ROOT: gateway.mediaRoot,
+    GATEWAY_WEB_ROOT: gateway.webRoot,
     GATEWAY_ACCESS_LOG: gateway.accessLog,
   }
   for (const { service, port } of upstreams) {

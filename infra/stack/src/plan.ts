@@ -216,6 +216,7 @@ export function planStack(
     maxBodySize: readString(env, 'GATEWAY_MAX_BODY_SIZE', '1m'),
     docsRoot: join(rootDir, 'nginx', 'docs'),
     mediaRoot: mediaDir,
+    webRoot: join(rootDir, 'apps', 'web', 'dist'),
   }
 
   const smtpUrl = isolated ? undefined : readOptionalString(env, 'SMTP_URL')

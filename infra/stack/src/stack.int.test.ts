@@ -164,11 +164,11 @@ describe('startStack', () => {
       expect(created.rowCount).toBe(1)
 
       expect((await fetch(`${stack.mailboxUrl}/readyz`)).status).toBe(200)
-      expect((await fetch(`${stack.gatewayUrl}/nope`)).status).toBe(404)
+      expect((await fetch(`${stack.gatewayUrl}/api/nope`)).status).toBe(404)
       await eventually(() =>
         expect(
           output.lines.some((line) =>
-            /^nginx: 127\.0\.0\.1 "GET \/nope HTTP\/1\.1" 404/.test(line),
+            /^nginx: 127\.0\.0\.1 "GET \/api\/nope HTTP\/1\.1" 404/.test(line),
           ),
         ).toBe(true),
       )

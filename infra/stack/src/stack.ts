@@ -327,6 +327,7 @@ export function describeStack(stack: RunningStack): string[] {
   const amqp = new URL(plan.amqpUrl)
   const rows: [string, string][] = [
     ['gateway', stack.gatewayUrl],
+    ['web client', `${stack.gatewayUrl}/`],
     ['API docs', `${stack.gatewayUrl}/api/docs`],
     [
       'mailbox',

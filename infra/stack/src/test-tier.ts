@@ -18,8 +18,9 @@ export interface TierAttachment {
 }
 
 export interface TestTier {
-  /** The stack profile, also the name of the vitest project. */
+  /** The stack profile, also the name of the vitest project unless `project` names another. */
   profile: TestProfile
+  project?: string
   /** Runs once the stack is ready, before vitest starts (a control endpoint for the tests). */
   attach?(stack: RunningStack): Promise<TierAttachment>
 }
@@ -66,14 +67,15 @@ export async function runTestTier(tier: TestTier): Promise<never> {
   try {
     const stack = await startStack(plan, { output, env, signal: interrupt.signal })
     const attachment = await tier.attach?.(stack)
-    say(`stack ready, running vitest --project ${tier.profile}`)
+    const project = tier.project ?? tier.profile
+    say(`stack ready, running vitest --project ${project}`)
     const vitest = spawn(
       process.execPath,
       [
         join(root, 'node_modules', 'vitest', 'vitest.mjs'),
         'run',
         '--project',
-        tier.profile,
+        project,
         ...process.argv.slice(2),
       ],
       {

@@ -69,12 +69,18 @@ export function readVerificationEmail(email: Email): VerificationEmail {
   return { code: link.searchParams.get('code') ?? '', link, linkText }
 }
 
-/** Reads the token out of a password-reset email's `{PUBLIC_URL}/reset-password?token=…` link. */
-export function readResetToken(email: Email): string {
+/** The `{PUBLIC_URL}/reset-password?token=…` link of a password-reset email. */
+export function readResetLink(email: Email): URL {
   const linkText = /https?:\/\/[^\s<>"')\]]+\/reset-password\?[^\s<>"')\]]+/.exec(email.Text)?.[0]
   if (!linkText) throw new Error(`no reset link in email text:\n${email.Text}`)
-  const token = new URL(linkText).searchParams.get('token')
-  if (!token) throw new Error(`the reset link carries no token: ${linkText}`)
+  return new URL(linkText)
+}
+
+/** Reads the token out of a password-reset email's link. */
+export function readResetToken(email: Email): string {
+  const link = readResetLink(email)
+  const token = link.searchParams.get('token')
+  if (!token) throw new Error(`the reset link carries no token: ${link.href}`)
   return token
 }
 
