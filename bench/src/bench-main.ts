@@ -4,7 +4,7 @@ import { cpus, loadavg, totalmem } from 'node:os'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 
-import { type Breakdown, watch } from './breakdown.js'
+import { type Breakdown, settle, watch } from './breakdown.js'
 import { celebrityFollowers, graphPath } from './graph.js'
 import { type LatencySummary, stalls, summarise } from './latency.js'
 import { type Call, closedLoop, createClient, openLoop, type Run, throughput } from './load.js'
@@ -47,8 +47,10 @@ const metricsUrls = new Map(
   stack.plan.services.map((service) => [service.definition.name, service.metricsUrl]),
 )
 const breakdowns: Breakdown[] = []
-/** Runs one measurement and records where its CPU went. */
+/** Runs one measurement, once the stack is quiet, and records where its CPU went. */
 async function measured(label: string, work: () => Promise<Run>): Promise<Run> {
+  const waited = await settle(metricsUrls)
+  if (waited > 2_000) say(`waited ${(waited / 1000).toFixed(0)} s for the services to catch up`)
   const watching = await watch(metricsUrls)
   const run = await work()
   breakdowns.push(await watching.finish(label, run.outcomes.length))
@@ -118,7 +120,6 @@ try {
       openLoop(client, { rate, durationMs: measureMs, next: mix }),
     )
     mixRuns.push({ rate, run })
-    await sleep(1_000)
   }
 
   const steadyRate = Number(process.env.BENCH_STEADY_RATE ?? 200)
@@ -135,6 +136,7 @@ try {
   })
 
   say('feed latency by accounts followed')
+  await settle(metricsUrls)
   const byFollowees: { follows: number; run: Run }[] = []
   for (const reader of PROBES.readers) {
     const token = probeTokens.get(reader.username)!
@@ -152,6 +154,7 @@ try {
   }
 
   say(`fan-out: the celebrity (${plan.fans.length} followers) posts`)
+  await settle(metricsUrls)
   const fanOutSample = plan.fans.filter((_, i) => i % Math.ceil(plan.fans.length / 100) === 0)
   const fanTokens = new Map<string, string>()
   await forEachLimit(fanOutSample, 16, async (fan) => {

@@ -107,6 +107,32 @@ async function scrape(metricsUrls: ReadonlyMap<string, string>): Promise<Map<str
   return texts
 }
 
+/**
+ * Waits until the services have caught up with what the last measurement sent them: no message
+ * waiting in any outbox and no message handled for a whole second. So a stage that posts (the
+ * mix) does not leave its fan-out and projections running into the next stage's numbers. Gives up
+ * after `timeoutMs` and answers how long it waited.
+ */
+export async function settle(
+  metricsUrls: ReadonlyMap<string, string>,
+  timeoutMs = 120_000,
+): Promise<number> {
+  const startedAt = performance.now()
+  let handledBefore = -1
+  for (;;) {
+    const texts = [...(await scrape(metricsUrls)).values()]
+    const backlog = texts.reduce((sum, t) => sum + metricSum(t, 'outbox_backlog_messages'), 0)
+    const handled = texts.reduce(
+      (sum, t) => sum + metricSum(t, 'messaging_handler_duration_seconds_count'),
+      0,
+    )
+    const waited = performance.now() - startedAt
+    if ((backlog === 0 && handled === handledBefore) || waited > timeoutMs) return waited
+    handledBefore = handled
+    await new Promise((resolve) => setTimeout(resolve, 1_000))
+  }
+}
+
 /** Starts watching a measurement; `finish` answers its breakdown. */
 export async function watch(metricsUrls: ReadonlyMap<string, string>) {
   const startedAt = performance.now()
