@@ -77,6 +77,16 @@ export async function forEachLimit<T>(
   if (failure !== undefined) throw failure
 }
 
+/** An answer the seed did not expect. */
+export class UnexpectedStatus extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message)
+  }
+}
+
 /** Sends `call`, retrying briefly on 429 and 503, and fails on any other status outside `ok`. */
 async function expectStatus(client: Client, call: Call, ok: readonly number[]): Promise<string> {
   for (let attempt = 0; ; attempt += 1) {
@@ -86,7 +96,10 @@ async function expectStatus(client: Client, call: Call, ok: readonly number[]): 
       await new Promise((resolve) => setTimeout(resolve, 100 * (attempt + 1)))
       continue
     }
-    throw new Error(`${call.method} ${call.path} answered ${status}: ${body.slice(0, 300)}`)
+    throw new UnexpectedStatus(
+      status,
+      `${call.method} ${call.path} answered ${status}: ${body.slice(0, 300)}`,
+    )
   }
 }
 
@@ -187,6 +200,16 @@ export async function seed(
 
   let done = 0
   const tokens = new Map<string, string>()
+  /** Runs `work` with the account's access token, logging in again once it has expired. */
+  const asAccount = async (username: string, work: (token: string) => Promise<unknown>) => {
+    try {
+      await work(tokens.get(username)!)
+    } catch (error) {
+      if (!(error instanceof UnexpectedStatus && error.status === 401)) throw error
+      tokens.set(username, await login(client, username))
+      await work(tokens.get(username)!)
+    }
+  }
   await forEachLimit(accounts, concurrency, async (username) => {
     await register(client, username)
     tokens.set(username, await login(client, username))
@@ -206,7 +229,7 @@ export async function seed(
   ]
   done = 0
   await forEachLimit(follows, concurrency, async ([follower, followee]) => {
-    await follow(client, tokens.get(follower)!, followee)
+    await asAccount(follower, (token) => follow(client, token, followee))
     if (++done % 2_000 === 0) progress('follows', done, follows.length)
   })
   phaseDone('follows')
@@ -216,7 +239,9 @@ export async function seed(
   )
   done = 0
   await forEachLimit(posts, concurrency, async ({ username, n }) => {
-    await createPost(client, tokens.get(username)!, `Post ${n + 1} by ${username} #bench`)
+    await asAccount(username, (token) =>
+      createPost(client, token, `Post ${n + 1} by ${username} #bench`),
+    )
     if (++done % 500 === 0) progress('posts', done, posts.length)
   })
   phaseDone('posts')

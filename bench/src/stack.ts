@@ -37,16 +37,15 @@ export async function startBenchStack(options: { fresh: boolean }): Promise<{
     write: (text) => process.stderr.write(text),
     colour: false,
   })
+  // During start-up a signal makes the runner stop what it started, and the start fails.
   const interrupt = new AbortController()
-  let running: RunningStack | undefined
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    process.once(signal, () => {
-      // During start-up the runner stops what it started and the start fails.
-      interrupt.abort()
-      if (running) void running.stop().finally(() => process.exit(130))
-    })
-  }
+  const signals = ['SIGINT', 'SIGTERM'] as const
+  const abortStart = () => interrupt.abort()
+  for (const signal of signals) process.once(signal, abortStart)
   const stack = await startStack(plan, { output, env, signal: interrupt.signal })
-  running = stack
+  for (const signal of signals) {
+    process.removeListener(signal, abortStart)
+    process.once(signal, () => void stack.stop().finally(() => process.exit(130)))
+  }
   return { stack, gatewayUrl: `http://127.0.0.1:${plan.gateway.port}`, rootDir }
 }

@@ -96,10 +96,13 @@ describe('the web client', () => {
       .poll(() => picture.evaluate((image: HTMLImageElement) => image.naturalWidth))
       .toBeGreaterThan(0)
 
-    // Staying signed in across a reload: the stored refresh token is traded for new tokens.
+    // Staying signed in across reloads, also one cut short by the next: within the access token's
+    // lifetime a reload spends no refresh token, so none can be lost half-rotated.
+    await first.page.reload({ waitUntil: 'commit' })
     await first.page.reload()
     await first.page.getByRole('heading', { name: 'Home' }).waitFor()
     await posted.waitFor()
+    await first.page.getByRole('button', { name: 'Log out' }).waitFor()
 
     // A second person follows the author and likes the post.
     await registerAndVerify(second.page, fan)

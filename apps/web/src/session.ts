@@ -1,14 +1,25 @@
 import { ApiError, type Me, NETWORK_PROBLEM, problemOf, type Tokens } from './api.js'
 
 /**
- * Token storage (docs/decisions.md, "Web client: tokens"): the access token lives only in this
- * module's memory; the refresh token is kept in localStorage so a reload or a new tab stays signed
- * in. Every refresh runs under one Web Lock shared by the tabs and re-reads the stored token inside
- * it, so two tabs never present the same refresh token (which the API treats as reuse and answers
- * by ending the session).
+ * Token storage (docs/decisions.md, "Web client: tokens"): the refresh token is kept in
+ * localStorage so a reload or a new tab stays signed in; the access token, with its expiry and the
+ * signed-in profile, in this tab's sessionStorage, so a reload within its lifetime spends no
+ * refresh token (a reload during a refresh would otherwise lose the rotated token and end the
+ * session as a replay). Every refresh runs under one Web Lock shared by the tabs and re-reads the
+ * stored token inside it, so two tabs never present the same refresh token (which the API treats
+ * as reuse and answers by ending the session).
  */
 const REFRESH_KEY = 'chatty.refreshToken'
+const ACCESS_KEY = 'chatty.access'
 const LOCK_NAME = 'chatty.refresh'
+// An access token this close to its expiry is refreshed rather than reused after a reload.
+const EXPIRY_MARGIN_MS = 30_000
+
+interface KeptAccess {
+  token: string
+  expiresAt: number
+  user: Me
+}
 
 type Listener = (me: Me | null) => void
 
@@ -25,15 +36,35 @@ function setUser(me: Me | null): void {
   for (const listener of listeners) listener(me)
 }
 
+function keepAccess(kept: KeptAccess): void {
+  sessionStorage.setItem(ACCESS_KEY, JSON.stringify(kept))
+}
+
+/** This tab's access token from before a reload, while it has time left. */
+function keptAccess(): KeptAccess | null {
+  try {
+    const kept = JSON.parse(sessionStorage.getItem(ACCESS_KEY) ?? 'null') as KeptAccess | null
+    return kept && kept.expiresAt - EXPIRY_MARGIN_MS > Date.now() ? kept : null
+  } catch {
+    return null
+  }
+}
+
 function adopt(tokens: Tokens): void {
   accessToken = tokens.accessToken
   localStorage.setItem(REFRESH_KEY, tokens.refreshToken)
+  keepAccess({
+    token: tokens.accessToken,
+    expiresAt: Date.now() + tokens.expiresIn * 1000,
+    user: tokens.user,
+  })
   setUser(tokens.user)
 }
 
 function forget(): void {
   accessToken = null
   localStorage.removeItem(REFRESH_KEY)
+  sessionStorage.removeItem(ACCESS_KEY)
   setUser(null)
 }
 
@@ -41,6 +72,7 @@ function forget(): void {
 window.addEventListener('storage', (event) => {
   if (event.key === REFRESH_KEY && event.newValue === null && currentUser) {
     accessToken = null
+    sessionStorage.removeItem(ACCESS_KEY)
     setUser(null)
   }
 })
@@ -56,7 +88,10 @@ export function onSessionChange(listener: Listener): () => void {
 
 /** Replaces the signed-in user's profile after a change (edit profile, verify). */
 export function updateMe(me: Me): void {
-  if (currentUser && currentUser.id === me.id) setUser(me)
+  if (!currentUser || currentUser.id !== me.id) return
+  const kept = keptAccess()
+  if (kept) keepAccess({ ...kept, user: me })
+  setUser(me)
 }
 
 async function postJson(path: string, body: unknown): Promise<Response> {
@@ -116,6 +151,8 @@ export async function login(loginName: string, password: string): Promise<Me> {
 }
 
 export async function logout(): Promise<void> {
+  // A refresh under way would sign the person in again on this screen once it answered.
+  await refreshing?.catch(() => undefined)
   const stored = storedRefreshToken()
   forget()
   if (stored) await postJson('/api/auth/logout', { refreshToken: stored }).catch(() => undefined)
@@ -126,9 +163,21 @@ export function forgetSession(): void {
   forget()
 }
 
-/** At start-up: a stored refresh token signs the person back in. */
+/**
+ * At start-up: this tab's access token signs the person back in while it lasts (a revoked one is
+ * refused at the first request, which then refreshes); otherwise the stored refresh token does.
+ */
 export async function restoreSession(): Promise<void> {
-  if (!storedRefreshToken()) return
+  if (!storedRefreshToken()) {
+    sessionStorage.removeItem(ACCESS_KEY)
+    return
+  }
+  const kept = keptAccess()
+  if (kept) {
+    accessToken = kept.token
+    setUser(kept.user)
+    return
+  }
   try {
     await refreshSession()
   } catch {

@@ -415,7 +415,7 @@ ${webTypes}        try_files $uri =404;
 
     location / {
 ${refuseMalformed}        root \${GATEWAY_WEB_ROOT};
-${webTypes}        try_files $uri /index.html;
+${webTypes}        try_files $uri /index.html =404;
     }
 
 ${problemLocations.join('\n')}}

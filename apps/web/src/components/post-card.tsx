@@ -98,7 +98,8 @@ function EditPost({
     event.preventDefault()
     apiJson<Post>(
       `/api/posts/${post.id}`,
-      jsonBody('PATCH', { content, visibility, ...(title ? { title } : {}) }),
+      // A blank title removes it (API: a blank title or null removes it).
+      jsonBody('PATCH', { content, visibility, title }),
     ).then(onSaved, (failure: unknown) => setError(asApiError(failure)))
   }
   return (

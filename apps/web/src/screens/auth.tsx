@@ -94,6 +94,14 @@ export function RegisterScreen() {
   )
 }
 
+/**
+ * Takes a code or reset token read from the address out of it, so it stays in neither the history
+ * nor a shared screen. The screen keeps what it read.
+ */
+function dropSecretsFromAddress(): void {
+  history.replaceState(history.state, '', location.pathname)
+}
+
 export function VerifyEmailScreen({ query }: { query: URLSearchParams }) {
   useTitle('Verify your email')
   const [email, setEmail] = useState(query.get('email') ?? '')
@@ -106,6 +114,7 @@ export function VerifyEmailScreen({ query }: { query: URLSearchParams }) {
   })
   // The email's link carries both: following it verifies at once.
   useEffect(() => {
+    dropSecretsFromAddress()
     if (query.get('email') && query.get('code')) run()
   }, [])
   const resend = useSubmit(async () => {
@@ -254,7 +263,8 @@ export function ForgotPasswordScreen() {
 
 export function ResetPasswordScreen({ query }: { query: URLSearchParams }) {
   useTitle('Choose a new password')
-  const token = query.get('token') ?? ''
+  const [token] = useState(query.get('token') ?? '')
+  useEffect(dropSecretsFromAddress, [])
   const [password, setPassword] = useState('')
   const [done, setDone] = useState(false)
   const { error, busy, onSubmit } = useSubmit(async () => {
