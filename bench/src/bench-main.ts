@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { cpus, loadavg, totalmem } from 'node:os'
-import { join } from 'node:path'
+import { join, relative } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 
 import { type Breakdown, settle, watch } from './breakdown.js'
@@ -181,6 +181,12 @@ try {
 
   const results: Results = {
     machine,
+    graph: {
+      file: relative(rootDir, graphPath(rootDir)),
+      accounts: plan.graph.length,
+      follows: plan.graphFollows.length,
+      fans: plan.fans.length,
+    },
     seconds: measureMs / 1000,
     ceiling: {
       rps: throughput(ceilingRun),

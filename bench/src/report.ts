@@ -4,6 +4,8 @@ import { barChart, lineChart } from './svg.js'
 
 export interface Results {
   machine: string
+  /** The seeded graph: its edge file, and the accounts and follows it made. */
+  graph: { file: string; accounts: number; follows: number; fans: number }
   seconds: number
   ceiling: { rps: number; latency: LatencySummary; failed: number }
   feed: { rps: number; latency: LatencySummary; failed: number }
@@ -176,9 +178,11 @@ export function renderReport(results: Results): { table: string; files: Record<s
   const markdown = [
     '# Benchmark report',
     '',
-    `Measured through nginx by \`npm run bench\` (${results.seconds} s per measurement), on the seeded`,
-    "Reed98 graph. Latency counts from each request's scheduled time (open loop), so a stall is",
-    'never hidden by the generator waiting for it.',
+    `Measured through nginx by \`npm run bench\` (${results.seconds} s per measurement) on the graph`,
+    `seeded from \`${results.graph.file}\`: ${results.graph.accounts} accounts with ${results.graph.follows}`,
+    `follows between them, an author followed by ${results.graph.fans} more accounts, and the reader`,
+    "probes. Latency counts from each request's scheduled time (open loop), so a stall is never",
+    'hidden by the generator waiting for it.',
     '',
     markdownTable,
     '',
