@@ -114,11 +114,13 @@ export const FAULTS = {
  * through the API needs: a low bcrypt cost, writes without a verified email, and a follow limit the
  * probe readers (following up to 5 000 accounts within minutes) stay under. Never for real use.
  */
+// Below Linux's ephemeral range (32768 and up): a port there can be taken at any moment as the
+// local end of some outgoing connection, and a service would then fail to listen.
 export const BENCH = {
-  gatewayPort: 38080,
-  servicePortOffset: 30_000,
-  mailboxSmtpPort: 31025,
-  mailboxHttpPort: 38025,
+  gatewayPort: 25080,
+  servicePortOffset: 22_000,
+  mailboxSmtpPort: 26025,
+  mailboxHttpPort: 25025,
   databasePrefix: 'chatty_bench_',
   redisDatabase: 5,
   messagingPrefix: 'bench.',
