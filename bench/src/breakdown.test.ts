@@ -4,10 +4,10 @@ import { metricSum, metricValue, parseProcStat, processGroup } from './breakdown
 import { breakdownTables } from './report.js'
 
 describe('where the time went', () => {
-  it('reads user and system ticks from a stat line whose command name holds spaces', () => {
+  it('reads its own ticks and its ended children’s from a stat line whose name holds spaces', () => {
     const line =
-      '4242 (Web Content (x)) S 1 4242 4242 0 -1 4194560 100 0 0 0 1234 567 0 0 20 0 12 0 99 1 2'
-    expect(parseProcStat(line)).toEqual({ comm: 'Web Content (x)', ticks: 1234 + 567 })
+      '4242 (Web Content (x)) S 1 4242 4242 0 -1 4194560 100 0 0 0 1234 567 89 10 20 0 12 0 99 1 2'
+    expect(parseProcStat(line)).toEqual({ comm: 'Web Content (x)', ticks: 1234 + 567 + 89 + 10 })
   })
 
   it('groups Chatty services by app, the infrastructure by server, and the rest together', () => {

@@ -45,13 +45,19 @@ export function processGroup(comm: string, cmdline: string, isSelf: boolean): st
   return 'other processes'
 }
 
-/** utime + stime of a /proc/<pid>/stat line, in ticks; the command name may hold spaces. */
+/**
+ * The CPU of a /proc/<pid>/stat line, in ticks: its own (utime, stime) and that of its children
+ * that have ended and been waited for (cutime, cstime). PostgreSQL's backends end when a pool lets a
+ * connection go; their time then moves to the postmaster, so a group's total never goes back.
+ * The command name may hold spaces.
+ */
 export function parseProcStat(line: string): { comm: string; ticks: number } {
   const open = line.indexOf('(')
   const close = line.lastIndexOf(')')
   const fields = line.slice(close + 2).split(' ')
-  // After the name: state is field 3, utime field 14 and stime field 15 (1-based, man proc).
-  return { comm: line.slice(open + 1, close), ticks: Number(fields[11]) + Number(fields[12]) }
+  // After the name: state is field 3; utime, stime, cutime, cstime are fields 14-17 (man proc).
+  const ticks = fields.slice(11, 15).reduce((sum, value) => sum + Number(value), 0)
+  return { comm: line.slice(open + 1, close), ticks }
 }
 
 /** CPU seconds used so far by every process group on the machine. */
