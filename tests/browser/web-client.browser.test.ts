@@ -1,4 +1,4 @@
-import type { Browser, Page } from 'playwright-core'
+import type { Browser, Page, Request } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
 import { adminCredentials } from '../e2e/support/admin.js'
@@ -96,13 +96,19 @@ describe('the web client', () => {
       .poll(() => picture.evaluate((image: HTMLImageElement) => image.naturalWidth))
       .toBeGreaterThan(0)
 
-    // Staying signed in across reloads, also one cut short by the next: within the access token's
-    // lifetime a reload spends no refresh token, so none can be lost half-rotated.
-    await first.page.reload({ waitUntil: 'commit' })
+    // Staying signed in across a reload without spending the refresh token: within the access
+    // token's lifetime a reload refreshes nothing, so a reload cut short cannot lose a rotated token.
+    const refreshes: string[] = []
+    const countRefresh = (request: Request) => {
+      if (new URL(request.url()).pathname === '/api/auth/refresh') refreshes.push(request.url())
+    }
+    first.page.on('request', countRefresh)
     await first.page.reload()
     await first.page.getByRole('heading', { name: 'Home' }).waitFor()
     await posted.waitFor()
     await first.page.getByRole('button', { name: 'Log out' }).waitFor()
+    first.page.off('request', countRefresh)
+    expect(refreshes).toEqual([])
 
     // A second person follows the author and likes the post.
     await registerAndVerify(second.page, fan)

@@ -3,7 +3,7 @@ import { useEffect, useId, useState } from 'preact/hooks'
 import type { ApiError, Media, Post, Visibility } from '../api.js'
 import { asApiError } from '../hooks.js'
 import { apiJson, jsonBody } from '../session.js'
-import { Field, ProblemMessage } from './forms.js'
+import { Field, ProblemMessage, VisibilityField } from './forms.js'
 
 const MAX_PICTURES = 4
 
@@ -23,7 +23,6 @@ export function Composer({ onPosted }: { onPosted(post: Post): void }) {
   const [multiple, setMultiple] = useState(false)
   const [error, setError] = useState<ApiError | null>(null)
   const [busy, setBusy] = useState(false)
-  const visibilityId = useId()
   const filesId = useId()
 
   useEffect(
@@ -166,18 +165,7 @@ export function Composer({ onPosted }: { onPosted(post: Post): void }) {
         </fieldset>
       ) : null}
       <div class="composer-bar">
-        <label for={visibilityId}>Visibility</label>
-        <select
-          id={visibilityId}
-          value={visibility}
-          onChange={(event) =>
-            setVisibility((event.currentTarget as HTMLSelectElement).value as Visibility)
-          }
-        >
-          <option value="public">Public</option>
-          <option value="followers">Followers only</option>
-          <option value="private">Only me</option>
-        </select>
+        <VisibilityField value={visibility} onChange={setVisibility} />
         {pictures.length < MAX_PICTURES ? (
           <>
             {/* The input stays focusable (visually hidden); its label is what people see. */}

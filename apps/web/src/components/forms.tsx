@@ -1,7 +1,7 @@
 import type { ComponentChildren } from 'preact'
 import { useId } from 'preact/hooks'
 
-import type { ApiError } from '../api.js'
+import type { ApiError, Visibility } from '../api.js'
 
 /**
  * The problem's title and detail, and the messages of the `errors` that no field of the form
@@ -99,5 +99,32 @@ export function Field({ label, name, error, multiline, hint, ...input }: FieldPr
         </small>
       ) : null}
     </div>
+  )
+}
+
+/** Who may see a post: the one choice the composer and a post's edit form both offer. */
+export function VisibilityField({
+  value,
+  onChange,
+}: {
+  value: Visibility
+  onChange: (visibility: Visibility) => void
+}) {
+  const id = useId()
+  return (
+    <>
+      <label for={id}>Visibility</label>
+      <select
+        id={id}
+        value={value}
+        onChange={(event) =>
+          onChange((event.currentTarget as HTMLSelectElement).value as Visibility)
+        }
+      >
+        <option value="public">Public</option>
+        <option value="followers">Followers only</option>
+        <option value="private">Only me</option>
+      </select>
+    </>
   )
 }

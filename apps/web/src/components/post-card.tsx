@@ -1,11 +1,11 @@
-import { useId, useState } from 'preact/hooks'
+import { useState } from 'preact/hooks'
 
 import type { ApiError, Poll, Post, Visibility } from '../api.js'
 import { asApiError, useMe } from '../hooks.js'
 import { pictureSource } from '../media-url.js'
 import { Link } from '../router.js'
 import { apiFetch, apiJson, jsonBody } from '../session.js'
-import { Field, ProblemMessage } from './forms.js'
+import { Field, ProblemMessage, VisibilityField } from './forms.js'
 import { ReportButton, TakedownButton } from './report.js'
 import { RichText } from './rich-text.js'
 
@@ -93,7 +93,6 @@ function EditPost({
   const [content, setContent] = useState(post.content)
   const [visibility, setVisibility] = useState<Visibility>(post.visibility)
   const [error, setError] = useState<ApiError | null>(null)
-  const visibilityId = useId()
   const submit = (event: Event) => {
     event.preventDefault()
     apiJson<Post>(
@@ -123,18 +122,7 @@ function EditPost({
         onInput={(event) => setContent((event.currentTarget as HTMLTextAreaElement).value)}
       />
       <div class="composer-bar">
-        <label for={visibilityId}>Visibility</label>
-        <select
-          id={visibilityId}
-          value={visibility}
-          onChange={(event) =>
-            setVisibility((event.currentTarget as HTMLSelectElement).value as Visibility)
-          }
-        >
-          <option value="public">Public</option>
-          <option value="followers">Followers only</option>
-          <option value="private">Only me</option>
-        </select>
+        <VisibilityField value={visibility} onChange={setVisibility} />
         <button type="submit" disabled={content.trim() === ''}>
           Save
         </button>
