@@ -4,12 +4,12 @@ import { cpus, loadavg, totalmem } from 'node:os'
 import { join, relative } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 
-import { type Breakdown, settle, watch } from './breakdown.js'
+import { type Breakdown, GENERATOR_GROUP, settle, watch } from './breakdown.js'
 import { celebrityFollowers, graphPath } from './graph.js'
 import { type LatencySummary, stalls, summarise } from './latency.js'
 import { type Call, closedLoop, createClient, openLoop, type Run, throughput } from './load.js'
 import { renderReport, type Results } from './report.js'
-import { createPost, forEachLimit, login, planSeed, PROBES } from './seed.js'
+import { createPost, forEachLimit, login, planSeed, PROBES, readerFollowees } from './seed.js'
 import { startBenchStack } from './stack.js'
 
 const say = (text: string) => console.log(`[bench] ${text}`)
@@ -47,14 +47,23 @@ const metricsUrls = new Map(
   stack.plan.services.map((service) => [service.definition.name, service.metricsUrl]),
 )
 const breakdowns: Breakdown[] = []
-/** Runs one measurement, once the stack is quiet, and records where its CPU went. */
-async function measured(label: string, work: () => Promise<Run>): Promise<Run> {
+/**
+ * Runs one measurement, once the stack is quiet, and records where its CPU went: until the last
+ * answer, or with `untilSettled` until the services have also done the work it set off.
+ */
+async function measured(
+  label: string,
+  work: () => Promise<Run>,
+  options: { untilSettled?: boolean } = {},
+): Promise<{ run: Run; breakdown: Breakdown }> {
   const waited = await settle(metricsUrls)
   if (waited > 2_000) say(`waited ${(waited / 1000).toFixed(0)} s for the services to catch up`)
   const watching = await watch(metricsUrls)
   const run = await work()
-  breakdowns.push(await watching.finish(label, run.outcomes.length))
-  return run
+  if (options.untilSettled) await settle(metricsUrls)
+  const breakdown = await watching.finish(label, run.outcomes.length)
+  breakdowns.push(breakdown)
+  return { run, breakdown }
 }
 try {
   const plan = planSeed(graphPath(rootDir), celebrityFollowers())
@@ -102,12 +111,19 @@ try {
   await closedLoop(client, { connections: 32, durationMs: 2_000, next: () => jwks })
 
   say('ceiling: the in-memory route, 32 connections')
-  const ceilingRun = await measured('in-memory route, 32 connections', () =>
+  const { run: ceilingRun } = await measured('in-memory route, 32 connections', () =>
     closedLoop(client, { connections: 32, durationMs: measureMs, next: () => jwks }),
   )
   say('home feed, 32 connections')
-  const feedRun = await measured('feed, 32 connections', () =>
+  const { run: feedRun } = await measured('feed, 32 connections', () =>
     closedLoop(client, { connections: 32, durationMs: measureMs, next: feed }),
+  )
+
+  // The mix's other kinds alone, so its breakdown can be told apart (the posts' cost is measured
+  // by the author-cost stages below).
+  say('user timelines, 32 connections')
+  const { run: timelineRun } = await measured('user timeline, 32 connections', () =>
+    closedLoop(client, { connections: 32, durationMs: measureMs, next: timeline }),
   )
 
   const mixRates = (process.env.BENCH_MIX_RATES ?? '100,200,400,600,800,1000')
@@ -116,7 +132,7 @@ try {
   const mixRuns: { rate: number; run: Run }[] = []
   for (const rate of mixRates) {
     say(`mix at ${rate} req/s`)
-    const run = await measured(`mix at ${rate} req/s`, () =>
+    const { run } = await measured(`mix at ${rate} req/s`, () =>
       openLoop(client, { rate, durationMs: measureMs, next: mix }),
     )
     mixRuns.push({ rate, run })
@@ -125,7 +141,7 @@ try {
   const steadyRate = Number(process.env.BENCH_STEADY_RATE ?? 200)
   const steadyMs = seconds('BENCH_STEADY_SECONDS', 20)
   say(`feed reads at a steady ${steadyRate} req/s`)
-  const steadyFeed = await measured(`feed at ${steadyRate} req/s`, () =>
+  const { run: steadyFeed } = await measured(`feed at ${steadyRate} req/s`, () =>
     openLoop(client, { rate: steadyRate, durationMs: steadyMs, next: feed }),
   )
   say(`the in-memory route at a steady ${steadyRate} req/s`)
@@ -179,6 +195,71 @@ try {
     await sleep(500)
   }
 
+  // DESIGN §6: past FEED_FANOUT_MAX_FOLLOWERS a post is written once, to its author's timeline,
+  // and costs its author the same whatever the followers; the star is past it, the celebrity probe
+  // at it (pushed to its followers), a graph account near 10 followers far below it.
+  say("a post's cost to its author, by followers")
+  const followersOf = new Map<string, number>()
+  const seededFollows = [
+    ...plan.graphFollows,
+    ...PROBES.readers.flatMap((reader) =>
+      readerFollowees(plan)
+        .slice(0, reader.follows)
+        .map((followee) => [reader.username, followee] as const),
+    ),
+  ]
+  for (const [, followee] of seededFollows) {
+    followersOf.set(followee, (followersOf.get(followee) ?? 0) + 1)
+  }
+  const fewFollowers = [...followersOf].sort(
+    (a, b) => Math.abs(a[1] - 10) - Math.abs(b[1] - 10),
+  )[0]![0]
+  const authorCost: Results['authorCost'] = []
+  for (const username of [fewFollowers, PROBES.celebrity, PROBES.star]) {
+    const { body } = await client.send({ method: 'GET', path: `/api/users/${username}` })
+    const { followersCount } = JSON.parse(body) as { followersCount: number }
+    const token = await login(client, username)
+    const { run, breakdown } = await measured(
+      `posts by an author with ${followersCount} followers, until settled`,
+      () =>
+        openLoop(client, {
+          rate: 5,
+          durationMs: measureMs,
+          next: (index) => ({
+            method: 'POST',
+            path: '/api/posts',
+            headers: bearer(token),
+            body: JSON.stringify({ content: `cost probe ${index}` }),
+            kind: 'compose',
+          }),
+        }),
+      { untilSettled: true },
+    )
+    const cpuSeconds = breakdown.cpu
+      .filter((entry) => entry.group !== GENERATOR_GROUP)
+      .reduce((sum, entry) => sum + entry.seconds, 0)
+    authorCost.push({
+      username,
+      followers: followersCount,
+      latency: latencies(run),
+      cpuMsPerPost: (cpuSeconds * 1000) / run.outcomes.length,
+      failed: failures(run),
+    })
+  }
+  say("feed reads by the star's followers")
+  const { run: starFollowerReads } = await measured("the star's followers' feeds at 100 req/s", () =>
+    openLoop(client, {
+      rate: 100,
+      durationMs: measureMs,
+      next: (index) => ({
+        method: 'GET',
+        path: '/api/feed?limit=20',
+        headers: bearer(pick([...fanTokens.values()], index)),
+        kind: 'feed',
+      }),
+    }),
+  )
+
   const results: Results = {
     machine,
     graph: {
@@ -194,6 +275,11 @@ try {
       failed: failures(ceilingRun),
     },
     feed: { rps: throughput(feedRun), latency: latencies(feedRun), failed: failures(feedRun) },
+    timeline: {
+      rps: throughput(timelineRun),
+      latency: latencies(timelineRun),
+      failed: failures(timelineRun),
+    },
     mix: mixRuns.map(({ rate, run }) => ({
       rate,
       achieved: throughput(run),
@@ -219,6 +305,8 @@ try {
       posts: Number(process.env.BENCH_FANOUT_POSTS ?? 5),
       latency: summarise(Float64Array.from(fanOutMs)),
     },
+    authorCost,
+    starFollowerFeed: { latency: latencies(starFollowerReads), failed: failures(starFollowerReads) },
     breakdowns,
   }
   const stamp = new Date().toISOString().slice(0, 16).replace(/[:T]/g, '-')

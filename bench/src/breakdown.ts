@@ -34,8 +34,10 @@ const TICKS_PER_SECOND = 100
  * app it runs, the infrastructure by its server, `self` for the generator (which also runs the
  * stack runner and the dev mailbox).
  */
+export const GENERATOR_GROUP = 'load generator, stack runner, mailbox'
+
 export function processGroup(comm: string, cmdline: string, isSelf: boolean): string {
-  if (isSelf) return 'load generator, stack runner, mailbox'
+  if (isSelf) return GENERATOR_GROUP
   const app = /\/apps\/([\w-]+)\/dist\/main\.js/.exec(cmdline)
   if (app) return app[1]!
   if (comm.startsWith('postgres') || cmdline.startsWith('postgres:')) return 'PostgreSQL'

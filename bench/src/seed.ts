@@ -7,8 +7,16 @@ export const SEED_PASSWORD = 'bench-password-1'
 
 /** The accounts the benchmark reads as, besides the graph's own. */
 export const PROBES = {
-  /** Followed by `celebrityFollowers` accounts; posts during the fan-out measurement. */
+  /**
+   * Followed by `celebrityFollowers` accounts (the fans), as many as FEED_FANOUT_MAX_FOLLOWERS lets
+   * an author have and still be pushed to followers; posts during the fan-out measurement.
+   */
   celebrity: 'bench_celebrity',
+  /**
+   * Followed by every fan and every other probe: past FEED_FANOUT_MAX_FOLLOWERS with the default
+   * 10 000 fans, so its posts take the celebrity path (its followers' reads merge its timeline).
+   */
+  star: 'bench_star',
   /** Readers following 10, 1 000 and 5 000 accounts, for the feed-latency-by-followees row. */
   readers: [
     { username: 'bench_reads_10', follows: 10 },
@@ -167,6 +175,11 @@ export function readerFollowees(plan: SeedPlan): string[] {
   return [...plan.graph, ...plan.fans]
 }
 
+/** Who follows the star: every fan and every other probe. */
+export function starFollowers(plan: SeedPlan): string[] {
+  return [...plan.fans, PROBES.celebrity, ...PROBES.readers.map((reader) => reader.username)]
+}
+
 export interface SeedCounts {
   accounts: number
   follows: number
@@ -196,7 +209,7 @@ export async function seed(
     phaseStarted = performance.now()
   }
   const readers = PROBES.readers.map((reader) => reader.username)
-  const accounts = [...plan.graph, PROBES.celebrity, ...readers, ...plan.fans]
+  const accounts = [...plan.graph, PROBES.celebrity, PROBES.star, ...readers, ...plan.fans]
 
   let done = 0
   const tokens = new Map<string, string>()
@@ -221,6 +234,7 @@ export async function seed(
   const follows: [string, string][] = [
     ...plan.graphFollows,
     ...plan.fans.map((fan): [string, string] => [fan, PROBES.celebrity]),
+    ...starFollowers(plan).map((follower): [string, string] => [follower, PROBES.star]),
     ...PROBES.readers.flatMap((reader) =>
       followees
         .slice(0, reader.follows)

@@ -5,7 +5,7 @@ import {
   type MessageData,
   type SendEmail,
 } from '@chatty/contracts'
-import { type EntityManager, inTransaction } from '@chatty/db'
+import { type EntityManager, inTransaction, lockUntilCommit } from '@chatty/db'
 import { enqueue, type MessageContext, PermanentFailure } from '@chatty/messaging'
 
 import type { EmailContext } from '../context.js'
@@ -39,15 +39,7 @@ export async function deliverEmail(
 ): Promise<void> {
   // Serialises the commands of one email (a producer may resend it under a new message id)
   // without locking its row, which the records below update on their own connections.
-  await db(em)
-    .selectNoFrom((eb) =>
-      eb
-        .fn('pg_advisory_xact_lock', [
-          eb.fn('hashtextextended', [eb.val(`email:${data.emailId}`), eb.lit(0)]),
-        ])
-        .as('locked'),
-    )
-    .execute()
+  await lockUntilCommit(em, `email:${data.emailId}`)
   const attempt = await recordAttempt(ctx, data)
   if (attempt.status === 'delivered') {
     logger.info({ emailId: data.emailId }, 'email already delivered; skipping')

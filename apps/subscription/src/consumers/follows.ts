@@ -2,7 +2,7 @@ import { Followed, Unfollowed } from '@chatty/contracts'
 
 import type { SubscriptionContext } from '../context.js'
 import { syncFollowInFeed } from '../domain/fan-out.js'
-import { dropFollowOfDeletedAccount } from '../domain/follows.js'
+import { dropFollowOfDeletedAccount, lockFollow } from '../domain/follows.js'
 
 /**
  * The feed side of our own follow events. Done here rather than in the request so a Redis
@@ -11,6 +11,7 @@ import { dropFollowOfDeletedAccount } from '../domain/follows.js'
  */
 export function registerFollowConsumers(ctx: SubscriptionContext): void {
   ctx.messaging.consumer.on(Followed, async (event, { em, envelope }) => {
+    await lockFollow(em, event)
     await dropFollowOfDeletedAccount(em, ctx, {
       followerId: event.followerId,
       followeeId: event.followeeId,
@@ -18,5 +19,8 @@ export function registerFollowConsumers(ctx: SubscriptionContext): void {
     })
     await syncFollowInFeed(em, ctx, event)
   })
-  ctx.messaging.consumer.on(Unfollowed, (event, { em }) => syncFollowInFeed(em, ctx, event))
+  ctx.messaging.consumer.on(Unfollowed, async (event, { em }) => {
+    await lockFollow(em, event)
+    await syncFollowInFeed(em, ctx, event)
+  })
 }

@@ -191,7 +191,8 @@ export async function showToFollowers(
 /**
  * Followed and Unfollowed: makes the follower's feed agree with whether the follow exists now,
  * so the two events may be handled in either order. A follow backfills the followee's recent
- * posts and reposts; its absence removes whatever of theirs the feed holds.
+ * posts and reposts; its absence removes whatever of theirs the feed holds. The caller holds the
+ * follow's lock (`lockFollow`): the followee's row is only shared with other followers' backfills.
  */
 export async function syncFollowInFeed(
   em: EntityManager,
@@ -199,7 +200,7 @@ export async function syncFollowInFeed(
   input: { followerId: string; followeeId: string },
 ): Promise<void> {
   const { followerId, followeeId } = input
-  const followee = await lockUser(em, followeeId)
+  const followee = await lockUser(em, followeeId, 'shared')
   const follows = await em.findOne(Follow, { followerId, followeeId })
   if (follows) {
     if (!followee || !isInGoodStanding(standingOf(followee), deps.clock())) return

@@ -1,5 +1,5 @@
 import { Followed, Unfollowed } from '@chatty/contracts'
-import { type EntityManager, type FollowPair, moveFollowCounts } from '@chatty/db'
+import { type EntityManager, type FollowPair, lockUntilCommit, moveFollowCounts } from '@chatty/db'
 import { NotFoundError, RuleViolationError } from '@chatty/domain'
 import { enqueue } from '@chatty/messaging'
 import type { NotNull } from 'kysely'
@@ -134,6 +134,17 @@ export async function recordUnfollows(
 }
 
 /**
+ * Holds one follow's lock until the commit: its Followed and Unfollowed are handled one after the
+ * other, so the follower's feed ends as the follow does. Taken before any row lock.
+ */
+export async function lockFollow(
+  em: EntityManager,
+  pair: FollowPair,
+): Promise<void> {
+  await lockUntilCommit(em, `follow:${pair.followerId}:${pair.followeeId}`)
+}
+
+/**
  * A follow that must not stand because one of its accounts is deleted: the request that made it
  * read the account before the deletion committed, and the deletion's walk may have passed it
  * already. Removed as an unfollow is, with its Unfollowed event and counters; nothing happens
@@ -150,7 +161,8 @@ export async function dropFollowOfDeletedAccount(
     .select('status')
     .where('id', 'in', [change.followerId, change.followeeId])
     .orderBy('id')
-    .forUpdate()
+    // Shared: a deletion marks the row, so it waits for this check and this check for it.
+    .forShare()
     .execute()
   if (users.some((user) => user.status === 'deleted')) await recordUnfollow(em, deps, change)
 }

@@ -129,14 +129,19 @@ export async function findVisibleByUsername(
 
 /**
  * Locks a user row for the rest of the transaction and reads it. Every consumer that changes
- * what feeds hold of an author takes this lock first, so a post being fanned out, a follow being
- * backfilled and a ban being applied to the same author never interleave.
+ * what feeds hold of an author takes this lock first, so a post being fanned out, a ban being
+ * applied and a follow being backfilled never interleave. Backfills of one author into different
+ * followers' feeds may: they take it `shared` (and serialise per follow, see `syncFollowInFeed`),
+ * so a thousand new followers of one account are not handled one at a time.
  */
-export async function lockUser(em: EntityManager, userId: string): Promise<UserRecord | null> {
+export async function lockUser(
+  em: EntityManager,
+  userId: string,
+  mode: 'alone' | 'shared' = 'alone',
+): Promise<UserRecord | null> {
   // Locks the users row only: the counter shards stay free for follows meanwhile.
-  const user = await selectUsers(em)
-    .where('users.id', '=', userId)
-    .forUpdate('users')
+  const query = selectUsers(em).where('users.id', '=', userId)
+  const user = await (mode === 'alone' ? query.forUpdate('users') : query.forShare('users'))
     .executeTakeFirst()
   return user ?? null
 }
