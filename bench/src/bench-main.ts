@@ -223,7 +223,8 @@ try {
       `posts by an author with ${followersCount} followers, until settled`,
       () =>
         openLoop(client, {
-          rate: 5,
+          // Under the 30 posts a minute an account may write.
+          rate: 2,
           durationMs: measureMs,
           next: (index) => ({
             method: 'POST',

@@ -83,7 +83,7 @@ function rows(results: Results): [string, string, string, string][] {
       verdict(fanOut.latency.p99 <= 1_000),
     ],
     [
-      `a post's cost to its author with ${authorCost.map((a) => a.followers).join(' / ')} followers (5 posts/s)`,
+      `a post's cost to its author with ${authorCost.map((a) => a.followers).join(' / ')} followers (2 posts/s)`,
       `p50 ${authorCost.map((a) => ms(a.latency.p50)).join(' / ')}; CPU per post ${authorCost
         .map((a) => ms(a.cpuMsPerPost))
         .join(' / ')}`,
@@ -126,7 +126,7 @@ function starNote(results: Results): string {
   const [least, pushed, star] = results.authorCost
   if (!least || !pushed || !star) return ''
   return [
-    `Each author posted at 5 posts a second for ${results.seconds} s; the CPU counts every process`,
+    `Each author posted at 2 posts a second for ${results.seconds} s; the CPU counts every process`,
     'but the generator until the services had done all the work the posts set off (fan-out,',
     `projections, notifications). ${pushed.username} (${pushed.followers} followers) is at`,
     "FEED_FANOUT_MAX_FOLLOWERS, so its posts are pushed into the feeds of its followers who read",

@@ -46,6 +46,8 @@ export function revocationRestorer(options: RevocationRestorerOptions): Backgrou
   }
 
   async function restoreIfLost(signal: AbortSignal): Promise<void> {
+    // Not connected yet, or reconnecting: readiness says so already; the next pass tries again.
+    if (redis.status !== 'ready') return
     if ((await redis.exists(complete)) === 1) return
     await restore()
     await sleep(settleMs, undefined, { signal }).catch(() => undefined)
