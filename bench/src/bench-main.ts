@@ -248,17 +248,19 @@ try {
     })
   }
   say("feed reads by the star's followers")
-  const { run: starFollowerReads } = await measured("the star's followers' feeds at 100 req/s", () =>
-    openLoop(client, {
-      rate: 100,
-      durationMs: measureMs,
-      next: (index) => ({
-        method: 'GET',
-        path: '/api/feed?limit=20',
-        headers: bearer(pick([...fanTokens.values()], index)),
-        kind: 'feed',
+  const { run: starFollowerReads } = await measured(
+    "the star's followers' feeds at 100 req/s",
+    () =>
+      openLoop(client, {
+        rate: 100,
+        durationMs: measureMs,
+        next: (index) => ({
+          method: 'GET',
+          path: '/api/feed?limit=20',
+          headers: bearer(pick([...fanTokens.values()], index)),
+          kind: 'feed',
+        }),
       }),
-    }),
   )
 
   const results: Results = {
@@ -307,7 +309,10 @@ try {
       latency: summarise(Float64Array.from(fanOutMs)),
     },
     authorCost,
-    starFollowerFeed: { latency: latencies(starFollowerReads), failed: failures(starFollowerReads) },
+    starFollowerFeed: {
+      latency: latencies(starFollowerReads),
+      failed: failures(starFollowerReads),
+    },
     breakdowns,
   }
   const stamp = new Date().toISOString().slice(0, 16).replace(/[:T]/g, '-')

@@ -129,7 +129,7 @@ function starNote(results: Results): string {
     `Each author posted at 2 posts a second for ${results.seconds} s; the CPU counts every process`,
     'but the generator until the services had done all the work the posts set off (fan-out,',
     `projections, notifications). ${pushed.username} (${pushed.followers} followers) is at`,
-    "FEED_FANOUT_MAX_FOLLOWERS, so its posts are pushed into the feeds of its followers who read",
+    'FEED_FANOUT_MAX_FOLLOWERS, so its posts are pushed into the feeds of its followers who read',
     `recently; ${star.username} (${star.followers}) is past it, so its posts are written once, to its`,
     "timeline, and its followers' reads merge that timeline (DESIGN §6). Nothing in that path",
     "depends on the number of followers: not the author's request, not the work after it, and a",

@@ -137,10 +137,7 @@ export async function recordUnfollows(
  * Holds one follow's lock until the commit: its Followed and Unfollowed are handled one after the
  * other, so the follower's feed ends as the follow does. Taken before any row lock.
  */
-export async function lockFollow(
-  em: EntityManager,
-  pair: FollowPair,
-): Promise<void> {
+export async function lockFollow(em: EntityManager, pair: FollowPair): Promise<void> {
   await lockUntilCommit(em, `follow:${pair.followerId}:${pair.followeeId}`)
 }
 

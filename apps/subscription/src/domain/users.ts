@@ -141,8 +141,9 @@ export async function lockUser(
 ): Promise<UserRecord | null> {
   // Locks the users row only: the counter shards stay free for follows meanwhile.
   const query = selectUsers(em).where('users.id', '=', userId)
-  const user = await (mode === 'alone' ? query.forUpdate('users') : query.forShare('users'))
-    .executeTakeFirst()
+  const user = await (
+    mode === 'alone' ? query.forUpdate('users') : query.forShare('users')
+  ).executeTakeFirst()
   return user ?? null
 }
 
