@@ -45,14 +45,18 @@ function activeSince(deps: FeedWriter): Date {
 /**
  * Whether an author's posts are pushed to followers. Above FEED_FANOUT_MAX_FOLLOWERS they are
  * not; the author is then marked a celebrity for good and readers merge their timeline instead.
+ * Only a writer holding the author's row alone marks: backfills share it, and two of them
+ * marking at once would deadlock. Until a fan-out marks the author, a backfill pushes as before.
  */
 async function pushesToFollowers(
   em: EntityManager,
   deps: FeedWriter,
   author: UserRecord,
+  lock: 'alone' | 'shared',
 ): Promise<boolean> {
   if (author.celebrity) return false
   if (author.followers_count <= deps.config.feed.fanoutMaxFollowers) return true
+  if (lock === 'shared') return true
   // Posts and reposts pushed so far are all known by now; none made later reaches a follower's
   // feed, and removals of those visit no follower (see `mayBeInFollowerFeeds`).
   const marked = await db(em)
@@ -86,7 +90,7 @@ async function pushToFollowers(
   author: UserRecord,
   entries: readonly FeedEntry[],
 ): Promise<void> {
-  if (entries.length === 0 || !(await pushesToFollowers(em, deps, author))) return
+  if (entries.length === 0 || !(await pushesToFollowers(em, deps, author, 'alone'))) return
   const startedAt = performance.now()
   const targets = await fanOutTargets(em, author.id, activeSince(deps))
   await deps.feeds.addToFeeds(targets.active, entries)
@@ -204,7 +208,7 @@ export async function syncFollowInFeed(
   const follows = await em.findOne(Follow, { followerId, followeeId })
   if (follows) {
     if (!followee || !isInGoodStanding(standingOf(followee), deps.clock())) return
-    if (!(await pushesToFollowers(em, deps, followee))) return
+    if (!(await pushesToFollowers(em, deps, followee, 'shared'))) return
     const limit = deps.config.feed.maxEntries
     const entries = [
       ...(await recentPostsOf(em, followeeId, { includePrivate: false, limit })),

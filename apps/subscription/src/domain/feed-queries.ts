@@ -37,9 +37,10 @@ function liveReposts(em: EntityManager, now: Date) {
 
 /**
  * Waits until every consumer transaction that holds the row of the feed's owner or of an account
- * they follow has committed. Consumers change what a feed holds only under the author's row
+ * they follow alone has committed. Consumers change what a feed holds only under the author's row
  * lock, and write Redis before their commit: a rebuild that read PostgreSQL without waiting could
- * miss a removal whose Redis part was done already, and write the removed posts back.
+ * miss a removal whose Redis part was done already, and write the removed posts back. Follow
+ * backfills share the row and are not waited for: they only add what the rebuild reads anyway.
  */
 export async function waitForFeedWriters(em: EntityManager, ownerId: string): Promise<void> {
   // Locks taken in id order, as every transaction that locks two users does: no deadlock.

@@ -189,8 +189,8 @@ async function isSuperseded(
 ): Promise<boolean> {
   // Deleted posts and deleted accounts never come back.
   if (removal.reason === 'post-deleted' || removal.reason === 'account-deleted') return false
-  // The lock every feed writer of this author takes (FOR UPDATE): an unban or a post shown
-  // again waits for this batch, or this batch waits for it and sees it.
+  // Conflicts with the lock an unban or a post shown again takes (FOR UPDATE): it waits for
+  // this batch, or this batch waits for it and sees it.
   const author = await db(em)
     .selectFrom('users')
     .select(['status', 'banned_until'])
