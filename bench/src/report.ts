@@ -121,10 +121,21 @@ function costsNoMore(
   )
 }
 
+/** The services' default FEED_FANOUT_MAX_FOLLOWERS, which the bench profile keeps. */
+const FANOUT_MAX_FOLLOWERS = 10_000
+
 /** What the author-cost rows show, and why they stand for an author with a million followers. */
 function starNote(results: Results): string {
   const [least, pushed, star] = results.authorCost
   if (!least || !pushed || !star) return ''
+  if (star.followers <= FANOUT_MAX_FOLLOWERS) {
+    return [
+      `${star.username} has ${star.followers} followers, not more than FEED_FANOUT_MAX_FOLLOWERS`,
+      `(${FANOUT_MAX_FOLLOWERS}): with this seed's ${results.graph.fans} fans every author is pushed to`,
+      'its followers, and these rows do not measure the celebrity path. Seed the default 10 000 fans',
+      'for that.',
+    ].join('\n')
+  }
   return [
     `Each author posted at 2 posts a second for ${results.seconds} s; the CPU counts every process`,
     'but the generator until the services had done all the work the posts set off (fan-out,',
