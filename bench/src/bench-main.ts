@@ -9,7 +9,7 @@ import { celebrityFollowers, graphPath } from './graph.js'
 import { type LatencySummary, stalls, summarise } from './latency.js'
 import { type Call, closedLoop, createClient, openLoop, type Run, throughput } from './load.js'
 import { renderReport, type Results } from './report.js'
-import { createPost, forEachLimit, login, planSeed, PROBES, readerFollowees } from './seed.js'
+import { createPost, forEachLimit, login, planSeed, PROBES, seedFollows } from './seed.js'
 import { startBenchStack } from './stack.js'
 
 const say = (text: string) => console.log(`[bench] ${text}`)
@@ -200,15 +200,7 @@ try {
   // at it (pushed to its followers), a graph account near 10 followers far below it.
   say("a post's cost to its author, by followers")
   const followersOf = new Map<string, number>()
-  const seededFollows = [
-    ...plan.graphFollows,
-    ...PROBES.readers.flatMap((reader) =>
-      readerFollowees(plan)
-        .slice(0, reader.follows)
-        .map((followee) => [reader.username, followee] as const),
-    ),
-  ]
-  for (const [, followee] of seededFollows) {
+  for (const [, followee] of seedFollows(plan)) {
     followersOf.set(followee, (followersOf.get(followee) ?? 0) + 1)
   }
   const fewFollowers = [...followersOf].sort(

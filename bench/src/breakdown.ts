@@ -29,13 +29,14 @@ export interface ServiceWaits {
 // Linux reports process times in clock ticks of 1/100 s (USER_HZ) on every architecture we run.
 const TICKS_PER_SECOND = 100
 
+/** The process group of this process: the load generator, which also runs the stack runner and mailbox. */
+export const GENERATOR_GROUP = 'load generator, stack runner, mailbox'
+
 /**
  * The group a process counts in, from its command name and command line: a Chatty service by the
  * app it runs, the infrastructure by its server, `self` for the generator (which also runs the
  * stack runner and the dev mailbox).
  */
-export const GENERATOR_GROUP = 'load generator, stack runner, mailbox'
-
 export function processGroup(comm: string, cmdline: string, isSelf: boolean): string {
   if (isSelf) return GENERATOR_GROUP
   const app = /\/apps\/([\w-]+)\/dist\/main\.js/.exec(cmdline)

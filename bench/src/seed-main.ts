@@ -5,7 +5,7 @@ import { withClient } from '@chatty/db'
 import { settle } from './breakdown.js'
 import { celebrityFollowers, graphPath } from './graph.js'
 import { createClient } from './load.js'
-import { planSeed, PROBES, readerFollowees, seed, starFollowers } from './seed.js'
+import { planSeed, PROBES, seed, seedFollows } from './seed.js'
 import { startBenchStack } from './stack.js'
 
 const say = (text: string) => console.log(`[seed] ${text}`)
@@ -29,14 +29,20 @@ try {
     `accounts (registration and login) ${rate(counts.accounts, 'accounts')}, follows ${rate(counts.follows, 'follows')}, posts ${rate(counts.posts, 'posts')}`,
   )
   // The follows reach the counters and feeds through events: wait until the last ones are in.
-  const lastReader = PROBES.readers.at(-1)!
+  const follows = seedFollows(plan)
+  const lastReader = PROBES.readers.at(-1)!.username
   const expected = [
-    { username: PROBES.celebrity, followers: plan.fans.length },
-    { username: PROBES.star, followers: starFollowers(plan).length },
-    // The last reader's followees, and the star.
     {
-      username: lastReader.username,
-      following: Math.min(lastReader.follows, readerFollowees(plan).length) + 1,
+      username: PROBES.celebrity,
+      followers: follows.filter(([, followee]) => followee === PROBES.celebrity).length,
+    },
+    {
+      username: PROBES.star,
+      followers: follows.filter(([, followee]) => followee === PROBES.star).length,
+    },
+    {
+      username: lastReader,
+      following: follows.filter(([follower]) => follower === lastReader).length,
     },
   ]
   for (;;) {

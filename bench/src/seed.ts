@@ -180,6 +180,21 @@ export function starFollowers(plan: SeedPlan): string[] {
   return [...plan.fans, PROBES.celebrity, ...PROBES.readers.map((reader) => reader.username)]
 }
 
+/** Every follow the seed makes, as [follower, followee]. */
+export function seedFollows(plan: SeedPlan): [string, string][] {
+  const followees = readerFollowees(plan)
+  return [
+    ...plan.graphFollows,
+    ...plan.fans.map((fan): [string, string] => [fan, PROBES.celebrity]),
+    ...starFollowers(plan).map((follower): [string, string] => [follower, PROBES.star]),
+    ...PROBES.readers.flatMap((reader) =>
+      followees
+        .slice(0, reader.follows)
+        .map((followee): [string, string] => [reader.username, followee]),
+    ),
+  ]
+}
+
 export interface SeedCounts {
   accounts: number
   follows: number
@@ -230,17 +245,7 @@ export async function seed(
   })
   phaseDone('accounts')
 
-  const followees = readerFollowees(plan)
-  const follows: [string, string][] = [
-    ...plan.graphFollows,
-    ...plan.fans.map((fan): [string, string] => [fan, PROBES.celebrity]),
-    ...starFollowers(plan).map((follower): [string, string] => [follower, PROBES.star]),
-    ...PROBES.readers.flatMap((reader) =>
-      followees
-        .slice(0, reader.follows)
-        .map((followee): [string, string] => [reader.username, followee]),
-    ),
-  ]
+  const follows = seedFollows(plan)
   done = 0
   await forEachLimit(follows, concurrency, async ([follower, followee]) => {
     await asAccount(follower, (token) => follow(client, token, followee))

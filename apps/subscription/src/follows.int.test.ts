@@ -1,6 +1,11 @@
+import { setTimeout as sleep } from 'node:timers/promises'
+
 import { UserBanned, uuidv7 } from '@chatty/contracts'
+import { inTransaction } from '@chatty/db'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
+import { syncFollowInFeed } from './domain/fan-out.js'
+import { lockFollow } from './domain/follows.js'
 import { startSubscription, type SubscriptionHarness, type TestUser } from './test/harness.js'
 
 let sub: SubscriptionHarness
@@ -202,5 +207,41 @@ describe('followers and following lists', () => {
     const forged = await sub.request(`${followPath(ada)}/followers?cursor=bm90LWEtY3Vyc29y`)
     expect(forged.status).toBe(400)
     expect((await json(forged)).code).toBe('invalid-cursor')
+  })
+})
+
+describe('new followers of one account', () => {
+  it('are backfilled side by side, not one at a time', async () => {
+    const [author, ada, bob] = [
+      await sub.registerUser('author'),
+      await sub.registerUser('ada'),
+      await sub.registerUser('bob'),
+    ]
+    const postId = await sub.createPost(author)
+    await sub.readFeed(bob)
+    // Ada's follow is being synced in a transaction that stays open until the end of the test.
+    const pair = { followerId: ada.id, followeeId: author.id }
+    let release!: () => void
+    const released = new Promise<void>((resolve) => (release = resolve))
+    let holding!: () => void
+    const held = new Promise<void>((resolve) => (holding = resolve))
+    const syncing = inTransaction(sub.ctx.orm.em, async (em) => {
+      await lockFollow(em, pair)
+      await syncFollowInFeed(em, sub.ctx, pair)
+      holding()
+      await released
+    })
+    try {
+      await held
+      const followed = await Promise.race([
+        sub.follow(bob, author),
+        sleep(10_000).then(() => 'still waiting for the other backfill'),
+      ])
+      expect(followed).toBeInstanceOf(Response)
+      expect(await sub.feedIds(bob)).toContain(postId)
+    } finally {
+      release()
+      await syncing
+    }
   })
 })
