@@ -113,9 +113,9 @@ export const FAULTS = {
  * no per-address limits in the way of one load generator), with what seeding ten thousand accounts
  * through the API needs: a low bcrypt cost, writes without a verified email, and a follow limit the
  * probe readers (following up to 5 000 accounts within minutes) stay under. Never for real use.
+ * Its ports are below Linux's ephemeral range (32768 and up): a port there can be taken at any
+ * moment as the local end of some outgoing connection, and a service would then fail to listen.
  */
-// Below Linux's ephemeral range (32768 and up): a port there can be taken at any moment as the
-// local end of some outgoing connection, and a service would then fail to listen.
 export const BENCH = {
   gatewayPort: 25080,
   servicePortOffset: 22_000,
