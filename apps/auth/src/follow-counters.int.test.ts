@@ -3,8 +3,8 @@ import { randomBytes } from 'node:crypto'
 import { Followed, Unfollowed, uuidv7 } from '@chatty/contracts'
 import { InboxMessage } from '@chatty/db'
 import { USER_COUNTER_SHARDS } from '@chatty/db'
+import { lockWaits } from '@chatty/db/testing'
 import { eventually } from '@chatty/testing'
-import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
 import { db } from './db.js'
@@ -115,16 +115,6 @@ async function publishAndWait(messages: readonly FollowMessage[]): Promise<numbe
   return (performance.now() - started) / 1000
 }
 
-/** Backends of this test's database waiting for a lock (a system view, hence plain SQL). */
-async function lockWaits(): Promise<number> {
-  const { rows } = await sql<{ waiting: number }>`
-    select count(*)::int as waiting from pg_stat_activity
-    where datname = current_database() and wait_event_type = 'Lock'`.execute(
-    auth.ctx.orm.em.fork().getKysely(),
-  )
-  return rows[0]?.waiting ?? 0
-}
-
 describe('follow counters under concurrency', () => {
   it('applies follows in both directions at once, and a login never waits for them', async () => {
     const [a, b] = (await verifiedAccounts(2)) as [
@@ -152,7 +142,7 @@ describe('follow counters under concurrency', () => {
         await auth.publish(Followed, { followerId: a.id, followeeId: b.id, at }),
         await auth.publish(Followed, { followerId: b.id, followeeId: a.id, at }),
       ]
-      await eventually(async () => expect(await lockWaits()).toBe(2), 5_000)
+      await eventually(async () => expect(await lockWaits(auth.ctx.orm.em.fork())).toBe(2), 5_000)
       for (const account of [a, b]) {
         expect((await login(auth, account.username, account.password)).res.status).toBe(200)
         expect(await counters(account.token)).toEqual({ followers: 0, following: 0 })

@@ -1,9 +1,11 @@
 import { PostCountsChanged, UserRegistered } from '@chatty/contracts'
 import { inTransaction } from '@chatty/db'
+import { lockWaits } from '@chatty/db/testing'
 import { eventually } from '@chatty/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
-import { movePostCounts } from './domain/post-counters.js'
+import { db } from './db.js'
+import { movePostCounts, rollUpPostCounts } from './domain/post-counters.js'
 import { type PostsHarness, startPosts, type TestUser } from './test/harness.js'
 
 let posts: PostsHarness
@@ -16,9 +18,9 @@ afterAll(async () => {
   await posts?.close()
 })
 
-async function publishedPost(): Promise<{ author: TestUser; id: string }> {
-  const author = await posts.user()
-  await posts.deliver(UserRegistered, {
+async function publishedPost(on = posts): Promise<{ author: TestUser; id: string }> {
+  const author = await on.user()
+  await on.deliver(UserRegistered, {
     userId: author.id,
     username: author.username,
     email: `${author.username}@example.test`,
@@ -26,7 +28,7 @@ async function publishedPost(): Promise<{ author: TestUser; id: string }> {
     role: 'user',
     registeredAt: new Date().toISOString(),
   })
-  const res = await posts.request('/api/posts', {
+  const res = await on.request('/api/posts', {
     body: { content: 'count me' },
     token: author.token,
   })
@@ -35,8 +37,8 @@ async function publishedPost(): Promise<{ author: TestUser; id: string }> {
 }
 
 /** The PostCountsChanged events of one post, in the order they were published. */
-function countEvents(postId: string) {
-  return posts.events
+function countEvents(postId: string, on = posts) {
+  return on.events
     .messages()
     .filter((message) => message.type === PostCountsChanged.type)
     .map((message) => message.body.data as { postId: string; likeCount: number; version: number })
@@ -74,5 +76,59 @@ describe('post counts', () => {
     await new Promise((resolve) => setTimeout(resolve, 200))
 
     expect(countEvents(id)).toHaveLength(1)
+  })
+})
+
+describe('a post counts rollup racing a move', () => {
+  // Rollups run only when the test says: the background pass waits a minute between looks.
+  let quiet: PostsHarness
+
+  beforeAll(async () => {
+    quiet = await startPosts({ POST_COUNTS_INTERVAL_MS: '60000' })
+  })
+
+  afterAll(async () => {
+    await quiet?.close()
+  })
+
+  it('publishes a move that lands on a new shard while the rollup waits for a locked one', async () => {
+    const { id } = await publishedPost(quiet)
+    const em = quiet.ctx.orm.em
+    await inTransaction(em, (tx) => movePostCounts(tx, id, { likes: 1 }))
+    // A reaction in flight holds the post's only shard...
+    let release = () => {}
+    const held = new Promise<void>((resolve) => (release = resolve))
+    let locked = () => {}
+    const holding = new Promise<void>((resolve) => (locked = resolve))
+    const holder = inTransaction(em, async (tx) => {
+      await db(tx)
+        .selectFrom('post_counters')
+        .select('shard')
+        .where('post_id', '=', id)
+        .forUpdate()
+        .execute()
+      locked()
+      await held
+    })
+    await holding
+    // ...so the rollup waits for it, and moves meanwhile find no free shard: most make a new one.
+    const rollup = inTransaction(em, (tx) => rollUpPostCounts(tx))
+    await eventually(async () => expect(await lockWaits(em.fork())).toBe(1))
+    const moves = Array.from({ length: 4 }, () =>
+      inTransaction(em, (tx) => movePostCounts(tx, id, { likes: 1 })),
+    )
+    await eventually(async () => {
+      const shards = await db(em.fork())
+        .selectFrom('post_counters')
+        .select('shard')
+        .where('post_id', '=', id)
+        .execute()
+      expect(shards.length).toBeGreaterThan(1)
+    })
+    release()
+    await Promise.all([holder, rollup, ...moves])
+
+    await inTransaction(em, (tx) => rollUpPostCounts(tx))
+    await eventually(() => expect(countEvents(id, quiet).at(-1)).toMatchObject({ likeCount: 5 }))
   })
 })

@@ -1,6 +1,10 @@
 import { createHash, randomBytes } from 'node:crypto'
 
+import { sql } from 'kysely'
+
 import { databaseUrl, quoteIdentifier, withClient } from './database.js'
+import { kyselyOf } from './kysely.js'
+import type { EntityManager } from './orm.js'
 import {
   createOrm,
   dropDatabase,
@@ -96,4 +100,12 @@ async function buildTemplate(template: string, options: TestDatabaseOptions): Pr
       `alter database ${quoteIdentifier(building)} rename to ${quoteIdentifier(template)}`,
     )
   })
+}
+
+/** How many backends of `em`'s database wait for a lock (a system view, hence plain SQL). */
+export async function lockWaits(em: EntityManager): Promise<number> {
+  const { rows } = await sql<{ waiting: number }>`
+    select count(*)::int as waiting from pg_stat_activity
+    where datname = current_database() and wait_event_type = 'Lock'`.execute(kyselyOf(em))
+  return rows[0]?.waiting ?? 0
 }

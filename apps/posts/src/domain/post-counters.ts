@@ -125,7 +125,7 @@ function noTotals(): PostTotals {
 /**
  * One rollup pass, in the caller's transaction: takes up to POST_COUNTS_BATCH posts with pending
  * shards, locks all their shards (waiting for reactions in flight to commit), totals them, clears
- * `pending`, bumps each post's `counts_version` and queues PostCountsChanged with the totals. The
+ * `pending` on the shards it totaled (a shard created meanwhile waits for the next pass), bumps each post's `counts_version` and queues PostCountsChanged with the totals. The
  * last event of a post therefore always carries its committed totals, whatever raced it. Answers
  * how many posts it published; 0 when another replica holds the rollup.
  */
@@ -146,7 +146,15 @@ export async function rollUpPostCounts(em: EntityManager): Promise<number> {
   if (postIds.length === 0) return 0
   const shards = await kysely
     .selectFrom('post_counters')
-    .select(['post_id', 'likes', 'comments', 'reposts', ...POLL_VOTE_COLUMNS, 'poll_voters'])
+    .select([
+      'post_id',
+      'shard',
+      'likes',
+      'comments',
+      'reposts',
+      ...POLL_VOTE_COLUMNS,
+      'poll_voters',
+    ])
     .where('post_id', 'in', postIds)
     .orderBy('post_id')
     .orderBy('shard')
@@ -171,10 +179,18 @@ export async function rollUpPostCounts(em: EntityManager): Promise<number> {
     .where('post_id', 'in', postIds)
     .execute()
   const optionCounts = new Map(polls.map((poll) => [poll.post_id, Number(poll.option_count)]))
+  // Only the shards totaled above: one inserted since (a move that found every shard locked) is
+  // not in these totals, so it stays pending for the next pass.
   await kysely
     .updateTable('post_counters')
     .set({ pending: false })
-    .where('post_id', 'in', postIds)
+    .where((eb) =>
+      eb(
+        eb.refTuple('post_id', 'shard'),
+        'in',
+        shards.map((shard) => eb.tuple(shard.post_id, shard.shard)),
+      ),
+    )
     .where('pending', '=', true)
     .execute()
   const versions = await kysely
