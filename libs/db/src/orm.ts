@@ -13,6 +13,7 @@ import {
   withClient,
 } from './database.js'
 import { ChattyMigrationGenerator } from './migration-generator.js'
+import { prepareRegisteredStatements } from './prepared.js'
 
 export type { EntityManager } from '@mikro-orm/postgresql'
 export { MikroORM }
@@ -39,6 +40,7 @@ const TIMESTAMPTZ = pg.types.builtins.TIMESTAMPTZ
  * The driver hands timestamps over as Dates (pg's own parser), so rows read through Kysely agree with their types
  * under any alias without a per-row conversion pass (MikroORM keeps them as text by default and
  * converts them again for every row of every query). Entities hydrate from Dates the same way.
+ * Its connections run the hot reads as prepared statements (`executePrepared`).
  */
 export async function createOrm(options: OrmOptions): Promise<MikroORM> {
   const orm = await MikroORM.init({
@@ -49,6 +51,9 @@ export async function createOrm(options: OrmOptions): Promise<MikroORM> {
     ensureDatabase: false,
     debug: options.debug ?? false,
     pool: options.pool,
+    driverOptions: {
+      onPoolCreated: (created: Pool) => created.on('connect', prepareRegisteredStatements),
+    },
     migrations: {
       migrationsList: [...options.migrations],
       snapshot: false,

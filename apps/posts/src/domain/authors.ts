@@ -1,4 +1,4 @@
-import { type EntityManager, inGoodStandingAt } from '@chatty/db'
+import { type EntityManager, executePrepared, inGoodStandingAt } from '@chatty/db'
 import { ForbiddenError, isBannedAt, UnauthorizedError } from '@chatty/domain'
 import { LockMode } from '@mikro-orm/core'
 
@@ -57,19 +57,21 @@ export async function findAuthorByUsername(
   { clock }: Pick<PostsContext, 'clock'>,
   { username }: { username: string },
 ): Promise<Pick<AuthorRow, 'id'> | null> {
-  const row = await db(em)
-    .selectFrom('authors as a')
-    .select('a.id')
-    .where((eb) => eb(eb.fn('lower', ['a.username']), '=', eb.fn('lower', [eb.val(username)])))
-    .where((eb) =>
-      inGoodStandingAt(
-        eb,
-        { status: eb.ref('a.status'), bannedUntil: eb.ref('a.banned_until') },
-        clock(),
-      ),
-    )
-    .orderBy('a.updated_at', 'desc')
-    .limit(1)
-    .executeTakeFirst()
+  const [row] = await executePrepared(
+    em,
+    db(em)
+      .selectFrom('authors as a')
+      .select('a.id')
+      .where((eb) => eb(eb.fn('lower', ['a.username']), '=', eb.fn('lower', [eb.val(username)])))
+      .where((eb) =>
+        inGoodStandingAt(
+          eb,
+          { status: eb.ref('a.status'), bannedUntil: eb.ref('a.banned_until') },
+          clock(),
+        ),
+      )
+      .orderBy('a.updated_at', 'desc')
+      .limit(1),
+  )
   return row ?? null
 }

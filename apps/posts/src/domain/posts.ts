@@ -7,7 +7,7 @@ import {
   uuidv7,
   type Visibility,
 } from '@chatty/contracts'
-import { type EntityManager, inGoodStandingAt, movePostCount } from '@chatty/db'
+import { type EntityManager, executePrepared, inGoodStandingAt, movePostCount } from '@chatty/db'
 import { ForbiddenError, NotFoundError } from '@chatty/domain'
 import type { AuthUser } from '@chatty/http'
 import { enqueue } from '@chatty/messaging'
@@ -260,7 +260,7 @@ async function queryVisiblePosts(
     query = query.where(sql<boolean>`(${sql.join(key)}) < (${sql.join(after)})`)
   }
   for (const column of key) query = query.orderBy(column, 'desc')
-  const rows = await query.limit(limit).execute()
+  const rows = await executePrepared(em, query.limit(limit))
   const media = await mediaOfPosts(
     em,
     rows.map((row) => row.id),

@@ -1,4 +1,4 @@
-import type { EntityManager } from '@chatty/db'
+import { type EntityManager, executePrepared } from '@chatty/db'
 import { type NotNull, sql } from 'kysely'
 
 import { db } from '../db.js'
@@ -262,23 +262,25 @@ export async function celebritiesFollowedBy(
   readerId: string,
   now: Date,
 ): Promise<string[]> {
-  const rows = await db(em)
-    .selectFrom('users as u')
-    .select('u.id')
-    .where((eb) =>
-      eb.and([
-        eb.ref('u.celebrity'),
-        isShownUserAt(eb, 'u', now),
-        eb.exists(
-          eb
-            .selectFrom('follows as f')
-            .select(eb.lit(1).as('one'))
-            .where('f.follower_id', '=', readerId)
-            .whereRef('f.followee_id', '=', 'u.id'),
-        ),
-      ]),
-    )
-    .execute()
+  const rows = await executePrepared(
+    em,
+    db(em)
+      .selectFrom('users as u')
+      .select('u.id')
+      .where((eb) =>
+        eb.and([
+          eb.ref('u.celebrity'),
+          isShownUserAt(eb, 'u', now),
+          eb.exists(
+            eb
+              .selectFrom('follows as f')
+              .select(eb.lit(1).as('one'))
+              .where('f.follower_id', '=', readerId)
+              .whereRef('f.followee_id', '=', 'u.id'),
+          ),
+        ]),
+      ),
+  )
   return rows.map((row) => row.id)
 }
 

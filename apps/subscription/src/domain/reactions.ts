@@ -1,5 +1,5 @@
 import type { AuthorSummary, MessageData, PostLiked } from '@chatty/contracts'
-import type { EntityManager } from '@chatty/db'
+import { type EntityManager, executePrepared } from '@chatty/db'
 import { type Expression, sql } from 'kysely'
 
 import { db } from '../db.js'
@@ -130,111 +130,113 @@ export async function readerViewOf(
     sql<PageEntry>`unnest(${postIds}::uuid[], ${reposterIds}::uuid[], ${times}::timestamptz[])`.as<'e'>(
       sql`e(post_id, reposter_id, at)`,
     )
-  const rows = await db(em)
-    .selectFrom(page)
-    .select((eb) => [
-      'e.post_id',
-      'e.reposter_id',
-      eb
-        .exists(
-          eb
-            .selectFrom('likes as l')
-            .select(eb.lit(1).as('one'))
-            .where('l.user_id', '=', readerId)
-            .whereRef('l.post_id', '=', 'e.post_id')
-            .where('l.liked', '=', true),
-        )
-        .as('liked_by_me'),
-      eb
-        .exists(
-          eb
-            .selectFrom('reposts as mine')
-            .select(eb.lit(1).as('one'))
-            .where('mine.user_id', '=', readerId)
-            .whereRef('mine.post_id', '=', 'e.post_id')
-            .where('mine.reposted', '=', true),
-        )
-        .as('reposted_by_me'),
-      eb
-        .selectFrom('poll_votes as pv')
-        .select('pv.choices')
-        .where('pv.user_id', '=', readerId)
-        .whereRef('pv.post_id', '=', 'e.post_id')
-        .as('my_choices'),
-    ])
-    // Most pages hold no repost: their query leaves out the part that decides which reposts show,
-    // which costs PostgreSQL more to plan than the rest of the page costs to read.
-    .$if(
-      reposterIds.some((id) => id !== null),
-      (query) =>
-        query.leftJoin('users as ru', 'ru.id', 'e.reposter_id').select((eb) => {
-          /** Whether the reader's feed holds what `account` posts: their own, or a followee's. */
-          const readerSees = (account: Expression<string | null>) =>
-            eb.or([
-              eb(account, '=', readerId),
-              eb.exists(
-                eb
-                  .selectFrom('follows as f')
-                  .select(eb.lit(1).as('one'))
-                  .where('f.follower_id', '=', readerId)
-                  .where('f.followee_id', '=', account),
-              ),
-            ])
-          return [
-            'ru.username',
-            'ru.display_name',
-            'ru.avatar_url',
+  const rows = await executePrepared(
+    em,
+    db(em)
+      .selectFrom(page)
+      .select((eb) => [
+        'e.post_id',
+        'e.reposter_id',
+        eb
+          .exists(
             eb
-              .and([
-                eb('e.reposter_id', 'is not', null),
-                isShownUserAt(eb, 'ru', now),
+              .selectFrom('likes as l')
+              .select(eb.lit(1).as('one'))
+              .where('l.user_id', '=', readerId)
+              .whereRef('l.post_id', '=', 'e.post_id')
+              .where('l.liked', '=', true),
+          )
+          .as('liked_by_me'),
+        eb
+          .exists(
+            eb
+              .selectFrom('reposts as mine')
+              .select(eb.lit(1).as('one'))
+              .where('mine.user_id', '=', readerId)
+              .whereRef('mine.post_id', '=', 'e.post_id')
+              .where('mine.reposted', '=', true),
+          )
+          .as('reposted_by_me'),
+        eb
+          .selectFrom('poll_votes as pv')
+          .select('pv.choices')
+          .where('pv.user_id', '=', readerId)
+          .whereRef('pv.post_id', '=', 'e.post_id')
+          .as('my_choices'),
+      ])
+      // Most pages hold no repost: their query leaves out the part that decides which reposts show,
+      // which costs PostgreSQL more to plan than the rest of the page costs to read.
+      .$if(
+        reposterIds.some((id) => id !== null),
+        (query) =>
+          query.leftJoin('users as ru', 'ru.id', 'e.reposter_id').select((eb) => {
+            /** Whether the reader's feed holds what `account` posts: their own, or a followee's. */
+            const readerSees = (account: Expression<string | null>) =>
+              eb.or([
+                eb(account, '=', readerId),
                 eb.exists(
                   eb
-                    .selectFrom('reposts as r')
+                    .selectFrom('follows as f')
                     .select(eb.lit(1).as('one'))
-                    .whereRef('r.user_id', '=', 'e.reposter_id')
-                    .whereRef('r.post_id', '=', 'e.post_id')
-                    .where('r.reposted', '=', true),
-                ),
-                readerSees(eb.ref('e.reposter_id')),
-                // The original comes first whenever the reader's feed has it.
-                eb.not(
-                  eb.exists(
-                    eb
-                      .selectFrom('posts as p')
-                      .select(eb.lit(1).as('one'))
-                      .whereRef('p.id', '=', 'e.post_id')
-                      .where((inner) => readerSees(inner.ref('p.author_id'))),
-                  ),
-                ),
-                // So does an earlier repost that the reader's feed shows.
-                eb.not(
-                  eb.exists(
-                    eb
-                      .selectFrom('reposts as earlier')
-                      .innerJoin('users as v', 'v.id', 'earlier.user_id')
-                      .select(eb.lit(1).as('one'))
-                      .whereRef('earlier.post_id', '=', 'e.post_id')
-                      .where('earlier.reposted', '=', true)
-                      .where((inner) =>
-                        inner.or([
-                          inner('earlier.changed_at', '<', inner.ref('e.at')),
-                          inner.and([
-                            inner('earlier.changed_at', '=', inner.ref('e.at')),
-                            inner('earlier.user_id', '<', inner.ref('e.reposter_id').$notNull()),
-                          ]),
-                        ]),
-                      )
-                      .where((inner) => isShownUserAt(inner, 'v', now))
-                      .where((inner) => readerSees(inner.ref('earlier.user_id'))),
-                  ),
+                    .where('f.follower_id', '=', readerId)
+                    .where('f.followee_id', '=', account),
                 ),
               ])
-              .as('shown_as_repost'),
-          ]
-        }),
-    )
-    .execute()
+            return [
+              'ru.username',
+              'ru.display_name',
+              'ru.avatar_url',
+              eb
+                .and([
+                  eb('e.reposter_id', 'is not', null),
+                  isShownUserAt(eb, 'ru', now),
+                  eb.exists(
+                    eb
+                      .selectFrom('reposts as r')
+                      .select(eb.lit(1).as('one'))
+                      .whereRef('r.user_id', '=', 'e.reposter_id')
+                      .whereRef('r.post_id', '=', 'e.post_id')
+                      .where('r.reposted', '=', true),
+                  ),
+                  readerSees(eb.ref('e.reposter_id')),
+                  // The original comes first whenever the reader's feed has it.
+                  eb.not(
+                    eb.exists(
+                      eb
+                        .selectFrom('posts as p')
+                        .select(eb.lit(1).as('one'))
+                        .whereRef('p.id', '=', 'e.post_id')
+                        .where((inner) => readerSees(inner.ref('p.author_id'))),
+                    ),
+                  ),
+                  // So does an earlier repost that the reader's feed shows.
+                  eb.not(
+                    eb.exists(
+                      eb
+                        .selectFrom('reposts as earlier')
+                        .innerJoin('users as v', 'v.id', 'earlier.user_id')
+                        .select(eb.lit(1).as('one'))
+                        .whereRef('earlier.post_id', '=', 'e.post_id')
+                        .where('earlier.reposted', '=', true)
+                        .where((inner) =>
+                          inner.or([
+                            inner('earlier.changed_at', '<', inner.ref('e.at')),
+                            inner.and([
+                              inner('earlier.changed_at', '=', inner.ref('e.at')),
+                              inner('earlier.user_id', '<', inner.ref('e.reposter_id').$notNull()),
+                            ]),
+                          ]),
+                        )
+                        .where((inner) => isShownUserAt(inner, 'v', now))
+                        .where((inner) => readerSees(inner.ref('earlier.user_id'))),
+                    ),
+                  ),
+                ])
+                .as('shown_as_repost'),
+            ]
+          }),
+      ),
+  )
   for (const row of rows) {
     if (row.liked_by_me) view.likedByMe.add(row.post_id)
     if (row.reposted_by_me) view.repostedByMe.add(row.post_id)

@@ -1,0 +1,88 @@
+import { defineEntity, p } from '@mikro-orm/core'
+import { sql } from 'kysely'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+
+import { kyselyOf } from './kysely.js'
+import type { EntityManager, MikroORM } from './orm.js'
+import { executePrepared } from './prepared.js'
+import { createTestDatabase, type TestDatabase } from './testing.js'
+import { inTransaction } from './transaction.js'
+
+const Item = defineEntity({
+  name: 'Item',
+  tableName: 'items',
+  properties: { id: p.integer().primary(), label: p.string() },
+})
+
+interface Tables {
+  items: { id: number; label: string }
+}
+
+/** The statements the connection of `em`'s transaction has prepared. */
+async function preparedStatements(em: EntityManager): Promise<string[]> {
+  const { rows } = await sql<{ name: string }>`select name from pg_prepared_statements`.execute(
+    kyselyOf(em),
+  )
+  return rows.map((row) => row.name)
+}
+
+describe('executePrepared', () => {
+  let database: TestDatabase
+  let orm: MikroORM
+
+  beforeAll(async () => {
+    database = await createTestDatabase({ name: 'prepared', entities: [Item], migrations: [] })
+    orm = database.orm
+    await orm.schema.create()
+    await orm.em.fork().execute(`insert into items (id, label) values (1, 'one'), (2, 'two')`)
+  })
+
+  afterAll(async () => {
+    await database.drop()
+  })
+
+  const labelsOf = (em: EntityManager, ids: number[]) =>
+    executePrepared(
+      em,
+      kyselyOf<Tables>(em)
+        .selectFrom('items')
+        .select('label')
+        .where((eb) => eb('id', '=', eb.fn.any(eb.val(ids))))
+        .orderBy('id'),
+    )
+
+  it('answers the rows of a query, which its connection keeps prepared for the next run', async () => {
+    await inTransaction(orm.em, async (em) => {
+      const before = await preparedStatements(em)
+      expect(await labelsOf(em, [1, 2])).toEqual([{ label: 'one' }, { label: 'two' }])
+      expect(await labelsOf(em, [2])).toEqual([{ label: 'two' }])
+      const added = (await preparedStatements(em)).filter((name) => !before.includes(name))
+      expect(added).toHaveLength(1)
+      expect(added[0]).toMatch(/^chatty_[0-9a-f]{16}$/)
+    })
+  })
+
+  it('stops preparing new texts past its bound, and still answers them', async () => {
+    await inTransaction(orm.em, async (em) => {
+      for (let n = 0; n < 300; n++) {
+        const rows = await executePrepared(
+          em,
+          kyselyOf<Tables>(em)
+            .selectFrom('items')
+            .select((eb) => eb.lit(n).as('n'))
+            .where('id', '=', 1),
+        )
+        expect(rows).toEqual([{ n }])
+      }
+      expect((await preparedStatements(em)).length).toBeLessThanOrEqual(256)
+    })
+  })
+
+  it('leaves other queries unprepared', async () => {
+    await inTransaction(orm.em, async (em) => {
+      const before = await preparedStatements(em)
+      await kyselyOf<Tables>(em).selectFrom('items').select('id').execute()
+      expect(await preparedStatements(em)).toEqual(before)
+    })
+  })
+})
