@@ -85,4 +85,12 @@ describe('executePrepared', () => {
       expect(await preparedStatements(em)).toEqual(before)
     })
   })
+
+  it('answers after a migration changed the type of a column it reads', async () => {
+    const read = () => labelsOf(orm.em.fork(), [1])
+    for (let run = 0; run < 3; run++) expect(await read()).toEqual([{ label: 'one' }])
+    await orm.em.fork().execute('alter table items alter column label type text')
+    expect(await read()).toEqual([{ label: 'one' }])
+    expect(await read()).toEqual([{ label: 'one' }])
+  })
 })

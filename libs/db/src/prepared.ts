@@ -9,23 +9,45 @@ import { kyselyOf } from './kysely.js'
 /**
  * The most statement texts a process prepares; each connection keeps every one it has run, so
  * a query whose text grew with its input (a list of values instead of an array parameter) would
- * otherwise grow every connection's memory, here and in PostgreSQL. Past it, queries run unnamed.
+ * otherwise grow every connection's memory, here and in PostgreSQL. Past it, new texts run
+ * unnamed: as fast as before this existed, never wrong.
  */
 const MAX_PREPARED = 256
 
 /** The statement texts that run as named prepared statements, each with its name. */
 const preparedNames = new Map<string, string>()
 
+/** PostgreSQL's answer to a prepared statement whose columns changed type since it was prepared. */
+const RESULT_TYPE_CHANGED = 'cached plan must not change result type'
+
 /**
  * Makes `client` run the registered statement texts as named prepared statements: `pg` then
- * parses each once per connection, and PostgreSQL keeps its plan. Every other query runs as before.
- * Installed on each client of a service's pool as it connects (see `createOrm`).
+ * parses each once per connection, and PostgreSQL keeps its plan. Every other query, and any call
+ * but Kysely's (text and an array of values, answered by a promise), runs as before. Installed on
+ * each client of a service's pool as it connects (see `createOrm`).
+ *
+ * A migration that changes the type of a column a prepared statement reads (another replica's, say)
+ * makes PostgreSQL refuse that statement on every connection that prepared it. The client then
+ * prepares the text anew under a fresh name and runs it once more, which answers outside a
+ * transaction; inside one, the transaction is already aborted and the first error stands.
  */
 export function prepareRegisteredStatements(client: pg.PoolClient): void {
-  const query = client.query.bind(client) as (...args: unknown[]) => unknown
+  const query = client.query.bind(client) as (...args: unknown[]) => Promise<unknown>
+  const renamed = new Map<string, string>()
+  let renames = 0
   client.query = ((text: unknown, ...rest: unknown[]) => {
-    const name = typeof text === 'string' ? preparedNames.get(text) : undefined
-    return name ? query({ name, text, values: rest[0] }) : query(text, ...rest)
+    const registered = typeof text === 'string' ? preparedNames.get(text) : undefined
+    const values = rest[0]
+    if (!registered || rest.length !== 1 || !Array.isArray(values)) return query(text, ...rest)
+    const run = () => query({ name: renamed.get(registered) ?? registered, text, values })
+    return run().catch((error: unknown) => {
+      if (!(error instanceof Error) || !error.message.includes(RESULT_TYPE_CHANGED)) throw error
+      renames += 1
+      renamed.set(registered, `${registered}_${renames}`)
+      return run().catch(() => {
+        throw error
+      })
+    })
   }) as typeof client.query
 }
 

@@ -180,7 +180,8 @@ export async function rollUpPostCounts(em: EntityManager): Promise<number> {
     .execute()
   const optionCounts = new Map(polls.map((poll) => [poll.post_id, Number(poll.option_count)]))
   // Only the shards totaled above: one inserted since (a move that found every shard locked) is
-  // not in these totals, so it stays pending for the next pass.
+  // not in these totals, so it stays pending for the next pass. At most POST_COUNTS_BATCH × 16
+  // pairs, well under PostgreSQL's 65 535 parameters.
   await kysely
     .updateTable('post_counters')
     .set({ pending: false })
