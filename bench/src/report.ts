@@ -149,8 +149,8 @@ function starNote(results: Results): string {
     "follower's read depends on the celebrities they follow, not on those celebrities' followers.",
     'That is why the star stands for an author with a million followers, which this machine cannot',
     'seed through the API: every account is a registration (five services project it, and a',
-    'verification email is sent) and every follow a request, at about 20 accounts and 50 follows a',
-    'second here, so a million followers would take about 20 hours.',
+    'verification email is sent) and every follow a request: at the pace `npm run seed` prints',
+    'for this graph, a million followers would take hours.',
   ].join('\n')
 }
 
