@@ -93,4 +93,11 @@ describe('executePrepared', () => {
     expect(await read()).toEqual([{ label: 'one' }])
     expect(await read()).toEqual([{ label: 'one' }])
   })
+
+  it('runs a transaction again when a statement in it had to be prepared anew', async () => {
+    const read = () => inTransaction(orm.em, (em) => labelsOf(em, [2]))
+    for (let run = 0; run < 3; run++) expect(await read()).toEqual([{ label: 'two' }])
+    await orm.em.fork().execute('alter table items alter column label type varchar(64)')
+    expect(await read()).toEqual([{ label: 'two' }])
+  })
 })

@@ -20,6 +20,14 @@ const preparedNames = new Map<string, string>()
 /** PostgreSQL's answer to a prepared statement whose columns changed type since it was prepared. */
 const RESULT_TYPE_CHANGED = 'cached plan must not change result type'
 
+/** Errors of statements since prepared anew: the same work run again gets past them. */
+const renewed = new WeakSet<object>()
+
+/** True for an error of a prepared statement that has been prepared anew since (see below). */
+export function isRenewedStatement(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && renewed.has(error)
+}
+
 /**
  * Makes `client` run the registered statement texts as named prepared statements: `pg` then
  * parses each once per connection, and PostgreSQL keeps its plan. Every other query, and any call
@@ -29,7 +37,8 @@ const RESULT_TYPE_CHANGED = 'cached plan must not change result type'
  * A migration that changes the type of a column a prepared statement reads (another replica's, say)
  * makes PostgreSQL refuse that statement on every connection that prepared it. The client then
  * prepares the text anew under a fresh name and runs it once more, which answers outside a
- * transaction; inside one, the transaction is already aborted and the first error stands.
+ * transaction; inside one, the transaction is already aborted and the first error stands, which
+ * `inTransaction` takes as a reason to run the work again.
  */
 export function prepareRegisteredStatements(client: pg.PoolClient): void {
   const query = client.query.bind(client) as (...args: unknown[]) => Promise<unknown>
@@ -44,6 +53,7 @@ export function prepareRegisteredStatements(client: pg.PoolClient): void {
       if (!(error instanceof Error) || !error.message.includes(RESULT_TYPE_CHANGED)) throw error
       renames += 1
       renamed.set(registered, `${registered}_${renames}`)
+      renewed.add(error)
       return run().catch(() => {
         throw error
       })

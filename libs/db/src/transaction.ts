@@ -1,13 +1,19 @@
 import type { EntityManager } from '@mikro-orm/postgresql'
 
+import { isRenewedStatement } from './prepared.js'
+
 // serialization_failure and deadlock_detected: PostgreSQL rolled the transaction back, and the same
 // work run again is expected to succeed.
 const TRANSIENT_CONFLICTS = new Set(['40001', '40P01'])
 
-/** True for a transaction PostgreSQL aborted because of a concurrent one; safe to run again. */
+/**
+ * True for a transaction PostgreSQL aborted because of a concurrent one, or because a prepared
+ * statement in it had to be prepared anew after a migration; safe to run again.
+ */
 export function isTransientConflict(error: unknown): boolean {
   let current: unknown = error
   for (let depth = 0; current && depth < 5; depth++) {
+    if (isRenewedStatement(current)) return true
     const candidate = current as { code?: unknown; sqlState?: unknown; cause?: unknown }
     for (const code of [candidate.code, candidate.sqlState]) {
       if (typeof code === 'string' && TRANSIENT_CONFLICTS.has(code)) return true

@@ -4,7 +4,7 @@ import {
   type MessageData,
   type MessageDefinition,
 } from '@chatty/contracts'
-import { type InboxMessage, inTransaction, kyselyOf } from '@chatty/db'
+import { executePrepared, type InboxMessage, inTransaction, kyselyOf } from '@chatty/db'
 import { createLogger, type Logger, withLogContext } from '@chatty/logger'
 import type { EntityManager, InferKyselyDB, MikroORM } from '@mikro-orm/postgresql'
 import type { Channel, ChannelModel, ConsumeMessage, Options } from 'amqplib'
@@ -209,17 +209,20 @@ export function createConsumer(options: ConsumerOptions): Consumer {
     let committed: (() => Promise<void>)[] = []
     await inTransaction(orm.em, async (em) => {
       committed = []
-      const recorded = await kyselyOf<InboxDb>(em)
-        .insertInto('inbox')
-        .values({
-          consumer: service,
-          message_id: envelope.id,
-          type: envelope.type,
-          processed_at: new Date(),
-        })
-        .onConflict((conflict) => conflict.doNothing())
-        .executeTakeFirst()
-      if (recorded.numInsertedOrUpdatedRows === 0n) {
+      const recorded = await executePrepared(
+        em,
+        kyselyOf<InboxDb>(em)
+          .insertInto('inbox')
+          .values({
+            consumer: service,
+            message_id: envelope.id,
+            type: envelope.type,
+            processed_at: new Date(),
+          })
+          .onConflict((conflict) => conflict.doNothing())
+          .returning('message_id'),
+      )
+      if (recorded.length === 0) {
         logger.info({ type: envelope.type }, 'duplicate message skipped')
         return
       }
