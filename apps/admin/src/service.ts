@@ -7,6 +7,7 @@ export const SERVICE = {
   metricsPort: 9104,
   prefixes: ['/api/admin', '/api/reports'],
   healthPath: '/api/admin/health',
+  readyPath: '/api/admin/ready',
   database: 'admin',
   databaseVariable: 'ADMIN_DATABASE_URL',
   queue: 'admin.events',

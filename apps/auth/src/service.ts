@@ -7,6 +7,7 @@ export const SERVICE = {
   metricsPort: 9101,
   prefixes: ['/api/auth', '/api/users'],
   healthPath: '/api/auth/health',
+  readyPath: '/api/auth/ready',
   database: 'auth',
   databaseVariable: 'AUTH_DATABASE_URL',
   queue: 'auth.events',

@@ -7,6 +7,7 @@ export const SERVICE = {
   metricsPort: 9105,
   prefixes: [],
   healthPath: '/health',
+  readyPath: '/ready',
   database: 'email',
   databaseVariable: 'EMAIL_DATABASE_URL',
   queue: 'email.send',

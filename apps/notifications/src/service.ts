@@ -7,6 +7,7 @@ export const SERVICE = {
   metricsPort: 9106,
   prefixes: ['/api/notifications'],
   healthPath: '/api/notifications/health',
+  readyPath: '/api/notifications/ready',
   database: 'notifications',
   databaseVariable: 'NOTIFICATIONS_DATABASE_URL',
   queue: 'notifications.events',

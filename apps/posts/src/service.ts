@@ -7,6 +7,7 @@ export const SERVICE = {
   metricsPort: 9102,
   prefixes: ['/api/posts', '/api/media'],
   healthPath: '/api/posts/health',
+  readyPath: '/api/posts/ready',
   database: 'posts',
   databaseVariable: 'POSTS_DATABASE_URL',
   queue: 'posts.events',

@@ -7,6 +7,7 @@ export const SERVICE = {
   metricsPort: 9103,
   prefixes: ['/api/subscriptions', '/api/feed'],
   healthPath: '/api/subscriptions/health',
+  readyPath: '/api/subscriptions/ready',
   database: 'subscription',
   databaseVariable: 'SUBSCRIPTION_DATABASE_URL',
   queue: 'subscription.events',

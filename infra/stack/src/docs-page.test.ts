@@ -18,6 +18,7 @@ describe('API docs page', () => {
       metricsPort: 2,
       prefixes: ['/api/x</script><script>alert(1)</script>'],
       healthPath: '/h',
+      readyPath: '/r',
       database: 'x',
       databaseVariable: 'X',
       queue: 'x.events',

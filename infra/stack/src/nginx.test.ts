@@ -143,6 +143,7 @@ describe('nginx template', () => {
       metricsPort: 9199,
       prefixes: ['/api/archive'],
       healthPath: '/api/archive/health',
+      readyPath: '/api/archive/ready',
       database: 'archive',
       databaseVariable: 'ARCHIVE_DATABASE_URL',
       queue: 'archive.events',

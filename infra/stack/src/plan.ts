@@ -25,6 +25,8 @@ export interface PlannedService {
   metricsUrl: string
   databaseUrl: string
   healthUrl: string
+  /** Where start-up waits until the service can serve every request (see `readyPath`). */
+  readyUrl: string
   process: ProcessSpec
 }
 
@@ -294,6 +296,7 @@ export function planStack(
       metricsUrl: `http://${host}:${metricsPort}/metrics`,
       databaseUrl,
       healthUrl: `http://${host}:${port}${definition.healthPath}`,
+      readyUrl: `http://${host}:${port}${definition.readyPath}`,
       process: {
         name: definition.name,
         command: options.nodeBinary,

@@ -19,12 +19,14 @@ const DATABASE = 'stack_int_auth'
 const scripts = mkdtempSync(join(tmpdir(), 'chatty-stack-int-'))
 let scriptCount = 0
 
-/** A small real HTTP service: it answers health and echoes the settings the runner gave it. */
+/** A small real HTTP service: it answers health and readiness, and echoes the settings the runner gave it. */
 const ECHO_SERVICE = `
 const http = require('node:http')
 const server = http.createServer((request, response) => {
   response.setHeader('content-type', 'application/json')
-  if (request.url === '/api/auth/health') return response.end('{"status":"ok","service":"auth"}')
+  if (request.url === '/api/auth/health' || request.url === '/api/auth/ready') {
+    return response.end('{"status":"ok","service":"auth"}')
+  }
   const names = ['PORT', 'HOST', 'TRUST_PROXY', 'SMTP_URL', 'AUTH_DATABASE_URL', 'MESSAGING_PREFIX', 'RATE_LIMIT_MULTIPLIER']
   response.end(JSON.stringify({
     env: Object.fromEntries(names.map((name) => [name, process.env[name]])),
@@ -65,6 +67,7 @@ async function testPlan(
     metricsPort: await freePort(),
     prefixes: ['/api/auth', '/api/users'],
     healthPath: '/api/auth/health',
+    readyPath: '/api/auth/ready',
     database: DATABASE,
     databaseVariable: 'AUTH_DATABASE_URL',
     queue: 'auth.events',
@@ -191,10 +194,10 @@ describe('startStack', () => {
     await expectStopped(plan)
   })
 
-  it('gives up when a service never becomes healthy', async () => {
+  it('gives up when a service never becomes ready', async () => {
     const plan = await testPlan('setInterval(() => {}, 1000)', { STACK_READY_TIMEOUT_MS: '1500' })
     await expect(startStack(plan, { output: collector(), env: process.env })).rejects.toThrow(
-      /^Not healthy within 1500 ms: auth \(http:\/\/127\.0\.0\.1:\d+\/api\/auth\/health\)$/,
+      /^Not ready within 1500 ms: auth \(http:\/\/127\.0\.0\.1:\d+\/api\/auth\/ready\)$/,
     )
     await expectStopped(plan)
   })

@@ -172,8 +172,10 @@ async function waitUntilHealthy(name: string, url: string, signal: AbortSignal):
 }
 
 /**
- * Starts the whole stack the plan describes and resolves once every part answers its health
- * check. On any failure it stops what it started and throws a StackError.
+ * Starts the whole stack the plan describes and resolves once every service says it is ready and
+ * nginx answers. On any failure it stops what it started and throws a StackError. A service
+ * started again later (`startService`, in the fault tests, where a dependency may be held down on
+ * purpose) is waited for until it is up, not ready.
  */
 export async function startStack(plan: StackPlan, options: StartOptions): Promise<RunningStack> {
   const { output } = options
@@ -259,9 +261,10 @@ export async function startStack(plan: StackPlan, options: StartOptions): Promis
 
     const gatewayHost = plan.gateway.host === '0.0.0.0' ? '127.0.0.1' : plan.gateway.host
     const targets = [
+      // Ready, not only up: a stack whose token checks still answer 503 is not ready for anyone.
       ...plan.services.map((service) => ({
         name: service.definition.name,
-        url: service.healthUrl,
+        url: service.readyUrl,
       })),
       { name: 'nginx', url: `http://${gatewayHost}:${plan.gateway.port}/api/docs` },
     ]
@@ -286,7 +289,7 @@ export async function startStack(plan: StackPlan, options: StartOptions): Promis
     if (outcome.kind === 'timeout') {
       const pending = targets.filter((target) => unhealthy.has(target.name))
       throw new StackError(
-        `Not healthy within ${plan.readyTimeoutMs} ms: ${pending
+        `Not ready within ${plan.readyTimeoutMs} ms: ${pending
           .map((target) => `${target.name} (${target.url})`)
           .join(', ')}`,
       )

@@ -48,6 +48,7 @@ describe('the metrics port', () => {
     metricsPort: 9109,
     prefixes: ['/api/demo'],
     healthPath: '/api/demo/health',
+    readyPath: '/api/demo/ready',
     database: 'demo',
     databaseVariable: 'DEMO_DATABASE_URL',
     queue: 'demo.events',

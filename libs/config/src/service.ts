@@ -19,6 +19,12 @@ export interface ServiceManifest {
   prefixes: readonly string[]
   /** Where the stack runner and docker-compose ask whether it is up. */
   healthPath: string
+  /**
+   * Where the stack runner asks, as it starts, whether it can serve every request: 503 until its
+   * dependencies are up and, for a service with a public API, every owner's revocation marks are
+   * in Redis (token checks answer 503 until then).
+   */
+  readyPath: string
   /** The service's own database is chatty_<database>. */
   database: string
   /** The variable that overrides the database URL. */

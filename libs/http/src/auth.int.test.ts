@@ -23,21 +23,17 @@ let token: string
 let sessionId: string
 let userId: string
 let issuedAt: number
+let privateKey: Awaited<ReturnType<typeof generateKeyPair>>['privateKey']
 
 beforeAll(async () => {
-  const { publicKey, privateKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519' })
+  const pair = await generateKeyPair('EdDSA', { crv: 'Ed25519' })
+  privateKey = pair.privateKey
+  const publicKey = pair.publicKey
   jwks = { keys: [{ ...(await exportJWK(publicKey)), kid: 'k1', alg: 'EdDSA' }] }
   sessionId = crypto.randomUUID()
   userId = crypto.randomUUID()
   issuedAt = Math.floor(Date.now() / 1000)
-  token = await new SignJWT({ sid: sessionId, role: 'user', preferred_username: 'ann' })
-    .setProtectedHeader({ alg: 'EdDSA', kid: 'k1', typ: 'at+jwt' })
-    .setIssuer('iss')
-    .setAudience('aud')
-    .setSubject(userId)
-    .setIssuedAt(issuedAt)
-    .setExpirationTime('5m')
-    .sign(privateKey)
+  token = await signedToken('5m')
   server = createServer((_req, res) => {
     if (answer === 'error') {
       res.writeHead(503).end('down')
@@ -59,6 +55,18 @@ afterAll(async () => {
   redis.disconnect()
   await new Promise((resolve) => server.close(resolve))
 })
+
+/** A token of the test session, expiring at `expiresAt` (a time span or seconds since the epoch). */
+function signedToken(expiresAt: string | number): Promise<string> {
+  return new SignJWT({ sid: sessionId, role: 'user', preferred_username: 'ann' })
+    .setProtectedHeader({ alg: 'EdDSA', kid: 'k1', typ: 'at+jwt' })
+    .setIssuer('iss')
+    .setAudience('aud')
+    .setSubject(userId)
+    .setIssuedAt(issuedAt)
+    .setExpirationTime(expiresAt)
+    .sign(privateKey)
+}
 
 const verifierFor = (url: string) =>
   createAccessTokenVerifier({ keys: new URL(url), issuer: 'iss', audience: 'aud', redis })
@@ -133,5 +141,33 @@ describe('revocation marks', () => {
     await writeRevocationMarks(redis, { users: [{ id: userId, since: earlier }] }, 60)
     expect(await redis.get(revocationKeys.user(userId))).toBe(String(later.getTime()))
     await redis.del(revocationKeys.user(userId))
+  })
+})
+
+describe('a verifier that remembers the tokens it has verified', () => {
+  const verifier = () => {
+    const { port } = server.address() as AddressInfo
+    answer = 'keys'
+    return verifierFor(`http://127.0.0.1:${port}/jwks`)
+  }
+
+  it('refuses a remembered token as soon as its session is revoked, and accepts it again after', async () => {
+    await markAllComplete()
+    const verify = verifier()
+    await expect(verify(token)).resolves.toMatchObject({ id: userId })
+    await writeRevocationMarks(redis, { sessions: [sessionId] }, 60)
+    await expect(verify(token)).rejects.toBeInstanceOf(UnauthorizedError)
+    await redis.del(revocationKeys.session(sessionId))
+    await expect(verify(token)).resolves.toMatchObject({ id: userId })
+  })
+
+  it('refuses a remembered token once it has expired', async () => {
+    await markAllComplete()
+    const expiresAt = Math.floor(Date.now() / 1000) + 2
+    const shortLived = await signedToken(expiresAt)
+    const verify = verifier()
+    await expect(verify(shortLived)).resolves.toMatchObject({ id: userId })
+    await new Promise((resolve) => setTimeout(resolve, expiresAt * 1000 - Date.now() + 50))
+    await expect(verify(shortLived)).rejects.toBeInstanceOf(UnauthorizedError)
   })
 })

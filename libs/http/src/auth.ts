@@ -130,6 +130,16 @@ function remoteKeys(url: URL): JWTVerifyGetKey {
 }
 
 /**
+ * How long a verified token's signature and claims are remembered, never past its expiry: a
+ * client's requests then cost one signature check a minute instead of one each (8 % of a feed
+ * read's CPU). Shorter than the remote key set's cache, so a key withdrawn from the JWKS is not
+ * trusted for longer than it already was. The revocation marks are read on every request.
+ */
+const VERIFIED_TOKEN_TTL_MS = 60_000
+/** The most tokens remembered; past it the oldest is forgotten first. */
+const VERIFIED_TOKENS_MAX = 10_000
+
+/**
  * Verifies an access token locally (pinned algorithm, issuer, audience and type), then checks
  * the revocation marks in Redis. Fails closed: without Redis no token is accepted (503).
  */
@@ -138,8 +148,13 @@ export function createAccessTokenVerifier(
 ): AccessTokenVerifier {
   const getKey: JWTVerifyGetKey =
     options.keys instanceof URL ? remoteKeys(options.keys) : createLocalJWKSet(options.keys)
+  const verified = new Map<string, { user: AuthUser; until: number }>()
 
-  return async (token) => {
+  /** The user a token names, once its signature and claims are checked (or remembered so). */
+  async function userOf(token: string): Promise<AuthUser> {
+    const remembered = verified.get(token)
+    if (remembered && Date.now() < remembered.until) return remembered.user
+    if (remembered) verified.delete(token)
     let payload
     try {
       ;({ payload } = await jwtVerify(token, getKey, {
@@ -163,6 +178,7 @@ export function createAccessTokenVerifier(
       sid,
       role,
       iat,
+      exp,
       ev,
       preferred_username: username,
     } = payload as Record<string, unknown>
@@ -170,17 +186,36 @@ export function createAccessTokenVerifier(
       typeof sub !== 'string' ||
       typeof sid !== 'string' ||
       typeof username !== 'string' ||
-      typeof iat !== 'number'
+      typeof iat !== 'number' ||
+      typeof exp !== 'number'
     ) {
       throw new UnauthorizedError('The access token is invalid or expired.')
     }
     if (!ROLES.includes(role as Role)) {
       throw new UnauthorizedError('The access token is invalid or expired.')
     }
+    const user: AuthUser = {
+      id: sub,
+      username,
+      sessionId: sid,
+      role: role as Role,
+      emailVerified: ev === true,
+      issuedAt: iat,
+    }
+    if (verified.size >= VERIFIED_TOKENS_MAX) {
+      const oldest = verified.keys().next()
+      if (!oldest.done) verified.delete(oldest.value)
+    }
+    verified.set(token, { user, until: Math.min(Date.now() + VERIFIED_TOKEN_TTL_MS, exp * 1000) })
+    return user
+  }
+
+  return async (token) => {
+    const user = await userOf(token)
     const [sessionRevoked, blockedSince, complete] = await options.redis
       .pipeline()
-      .exists(revocationKeys.session(sid))
-      .get(revocationKeys.user(sub))
+      .exists(revocationKeys.session(user.sessionId))
+      .get(revocationKeys.user(user.id))
       .mget(...REVOCATION_OWNERS.map(revocationKeys.complete))
       .exec()
       .then((results) => {
@@ -197,17 +232,10 @@ export function createAccessTokenVerifier(
       throw new UnavailableError('Revoked sessions are being restored. Try again shortly.')
     }
     if (sessionRevoked) throw new UnauthorizedError('This session has ended.')
-    if (isBlockedBy(iat, blockedSince)) {
+    if (isBlockedBy(user.issuedAt, blockedSince)) {
       throw new UnauthorizedError('This access token has been revoked.')
     }
-    return {
-      id: sub,
-      username,
-      sessionId: sid,
-      role: role as Role,
-      emailVerified: ev === true,
-      issuedAt: iat,
-    }
+    return { ...user }
   }
 }
 

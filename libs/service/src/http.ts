@@ -6,6 +6,8 @@ import {
   createRedis,
   createRevocationMarks,
   RateLimiter,
+  REVOCATION_OWNERS,
+  revocationKeys,
 } from '@chatty/http'
 import type { MikroORM } from '@mikro-orm/postgresql'
 import type { Redis } from 'ioredis'
@@ -56,6 +58,15 @@ export async function createHttpServiceFoundation(
   const redis = overrides.redis ?? createRedis(config.redisUrl)
   if (!overrides.redis) core.addCloseable(() => redis.disconnect())
   core.addDependencyCheck('redis', () => (redis.status === 'ready' ? 'ok' : 'down'))
+  // Token checks answer 503 until every owner's revocation marks are in Redis (restored at start
+  // and after Redis lost them): until then the service cannot serve a signed-in request.
+  core.addDependencyCheck('revocations', async () => {
+    if (redis.status !== 'ready') return 'down'
+    const marks = await redis
+      .mget(...REVOCATION_OWNERS.map(revocationKeys.complete))
+      .catch(() => null)
+    return marks && !marks.includes(null) ? 'ok' : 'down'
+  })
   const keys =
     overrides.tokenKeys ??
     (options.tokenKeys ? await options.tokenKeys(core.orm) : new URL(config.authJwksUrl))
