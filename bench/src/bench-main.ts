@@ -9,7 +9,15 @@ import { celebrityFollowers, graphPath } from './graph.js'
 import { type LatencySummary, stalls, summarise } from './latency.js'
 import { type Call, closedLoop, createClient, openLoop, type Run, throughput } from './load.js'
 import { renderReport, type Results } from './report.js'
-import { createPost, forEachLimit, login, planSeed, PROBES, seedFollows } from './seed.js'
+import {
+  createPost,
+  forEachLimit,
+  login,
+  planSeed,
+  PROBES,
+  readSeedRecord,
+  seedFollows,
+} from './seed.js'
 import { startBenchStack } from './stack.js'
 
 const say = (text: string) => console.log(`[bench] ${text}`)
@@ -310,6 +318,7 @@ try {
       failed: failures(starFollowerReads),
     },
     breakdowns,
+    seed: readSeedRecord(stack.plan.stateDir),
   }
   const stamp = new Date().toISOString().slice(0, 16).replace(/[:T]/g, '-')
   const dir = join(rootDir, 'bench', 'reports', stamp)

@@ -1,5 +1,6 @@
 import type { Breakdown } from './breakdown.js'
 import type { LatencySummary } from './latency.js'
+import type { SeedRecord } from './seed.js'
 import { barChart, lineChart } from './svg.js'
 
 export interface Results {
@@ -40,6 +41,8 @@ export interface Results {
   /** Feed reads by sampled followers of the star, whose reads merge its timeline. */
   starFollowerFeed: { latency: LatencySummary; failed: number }
   breakdowns: Breakdown[]
+  /** What `npm run seed` measured, when it kept a record. */
+  seed: SeedRecord | undefined
 }
 
 const ms = (value: number) => (Number.isFinite(value) ? `${value.toFixed(1)} ms` : '–')
@@ -104,7 +107,45 @@ function rows(results: Results): [string, string, string, string][] {
       'flat',
       verdict(Math.max(...flat) <= 2 * Math.min(...flat) + 2),
     ],
+    ...seedRows(results.seed),
   ]
+}
+
+/** CPU of the whole machine per item of a seed phase, in milliseconds. */
+function cpuPerItem(phase: Breakdown): number {
+  return (phase.cpu.reduce((sum, entry) => sum + entry.seconds, 0) * 1000) / phase.requests
+}
+
+function seedRows(seed: SeedRecord | undefined): [string, string, string, string][] {
+  if (!seed) return []
+  const { accounts, follows, posts } = seed.counts
+  return [
+    [
+      `seeding the graph through the API (${accounts} accounts, ${follows} follows, ${posts} posts)`,
+      `${seed.settledSeconds.toFixed(0)} s until every consumer had caught up; CPU per ${seed.phases
+        .map((phase) => `${phase.label} ${ms(cpuPerItem(phase))}`)
+        .join(', ')}`,
+      'under 2 minutes',
+      verdict(seed.settledSeconds <= 120),
+    ],
+  ]
+}
+
+/** The seed's section: its pace and where each phase's CPU went. */
+function seedSection(seed: SeedRecord | undefined): string {
+  if (!seed) {
+    return 'The seed kept no record (it was made before seeds kept one); `npm run seed` makes one.'
+  }
+  const { counts } = seed
+  return [
+    `\`npm run seed\` finished at ${seed.finishedAt}: ${counts.accounts} accounts in ${counts.seconds.accounts.toFixed(0)} s,`,
+    `${counts.follows} follows in ${counts.seconds.follows.toFixed(0)} s and ${counts.posts} posts in ${counts.seconds.posts.toFixed(0)} s of requests, each`,
+    'phase followed by the wait until every consumer had caught up; all of it took',
+    `${seed.settledSeconds.toFixed(0)} s. The CPU of each phase counts its requests and all the work their events`,
+    'set off in every service.',
+    '',
+    breakdownTables(seed.phases, 'item'),
+  ].join('\n')
 }
 
 /**
@@ -162,7 +203,11 @@ function latencyRow(label: string, l: LatencySummary, extra = ''): string {
  * Where the CPU went in each measurement: milliseconds of CPU per request by process group (the
  * groups busiest over the whole run first), then what the services waited for.
  */
-export function breakdownTables(breakdowns: readonly Breakdown[]): string {
+export function breakdownTables(
+  breakdowns: readonly Breakdown[],
+  /** What a measurement counts: requests, or the seed's items (an account is two requests). */
+  unit: 'request' | 'item' = 'request',
+): string {
   const totals = new Map<string, number>()
   for (const b of breakdowns) {
     for (const { group, seconds } of b.cpu) totals.set(group, (totals.get(group) ?? 0) + seconds)
@@ -173,7 +218,7 @@ export function breakdownTables(breakdowns: readonly Breakdown[]): string {
     return b.requests > 0 ? ((seconds * 1000) / b.requests).toFixed(2) : '–'
   }
   const cpu = [
-    `| Measurement | req/s | cores busy | ${groups.join(' | ')} |`,
+    `| Measurement | ${unit === 'request' ? 'req/s' : 'per second'} | cores busy | ${groups.join(' | ')} |`,
     `|---|---|---|${groups.map(() => '---').join('|')}|`,
     ...breakdowns.map(
       (b) =>
@@ -197,7 +242,7 @@ export function breakdownTables(breakdowns: readonly Breakdown[]): string {
     ),
   ]
   return [
-    'CPU per request, in milliseconds, by process group (from /proc; "cores busy" is the whole',
+    `CPU per ${unit}, in milliseconds, by process group (from /proc; "cores busy" is the whole`,
     "machine's CPU in use during the measurement, 2.00 meaning both cores):",
     '',
     ...cpu,
@@ -314,6 +359,10 @@ export function renderReport(results: Results): { table: string; files: Record<s
     '## Where the time went',
     '',
     breakdownTables(results.breakdowns),
+    '',
+    '## Seeding',
+    '',
+    seedSection(results.seed),
     '',
     '## Stalls at a steady rate (requests later than 50 ms, merged)',
     '',

@@ -1,5 +1,7 @@
-import { readFileSync } from 'node:fs'
+import { readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
 
+import type { Breakdown } from './breakdown.js'
 import type { Call, Client } from './load.js'
 
 /** Every seeded account shares one password; the bench profile hashes it at a low bcrypt cost. */
@@ -207,6 +209,15 @@ export interface SeedProgress {
   (step: string, done: number, total: number): void
 }
 
+export type SeedPhase = keyof SeedCounts['seconds']
+
+/** Runs one phase's `work` (sending `count` requests of one kind); lets the caller measure it. */
+export type PhaseRunner = (
+  phase: SeedPhase,
+  count: number,
+  work: () => Promise<void>,
+) => Promise<void>
+
 /**
  * Builds the graph through the public API, as any client could: registers every account, logs
  * each in once, makes every follow as the follower, and writes the graph accounts' posts.
@@ -214,15 +225,17 @@ export interface SeedProgress {
 export async function seed(
   client: Client,
   plan: SeedPlan,
-  options: { concurrency: number; progress: SeedProgress },
+  options: { concurrency: number; progress: SeedProgress; runPhase?: PhaseRunner },
 ): Promise<SeedCounts> {
-  const { concurrency, progress } = options
+  const { concurrency, progress, runPhase = (_phase, _count, work) => work() } = options
   const seconds: SeedCounts['seconds'] = { accounts: 0, follows: 0, posts: 0 }
-  let phaseStarted = performance.now()
-  const phaseDone = (phase: keyof SeedCounts['seconds']) => {
-    seconds[phase] = (performance.now() - phaseStarted) / 1000
-    phaseStarted = performance.now()
-  }
+  /** Runs a phase; its seconds count the requests sent until the last answer. */
+  const phase = (name: SeedPhase, count: number, work: () => Promise<void>) =>
+    runPhase(name, count, async () => {
+      const startedAt = performance.now()
+      await work()
+      seconds[name] = (performance.now() - startedAt) / 1000
+    })
   const readers = PROBES.readers.map((reader) => reader.username)
   const accounts = [...plan.graph, PROBES.celebrity, PROBES.star, ...readers, ...plan.fans]
 
@@ -238,31 +251,64 @@ export async function seed(
       await work(tokens.get(username)!)
     }
   }
-  await forEachLimit(accounts, concurrency, async (username) => {
-    await register(client, username)
-    tokens.set(username, await login(client, username))
-    if (++done % 500 === 0) progress('accounts', done, accounts.length)
-  })
-  phaseDone('accounts')
+  await phase('accounts', accounts.length, () =>
+    forEachLimit(accounts, concurrency, async (username) => {
+      await register(client, username)
+      tokens.set(username, await login(client, username))
+      if (++done % 500 === 0) progress('accounts', done, accounts.length)
+    }),
+  )
 
   const follows = seedFollows(plan)
   done = 0
-  await forEachLimit(follows, concurrency, async ([follower, followee]) => {
-    await asAccount(follower, (token) => follow(client, token, followee))
-    if (++done % 2_000 === 0) progress('follows', done, follows.length)
-  })
-  phaseDone('follows')
+  await phase('follows', follows.length, () =>
+    forEachLimit(follows, concurrency, async ([follower, followee]) => {
+      await asAccount(follower, (token) => follow(client, token, followee))
+      if (++done % 2_000 === 0) progress('follows', done, follows.length)
+    }),
+  )
 
   const posts = plan.graph.flatMap((username) =>
     Array.from({ length: plan.postsPerGraphAccount }, (_, n) => ({ username, n })),
   )
   done = 0
-  await forEachLimit(posts, concurrency, async ({ username, n }) => {
-    await asAccount(username, (token) =>
-      createPost(client, token, `Post ${n + 1} by ${username} #bench`),
-    )
-    if (++done % 500 === 0) progress('posts', done, posts.length)
-  })
-  phaseDone('posts')
+  await phase('posts', posts.length, () =>
+    forEachLimit(posts, concurrency, async ({ username, n }) => {
+      await asAccount(username, (token) =>
+        createPost(client, token, `Post ${n + 1} by ${username} #bench`),
+      )
+      if (++done % 500 === 0) progress('posts', done, posts.length)
+    }),
+  )
   return { accounts: accounts.length, follows: follows.length, posts: posts.length, seconds }
+}
+
+/** What the last `npm run seed` measured, kept in the bench stack's state directory for the report. */
+export interface SeedRecord {
+  finishedAt: string
+  counts: SeedCounts
+  /** From the first request until every consumer had caught up. */
+  settledSeconds: number
+  /** Each phase's CPU by process group, its projections included (each phase waits for them). */
+  phases: Breakdown[]
+}
+
+const seedRecordPath = (stateDir: string) => join(stateDir, 'seed.json')
+
+export function writeSeedRecord(stateDir: string, record: SeedRecord): void {
+  writeFileSync(seedRecordPath(stateDir), JSON.stringify(record, null, 2))
+}
+
+/** Forgets the last seed's record: the databases it describes are being replaced. */
+export function forgetSeedRecord(stateDir: string): void {
+  rmSync(seedRecordPath(stateDir), { force: true })
+}
+
+/** The last seed's record, or undefined when there is none (seeded before it was kept). */
+export function readSeedRecord(stateDir: string): SeedRecord | undefined {
+  try {
+    return JSON.parse(readFileSync(seedRecordPath(stateDir), 'utf8')) as SeedRecord
+  } catch {
+    return undefined
+  }
 }

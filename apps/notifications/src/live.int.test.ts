@@ -1,7 +1,8 @@
 import { Followed, PostLiked } from '@chatty/contracts'
 import type { ServerSentEvent } from '@chatty/testing'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 
+import { listeningUsers } from './domain/live-delivery.js'
 import { type NotificationsHarness, type Replica, startNotifications } from './test/harness.js'
 
 let n: NotificationsHarness
@@ -125,5 +126,17 @@ describe('two replicas', () => {
     const event = await stream?.next(isEvent('notification'))
     expect(event?.data).toMatchObject({ type: 'like', actor: { id: b.id }, post: { id: postId } })
     await stream?.next(countIs(1))
+  })
+
+  it('counts a user as listening while a stream of theirs is open on any replica', async () => {
+    const [a, b] = [await n.registerUser('a'), await n.registerUser('b')]
+    const { stream } = await n.openStream({ token: a.token }, replica.app)
+    await stream?.next(countIs(0))
+    // Only the listeners' changes are read and published; everyone else's cost no query.
+    expect(await listeningUsers(n.ctx.redis, [a.id, b.id])).toEqual(new Set([a.id]))
+    await stream?.close()
+    await vi.waitFor(async () => {
+      expect(await listeningUsers(n.ctx.redis, [a.id, b.id])).toEqual(new Set())
+    })
   })
 })

@@ -3,6 +3,7 @@ import { randomInt } from 'node:crypto'
 import type { EntityManager } from '@mikro-orm/postgresql'
 
 import { kyselyOf } from './kysely.js'
+import { executePrepared } from './prepared.js'
 
 /** Any table of counter shards: a key column, a `shard` column and integer counters. */
 type ShardTables = Record<string, Record<string, unknown>>
@@ -32,7 +33,8 @@ export async function addToCounterShard(
 ): Promise<void> {
   const { table, key, shards } = counter
   const columns = Object.keys(moves)
-  await kyselyOf<ShardTables>(em)
+  // One text per counter and set of columns: prepared, it is parsed and planned once per connection.
+  const upsert = kyselyOf<ShardTables>(em)
     .with('free', (qb) =>
       qb
         .selectFrom(table)
@@ -62,5 +64,5 @@ export async function addToCounterShard(
           ]),
         ),
     )
-    .execute()
+  await executePrepared(em, upsert)
 }

@@ -7,6 +7,7 @@ import { Redis } from 'ioredis'
 export function createRedis(url: string): Redis {
   return new Redis(url, {
     maxRetriesPerRequest: 1,
+    enableAutoPipelining: true,
     enableOfflineQueue: false,
     retryStrategy: (attempt) => Math.min(attempt * 200, 2_000),
   })

@@ -80,6 +80,32 @@ export interface ServiceCore {
 
 const DEFAULT_PREFETCH = 8
 
+/**
+ * How long a dependency check may take: one that accepts connections but never answers (a paused
+ * container, a black-holed network) then counts as down instead of hanging the health and
+ * readiness answers until the orchestrator's own timeout.
+ */
+export const DEPENDENCY_CHECK_TIMEOUT_MS = 2_000
+
+/** Runs `check`; a failure, or no answer within `timeoutMs`, is 'down'. */
+export async function checkWithin(
+  check: () => DependencyState | Promise<DependencyState>,
+  timeoutMs: number,
+): Promise<DependencyState> {
+  let timer: NodeJS.Timeout | undefined
+  const timedOut = new Promise<DependencyState>((resolve) => {
+    timer = setTimeout(() => resolve('down'), timeoutMs)
+  })
+  const answered = Promise.resolve()
+    .then(check)
+    .catch((): DependencyState => 'down')
+  try {
+    return await Promise.race([answered, timedOut])
+  } finally {
+    clearTimeout(timer)
+  }
+}
+
 /** Connects a service to its database (migrated) and the broker. Nothing runs until `start()`. */
 export async function createServiceCore(
   config: ServiceBaseConfig,
@@ -133,11 +159,15 @@ export async function createServiceCore(
     orm,
     messaging,
     metrics,
-    checkDependencies: async () => {
-      const states: Record<string, DependencyState> = {}
-      for (const [name, check] of checks) states[name] = await check()
-      return states
-    },
+    checkDependencies: async () =>
+      Object.fromEntries(
+        await Promise.all(
+          [...checks].map(
+            async ([name, check]) =>
+              [name, await checkWithin(check, DEPENDENCY_CHECK_TIMEOUT_MS)] as const,
+          ),
+        ),
+      ),
     addDependencyCheck: (name, check) => {
       checks.set(name, check)
     },

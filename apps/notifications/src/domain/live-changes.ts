@@ -3,7 +3,7 @@
  * new to their recipient, and recipients whose unread count moved.
  */
 export interface LiveChanges {
-  created: string[]
+  created: { id: string; recipientId: string }[]
   counts: Set<string>
 }
 

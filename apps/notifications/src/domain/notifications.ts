@@ -145,7 +145,7 @@ export async function notify(
     if (!(await insertState(em, subject, { id, active: true, actorHidden, at }))) {
       return notify(em, changes, subject, at, now)
     }
-    changes.created.push(id)
+    changes.created.push({ id, recipientId: subject.recipientId })
     if (!actorHidden) await moveUnread(em, changes, subject.recipientId, 1)
     return
   }
