@@ -27,6 +27,12 @@ describe('service registry', () => {
     }
   })
 
+  it('points start-up at the readiness path each service serves: `/ready` under its first prefix', () => {
+    for (const service of SERVICES) {
+      expect(service.readyPath, service.name).toBe(`${service.prefixes[0] ?? ''}/ready`)
+    }
+  })
+
   it('derives the document and upstream names', () => {
     const auth = SERVICES.find((service) => service.name === 'auth')
     const worker = SERVICES.find((service) => service.name === 'email-consumer')

@@ -37,6 +37,21 @@ server.listen(Number(process.env.PORT), process.env.HOST, () => console.log('lis
 process.on('SIGTERM', () => { server.close(); server.closeAllConnections() })
 `
 
+/** A service that is up (health answers) but never ready: a dependency of it stays down. */
+const HEALTHY_NOT_READY_SERVICE = `
+const http = require('node:http')
+const server = http.createServer((request, response) => {
+  response.setHeader('content-type', 'application/json')
+  if (request.url === '/api/auth/ready') {
+    response.statusCode = 503
+    return response.end('{"status":"down","dependencies":{"revocations":"down"}}')
+  }
+  response.end('{"status":"degraded","service":"auth"}')
+})
+server.listen(Number(process.env.PORT), process.env.HOST)
+process.on('SIGTERM', () => { server.close(); server.closeAllConnections() })
+`
+
 function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0)
@@ -197,7 +212,15 @@ describe('startStack', () => {
   it('gives up when a service never becomes ready', async () => {
     const plan = await testPlan('setInterval(() => {}, 1000)', { STACK_READY_TIMEOUT_MS: '1500' })
     await expect(startStack(plan, { output: collector(), env: process.env })).rejects.toThrow(
-      /^Not ready within 1500 ms: auth \(http:\/\/127\.0\.0\.1:\d+\/api\/auth\/ready\)$/,
+      /^Not ready within 1500 ms: auth \(http:\/\/127\.0\.0\.1:\d+\/api\/auth\/ready, last answer: no answer\)$/,
+    )
+    await expectStopped(plan)
+  })
+
+  it('waits for readiness, not health, and says which dependency held a service back', async () => {
+    const plan = await testPlan(HEALTHY_NOT_READY_SERVICE, { STACK_READY_TIMEOUT_MS: '1500' })
+    await expect(startStack(plan, { output: collector(), env: process.env })).rejects.toThrow(
+      /auth \(http:\/\/127\.0\.0\.1:\d+\/api\/auth\/ready, last answer: 503 \{"status":"down","dependencies":\{"revocations":"down"\}\}\)$/,
     )
     await expectStopped(plan)
   })

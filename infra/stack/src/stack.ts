@@ -157,14 +157,27 @@ function writeNginxConfig(
   return { prefix, mainConfig }
 }
 
-async function waitUntilHealthy(name: string, url: string, signal: AbortSignal): Promise<void> {
+/**
+ * Polls `url` until it answers 2xx. `heard` is told each other answer (its status and the start
+ * of its body, which for a readiness path names the dependency that is down), so a start-up that
+ * times out can say why.
+ */
+async function waitUntilHealthy(
+  name: string,
+  url: string,
+  signal: AbortSignal,
+  heard: (answer: string) => void = () => undefined,
+): Promise<void> {
   while (!signal.aborted) {
     try {
       const response = await fetch(url, { signal: AbortSignal.timeout(1_000) })
-      await response.body?.cancel()
-      if (response.ok) return
+      if (response.ok) {
+        await response.body?.cancel()
+        return
+      }
+      heard(`${response.status} ${(await response.text()).slice(0, 200)}`)
     } catch {
-      // Not listening yet.
+      heard('no answer')
     }
     await sleep(200, undefined, { signal }).catch(() => undefined)
   }
@@ -269,8 +282,11 @@ export async function startStack(plan: StackPlan, options: StartOptions): Promis
       { name: 'nginx', url: `http://${gatewayHost}:${plan.gateway.port}/api/docs` },
     ]
     const unhealthy = new Set(targets.map((target) => target.name))
+    const lastAnswers = new Map<string, string>()
     const checks = targets.map(({ name, url }) =>
-      waitUntilHealthy(name, url, ready.signal).then(() => unhealthy.delete(name)),
+      waitUntilHealthy(name, url, ready.signal, (answer) => lastAnswers.set(name, answer)).then(
+        () => unhealthy.delete(name),
+      ),
     )
     const outcome = await Promise.race([
       Promise.all(checks).then(() => ({ kind: 'ready' as const })),
@@ -290,7 +306,10 @@ export async function startStack(plan: StackPlan, options: StartOptions): Promis
       const pending = targets.filter((target) => unhealthy.has(target.name))
       throw new StackError(
         `Not ready within ${plan.readyTimeoutMs} ms: ${pending
-          .map((target) => `${target.name} (${target.url})`)
+          .map(
+            (target) =>
+              `${target.name} (${target.url}, last answer: ${lastAnswers.get(target.name) ?? 'none'})`,
+          )
           .join(', ')}`,
       )
     }

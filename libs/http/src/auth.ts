@@ -132,8 +132,9 @@ function remoteKeys(url: URL): JWTVerifyGetKey {
 /**
  * How long a verified token's signature and claims are remembered, never past its expiry: a
  * client's requests then cost one signature check a minute instead of one each (8 % of a feed
- * read's CPU). Shorter than the remote key set's cache, so a key withdrawn from the JWKS is not
- * trusted for longer than it already was. The revocation marks are read on every request.
+ * read's CPU). Far shorter than the remote key set's cache (an hour): a key withdrawn from the
+ * JWKS is trusted at most a minute longer than that cache already trusted it. The revocation
+ * marks are read on every request.
  */
 const VERIFIED_TOKEN_TTL_MS = 60_000
 /** The most tokens remembered; past it the oldest is forgotten first. */
