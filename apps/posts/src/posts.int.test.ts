@@ -193,6 +193,31 @@ describe('publishing', () => {
     const other = await posts.user()
     await publishPost(other, { content: 'others are not limited' })
   })
+
+  it('limits a user to 30 edits a minute, of posts and comments together, with 429', async () => {
+    const user = await posts.user({ label: 'rl-edit' })
+    const post = await publishPost(user, { content: 'first draft' })
+    const edit = (path: string, content: string) =>
+      posts.request(path, { method: 'PATCH', body: { content }, token: user.token })
+    for (let index = 0; index < 29; index++) {
+      expect((await edit(`/api/posts/${post.id}`, `draft ${index}`)).status).toBe(200)
+    }
+    const comment = await json(
+      await posts.request(`/api/posts/${post.id}/comments`, {
+        body: { content: 'a comment' },
+        token: user.token,
+      }),
+    )
+    expect((await edit(`/api/posts/${post.id}/comments/${comment.id}`, 'edited')).status).toBe(200)
+    for (const path of [`/api/posts/${post.id}`, `/api/posts/${post.id}/comments/${comment.id}`]) {
+      const res = await edit(path, 'one too many')
+      expect(res.status).toBe(429)
+      expect((await json(res)).code).toBe('rate-limited')
+      expect(Number(res.headers.get('retry-after'))).toBeGreaterThan(0)
+    }
+    expect((await posts.request(`/api/posts/${post.id}`)).status).toBe(200)
+    expect((await json(await posts.request(`/api/posts/${post.id}`))).content).toBe('draft 28')
+  })
 })
 
 describe('reading one post', () => {

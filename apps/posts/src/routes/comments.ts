@@ -121,13 +121,15 @@ export function commentRoutes(ctx: PostsContext) {
       request: { params: commentParams, body: jsonBody(commentChanges) },
       responses: {
         200: jsonContent(commentSchema, 'The changed comment'),
-        ...problems(400, 401, 403, 404, 415, 422, 503),
+        ...problems(400, 401, 403, 404, 415, 422, 429, 503),
       },
     }),
     async (c) => {
       const { id, commentId } = c.req.valid('param')
+      const user = currentUser(c)
+      await ctx.rateLimiter.hit(limits.editPerUser, user.id)
       const input = {
-        user: currentUser(c),
+        user,
         postId: id,
         commentId,
         content: c.req.valid('json').content,

@@ -250,12 +250,14 @@ export function postRoutes(ctx: PostsContext) {
       request: { params: idParams, body: jsonBody(postChanges) },
       responses: {
         200: jsonContent(postSchema, 'The changed post'),
-        ...problems(400, 401, 403, 404, 415, 422, 503),
+        ...problems(400, 401, 403, 404, 415, 422, 429, 503),
       },
     }),
     async (c) => {
+      const user = currentUser(c)
+      await ctx.rateLimiter.hit(limits.editPerUser, user.id)
       const input = {
-        user: currentUser(c),
+        user,
         id: c.req.valid('param').id,
         changes: c.req.valid('json'),
         correlationId: c.get('requestId'),
