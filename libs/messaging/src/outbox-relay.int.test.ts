@@ -124,18 +124,22 @@ describe('outbox relay limits', () => {
   const outboxRow = (id: string) =>
     limits.db.orm.em.fork().findOneOrFail(OutboxMessage, { id }, { disableIdentityMap: true })
 
-  /** True while another transaction holds the row's lock. */
+  /**
+   * True while a transaction that is still open has locked the row: its id is the row's `xmax`.
+   * The probe takes no lock itself; one that did (`for update nowait`) made the relay's claim,
+   * which skips locked rows, pass the row over when the two met, and with polling off nothing
+   * claimed it again.
+   */
   async function isLocked(id: string): Promise<boolean> {
-    try {
-      await limits.db.orm.em
-        .fork()
-        .getConnection()
-        .execute('select id from outbox where id = ? for update nowait', [id])
-      return false
-    } catch (error) {
-      if (String(error).includes('could not obtain lock')) return true
-      throw error
-    }
+    const [row] = await limits.db.orm.em
+      .fork()
+      .getConnection()
+      .execute<{ locked: boolean }[]>(
+        `select exists (select 1 from pg_stat_activity a where a.backend_xid = o.xmax) as locked
+           from outbox o where o.id = ?`,
+        [id],
+      )
+    return row?.locked === true
   }
 
   it('retries a row the broker refuses after growing delays, then leaves it for an operator', async () => {
