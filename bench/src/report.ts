@@ -122,8 +122,8 @@ function seedRows(seed: SeedRecord | undefined): [string, string, string, string
   return [
     [
       `seeding the graph through the API (${accounts} accounts, ${follows} follows, ${posts} posts)`,
-      `${seed.settledSeconds.toFixed(0)} s until every consumer had caught up; CPU per ${seed.phases
-        .map((phase) => `${phase.label} ${ms(cpuPerItem(phase))}`)
+      `${seed.settledSeconds.toFixed(0)} s until every consumer had caught up; CPU ${seed.phases
+        .map((phase) => `per ${phase.label.replace(/^an? /, '')} ${ms(cpuPerItem(phase))}`)
         .join(', ')}`,
       'under 2 minutes',
       verdict(seed.settledSeconds <= 120),
