@@ -48,7 +48,7 @@ try {
     },
   })
   say(
-    `${counts.accounts} accounts, ${counts.follows} follows, ${counts.posts} posts sent in ${seconds()} s`,
+    `${counts.accounts} accounts, ${counts.follows} follows, ${counts.posts} posts sent in ${seconds()} s (each phase waited for the one before to settle)`,
   )
   const rate = (count: number, phase: keyof typeof counts.seconds) =>
     `${(count / counts.seconds[phase]).toFixed(0)}/s`
