@@ -16,6 +16,12 @@ export interface ShardedCounter {
   shards: number
 }
 
+/** What one statement adds to one key's counters. */
+export interface ShardMove {
+  key: string
+  moves: Record<string, number>
+}
+
 /**
  * Adds `moves` to one shard of `keyValue`'s counters, in the caller's transaction: the first shard
  * no other transaction holds, or when every one is held, one picked at random (a new one while
@@ -31,26 +37,44 @@ export async function addToCounterShard(
   /** Columns the shard is set to, whatever it held (a flag such as "changed since published"). */
   sets: Record<string, boolean | number | string> = {},
 ): Promise<void> {
+  await addToCounterShards(em, counter, [{ key: keyValue, moves }], sets)
+}
+
+/**
+ * `addToCounterShard` for several keys in one statement (one round trip), each on a shard of its
+ * own as above. The keys are taken in the order given, so callers that pass them sorted wait for
+ * each other's shards in one order and cannot deadlock on them. Every key moves the same columns
+ * and appears once.
+ */
+export async function addToCounterShards(
+  em: EntityManager,
+  counter: ShardedCounter,
+  changes: readonly ShardMove[],
+  sets: Record<string, boolean | number | string> = {},
+): Promise<void> {
   const { table, key, shards } = counter
-  const columns = Object.keys(moves)
-  // One text per counter and set of columns: prepared, it is parsed and planned once per connection.
+  const columns = Object.keys(changes[0]?.moves ?? {})
+  // One text per counter, number of keys and set of columns: prepared, it is parsed and planned
+  // once per connection. The rows are inserted in order, each after its own shard is chosen.
   const upsert = kyselyOf<ShardTables>(em)
-    .with('free', (qb) =>
-      qb
-        .selectFrom(table)
-        .select('shard')
-        .where(key, '=', keyValue)
-        .limit(1)
-        .forUpdate()
-        .skipLocked(),
-    )
     .insertInto(table)
-    .values((eb) => ({
-      [key]: keyValue,
-      shard: eb.fn.coalesce(eb.selectFrom('free').select('shard'), eb.val(randomInt(shards))),
-      ...moves,
-      ...sets,
-    }))
+    .values((eb) =>
+      changes.map((change) => ({
+        [key]: change.key,
+        shard: eb.fn.coalesce(
+          eb
+            .selectFrom(table)
+            .select('shard')
+            .where(key, '=', change.key)
+            .limit(1)
+            .forUpdate()
+            .skipLocked(),
+          eb.val(randomInt(shards)),
+        ),
+        ...change.moves,
+        ...sets,
+      })),
+    )
     .onConflict((conflict) =>
       conflict
         .columns([key, 'shard'])

@@ -1,7 +1,7 @@
 import { defineEntity, type InferEntity, p } from '@mikro-orm/core'
 import type { EntityManager } from '@mikro-orm/postgresql'
 
-import { addToCounterShard, type ShardedCounter } from './counter-shards.js'
+import { addToCounterShard, addToCounterShards, type ShardedCounter } from './counter-shards.js'
 
 /** Rows a user's counts are spread over; a count is the sum of at most this many. */
 export const USER_COUNTER_SHARDS = 16
@@ -31,7 +31,7 @@ export interface FollowPair {
   followeeId: string
 }
 
-interface CounterMove {
+type CounterMove = {
   followers: number
   following: number
   posts: number
@@ -49,20 +49,21 @@ function addToFreeShard(em: EntityManager, userId: string, move: CounterMove): P
 
 /**
  * Moves the follower's following count and the followee's followers count by `by`, in the
- * caller's transaction. It waits for at most one shard per account and takes the two accounts in
- * id order, so two follows (A→B while B→A) cannot deadlock on them, and no users row is touched.
+ * caller's transaction and one statement. It waits for at most one shard per account and takes
+ * the two accounts in id order, so two follows (A→B while B→A) cannot deadlock on them, and no
+ * users row is touched.
  */
 export async function moveFollowCounts(
   em: EntityManager,
   pair: FollowPair,
   by: 1 | -1,
 ): Promise<void> {
-  const moves: [string, CounterMove][] = [
-    [pair.followerId, { followers: 0, following: by, posts: 0 }],
-    [pair.followeeId, { followers: by, following: 0, posts: 0 }],
+  const moves: { key: string; moves: CounterMove }[] = [
+    { key: pair.followerId, moves: { followers: 0, following: by, posts: 0 } },
+    { key: pair.followeeId, moves: { followers: by, following: 0, posts: 0 } },
   ]
-  moves.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-  for (const [userId, move] of moves) await addToFreeShard(em, userId, move)
+  moves.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
+  await addToCounterShards(em, USER_COUNTERS, moves)
 }
 
 /**

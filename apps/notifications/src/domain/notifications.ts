@@ -5,7 +5,7 @@ import { sql } from 'kysely'
 import { db } from '../db.js'
 import type { NotificationType } from '../entities/notification.entity.js'
 import type { LiveChanges } from './live-changes.js'
-import { standingOf } from './users.js'
+import { standingsOf } from './users.js'
 
 export const UNREAD_COUNTERS: ShardedCounter = {
   table: 'unread_counters',
@@ -135,8 +135,13 @@ export async function notify(
   now: Date,
 ): Promise<void> {
   if (subject.actorId === subject.recipientId) return
-  if ((await standingOf(em, subject.recipientId, now)) === 'deleted') return
-  const actor = subject.actorId ? await standingOf(em, subject.actorId, now) : 'shown'
+  const standings = await standingsOf(
+    em,
+    subject.actorId ? [subject.recipientId, subject.actorId] : [subject.recipientId],
+    now,
+  )
+  if (standings.get(subject.recipientId) === 'deleted') return
+  const actor = (subject.actorId && standings.get(subject.actorId)) || 'shown'
   if (actor === 'deleted') return
   const existing = await lockedState(em, subject)
   if (!existing) {

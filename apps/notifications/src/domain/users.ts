@@ -30,23 +30,31 @@ export async function ensureUser(em: EntityManager, id: string): Promise<UserRec
     .executeTakeFirstOrThrow()
 }
 
-/** How an account takes part in a notification at `now`: absent (deleted), hidden (banned) or shown. */
-export async function standingOf(
+export type Standing = 'deleted' | 'hidden' | 'shown'
+
+/**
+ * How each account takes part in a notification at `now`: absent (deleted), hidden (banned) or
+ * shown; an account not known yet is shown. One statement for all of them.
+ */
+export async function standingsOf(
   em: EntityManager,
-  id: string,
+  ids: readonly string[],
   now: Date,
-): Promise<'deleted' | 'hidden' | 'shown'> {
-  const user = await db(em)
+): Promise<Map<string, Standing>> {
+  const users = await db(em)
     .selectFrom('users')
-    .select(['status', 'banned_until'])
-    .where('id', '=', id)
+    .select(['id', 'status', 'banned_until'])
+    .where('id', 'in', ids)
+    // Taken in id order: two notifications between the same two accounts lock them alike.
+    .orderBy('id')
     // Held until the notification is written, so a ban or deletion committing meanwhile (which
     // hides or removes the actor's notifications) waits for it and then sees it.
     .forShare()
-    .executeTakeFirst()
-  if (!user) return 'shown'
-  if (user.status === 'deleted') return 'deleted'
-  return isBannedAt({ status: user.status, bannedUntil: user.banned_until }, now)
-    ? 'hidden'
-    : 'shown'
+    .execute()
+  const standings = new Map<string, Standing>(ids.map((id) => [id, 'shown']))
+  for (const user of users) {
+    const hidden = isBannedAt({ status: user.status, bannedUntil: user.banned_until }, now)
+    standings.set(user.id, user.status === 'deleted' ? 'deleted' : hidden ? 'hidden' : 'shown')
+  }
+  return standings
 }

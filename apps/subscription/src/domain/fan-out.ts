@@ -9,6 +9,7 @@ import { type FeedEntry, postMembersOf } from './feed-page.js'
 import {
   fanOutTargets,
   feedMembersOfAuthorSince,
+  recentEntriesOf,
   recentPostsOf,
   recentRepostsOf,
 } from './feed-queries.js'
@@ -210,10 +211,10 @@ export async function syncFollowInFeed(
     if (!followee || !isInGoodStanding(standingOf(followee), deps.clock())) return
     if (!(await pushesToFollowers(em, deps, followee, 'shared'))) return
     const limit = deps.config.feed.maxEntries
-    const entries = [
-      ...(await recentPostsOf(em, followeeId, { includePrivate: false, limit })),
-      ...(await recentRepostsOf(em, followeeId, { shownOnly: true, limit })),
-    ]
+    const entries = await recentEntriesOf(em, followeeId, {
+      posts: { includePrivate: false, limit },
+      reposts: { shownOnly: true, limit },
+    })
     await deps.feeds.addToFeeds([followerId], entries)
     return
   }
@@ -274,10 +275,10 @@ async function feedEntriesOf(
   author: UserRecord,
 ): Promise<FeedEntry[]> {
   const limit = deps.config.feed.maxEntries
-  return [
-    ...(await recentPostsOf(em, author.id, { includePrivate: true, limit })),
-    ...(await recentRepostsOf(em, author.id, { shownOnly: false, limit })),
-  ]
+  return recentEntriesOf(em, author.id, {
+    posts: { includePrivate: true, limit },
+    reposts: { shownOnly: false, limit },
+  })
 }
 
 /** Unban: the author's recent posts and reposts go back into their own feed and their followers'. */

@@ -171,27 +171,16 @@ export interface PostSelection {
   limit: number
 }
 
-/** An author's newest live posts, for backfills and for pushing posts back after an unban. */
-export async function recentPostsOf(
-  em: EntityManager,
-  authorId: string,
-  selection: PostSelection,
-): Promise<FeedEntry[]> {
-  const posts = await em.find(
-    Post,
-    {
-      authorId,
-      deletedAt: null,
-      ...(selection.includePrivate ? {} : { visibility: { $ne: 'private' as const } }),
-    },
-    {
-      fields: ['id', 'createdAt'],
-      orderBy: { createdAt: 'desc' },
-      limit: selection.limit,
-      disableIdentityMap: true,
-    },
-  )
-  return posts.map((post) => ({ id: post.id, at: post.createdAt.getTime() }))
+/** An author's newest live posts, newest first. */
+function recentPostsQuery(em: EntityManager, authorId: string, selection: PostSelection) {
+  return db(em)
+    .selectFrom('posts as p')
+    .select(['p.id as post_id', sql<string | null>`null::uuid`.as('user_id'), 'p.created_at as at'])
+    .where('p.author_id', '=', authorId)
+    .where('p.deleted_at', 'is', null)
+    .$if(!selection.includePrivate, (query) => query.where('p.visibility', '<>', 'private'))
+    .orderBy('p.created_at', 'desc')
+    .limit(selection.limit)
 }
 
 export interface RepostSelection {
@@ -200,8 +189,49 @@ export interface RepostSelection {
   limit: number
 }
 
+/** An account's newest standing reposts, newest first. */
+function recentRepostsQuery(em: EntityManager, reposterId: string, selection: RepostSelection) {
+  return db(em)
+    .selectFrom('reposts as r')
+    .select(['r.post_id', sql<string | null>`r.user_id`.as('user_id'), 'r.changed_at as at'])
+    .where('r.user_id', '=', reposterId)
+    .where('r.reposted', '=', true)
+    .$if(selection.shownOnly, (query) =>
+      query.where((eb) =>
+        eb.exists(
+          eb
+            .selectFrom('posts as p')
+            .select(eb.lit(1).as('one'))
+            .whereRef('p.id', '=', 'r.post_id')
+            .where('p.deleted_at', 'is', null)
+            .where('p.visibility', '=', 'public'),
+        ),
+      ),
+    )
+    .orderBy('r.changed_at', 'desc')
+    .limit(selection.limit)
+}
+
+/** A row of `recentPostsQuery` or `recentRepostsQuery` as a feed entry. */
+function toAuthoredEntry(row: { post_id: string; user_id: string | null; at: Date }): FeedEntry {
+  return {
+    id: row.user_id === null ? row.post_id : feedMember(row.post_id, row.user_id),
+    at: row.at.getTime(),
+  }
+}
+
+/** An author's newest live posts, for pushing posts back after an unban. */
+export async function recentPostsOf(
+  em: EntityManager,
+  authorId: string,
+  selection: PostSelection,
+): Promise<FeedEntry[]> {
+  const rows = await recentPostsQuery(em, authorId, selection).execute()
+  return rows.map(toAuthoredEntry)
+}
+
 /**
- * An account's newest standing reposts as feed entries: for backfills and unbans (`shownOnly`),
+ * An account's newest standing reposts as feed entries: for timelines and unbans (`shownOnly`),
  * and for what a ban or deletion takes out of feeds (all).
  */
 export async function recentRepostsOf(
@@ -209,25 +239,29 @@ export async function recentRepostsOf(
   reposterId: string,
   selection: RepostSelection,
 ): Promise<FeedEntry[]> {
-  let query = db(em)
-    .selectFrom('reposts as r')
-    .select(['r.post_id', 'r.user_id', 'r.changed_at'])
-    .where('r.user_id', '=', reposterId)
-    .where('r.reposted', '=', true)
-  if (selection.shownOnly) {
-    query = query.where((eb) =>
-      eb.exists(
-        eb
-          .selectFrom('posts as p')
-          .select(eb.lit(1).as('one'))
-          .whereRef('p.id', '=', 'r.post_id')
-          .where('p.deleted_at', 'is', null)
-          .where('p.visibility', '=', 'public'),
-      ),
+  const rows = await recentRepostsQuery(em, reposterId, selection).execute()
+  return rows.map(toAuthoredEntry)
+}
+
+/**
+ * `recentPostsOf` and `recentRepostsOf` of one account in one statement: what a follow backfills
+ * and what a ban takes out of feeds.
+ */
+export async function recentEntriesOf(
+  em: EntityManager,
+  authorId: string,
+  selection: { posts: PostSelection; reposts: RepostSelection },
+): Promise<FeedEntry[]> {
+  const rows = await db(em)
+    .selectFrom(recentPostsQuery(em, authorId, selection.posts).as('posts'))
+    .selectAll()
+    .unionAll(
+      db(em)
+        .selectFrom(recentRepostsQuery(em, authorId, selection.reposts).as('reposts'))
+        .selectAll(),
     )
-  }
-  const rows = await query.orderBy('r.changed_at', 'desc').limit(selection.limit).execute()
-  return rows.map(toRepostEntry)
+    .execute()
+  return rows.map(toAuthoredEntry)
 }
 
 /**
