@@ -84,6 +84,24 @@ describe('user events before UserRegistered', () => {
     ])
   })
 
+  it('pushes new posts to a follower whose registration has not arrived yet, and counts their follow once it has', async () => {
+    const author = await sub.registerUser('author')
+    const id = uuidv7()
+    const username = `unannounced_${id.slice(-8)}`
+    const follower = { id, username, token: await sub.issuer.sign({ id, username }) }
+    expect((await sub.follow(follower, author)).status).toBe(201)
+    expect(await sub.feedIds(follower)).toEqual([])
+
+    const postId = await sub.createPost(author)
+    expect(await sub.feedKeyMembers(follower.id)).toEqual([postId])
+
+    await sub.registerUser('late', { id, registeredAt: minutesAgo(5) })
+    const followers = await json(
+      await sub.request(`/api/subscriptions/${author.username}/followers`),
+    )
+    expect(followers.items).toEqual([expect.objectContaining({ id, followingCount: 1 })])
+  })
+
   it('applies a ban that arrived before the registration, ignores an older unban, and lifts it on a newer one', async () => {
     const reader = await sub.registerUser('reader')
     const id = uuidv7()

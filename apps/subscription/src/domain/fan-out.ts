@@ -18,7 +18,7 @@ import {
   removeFollowsOfDeletedAccount,
   removeFromFollowerFeeds,
 } from './feed-removals.js'
-import { lockUser, standingOf, type UserRecord } from './users.js'
+import { lockFollowee, standingOf, type UserRecord } from './users.js'
 
 /**
  * Feed effects of events. Each runs inside the consumer's transaction after the author's row is
@@ -205,9 +205,12 @@ export async function syncFollowInFeed(
   input: { followerId: string; followeeId: string },
 ): Promise<void> {
   const { followerId, followeeId } = input
-  const followee = await lockUser(em, followeeId, 'shared')
-  const follows = await em.findOne(Follow, { followerId, followeeId })
+  const locked = await lockFollowee(em, input)
+  const follows = locked
+    ? locked.follows
+    : (await em.findOne(Follow, { followerId, followeeId })) !== null
   if (follows) {
+    const followee = locked?.followee
     if (!followee || !isInGoodStanding(standingOf(followee), deps.clock())) return
     if (!(await pushesToFollowers(em, deps, followee, 'shared'))) return
     const limit = deps.config.feed.maxEntries

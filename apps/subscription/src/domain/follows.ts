@@ -12,7 +12,6 @@ import {
   findVisibleByUsername,
   followCount,
   type FollowCounts,
-  insertUnknownUser,
   isShownUserAt,
   type RegisteredUser,
 } from './users.js'
@@ -61,15 +60,36 @@ export async function recordFollow(
   change: FollowChange,
 ): Promise<boolean> {
   const at = deps.clock()
-  const inserted = await db(em)
-    .insertInto('follows')
-    .values({ follower_id: change.followerId, followee_id: change.followeeId, created_at: at })
-    .onConflict((conflict) => conflict.doNothing())
+  // One statement: the follow, and with a new one the follower's row, created without a username
+  // when their UserRegistered has not arrived yet (as `insertUnknownUser` does), so posts are
+  // pushed to their feed meanwhile.
+  const { inserted } = await db(em)
+    .with('follow', (qb) =>
+      qb
+        .insertInto('follows')
+        .values({ follower_id: change.followerId, followee_id: change.followeeId, created_at: at })
+        .onConflict((conflict) => conflict.doNothing())
+        .returning('follower_id'),
+    )
+    .with('follower', (qb) =>
+      qb
+        .insertInto('users')
+        .columns(['id', 'created_at'])
+        .expression((eb) =>
+          eb
+            .selectFrom('follow')
+            .select([
+              'follow.follower_id',
+              eb.cast<Date>(eb.val(at), 'timestamptz').as('created_at'),
+            ]),
+        )
+        .onConflict((conflict) => conflict.column('id').doNothing())
+        .returning('id'),
+    )
+    .selectFrom('follow')
+    .select((eb) => eb.fn.countAll<number>().as('inserted'))
     .executeTakeFirstOrThrow()
-  if (inserted.numInsertedOrUpdatedRows === 0n) return false
-  // The follower's UserRegistered may not have arrived yet: their row is created without a
-  // username, so their following count is right once it does.
-  await insertUnknownUser(em, change.followerId, at)
+  if (Number(inserted) === 0) return false
   enqueue(
     em,
     Followed,

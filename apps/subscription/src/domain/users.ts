@@ -148,6 +148,34 @@ export async function lockUser(
 }
 
 /**
+ * The followee of a follow, locked `shared` as `lockUser` does, and whether the follow stands: one
+ * statement. Null when the followee has no row.
+ */
+export async function lockFollowee(
+  em: EntityManager,
+  pair: { followerId: string; followeeId: string },
+): Promise<{ followee: UserRecord; follows: boolean } | null> {
+  const row = await selectUsers(em)
+    .select((eb) =>
+      eb
+        .exists(
+          eb
+            .selectFrom('follows as f')
+            .select(eb.lit(1).as('one'))
+            .where('f.follower_id', '=', pair.followerId)
+            .whereRef('f.followee_id', '=', 'users.id'),
+        )
+        .as('follows'),
+    )
+    .where('users.id', '=', pair.followeeId)
+    .forShare('users')
+    .executeTakeFirst()
+  if (!row) return null
+  const { follows, ...followee } = row
+  return { followee, follows: Boolean(follows) }
+}
+
+/**
  * Creates the row of an account no event has mentioned yet, without a username: events about it
  * may overtake its UserRegistered (DESIGN §5), and the row keeps what they say until the
  * registration fills in the rest.
