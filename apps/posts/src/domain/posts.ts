@@ -382,7 +382,7 @@ export async function createPost(
     maxAgeMs: mediaConfig.unattachedMaxAgeMs,
   })
   await movePostCount(em, post.authorId, 1)
-  await recordTagUses(em, post, now)
+  await recordTagUses(em, post, now, { isNew: true })
   enqueue(
     em,
     PostCreated,

@@ -33,10 +33,16 @@ function windowStart(now: Date): Date {
 /**
  * Makes `tag_uses` say what the post now contributes to trending, in the caller's transaction:
  * one use per tag while the post is live and public, dated by the post (an edit does not make an
- * old post's tags trend again), nothing once it is deleted or no longer public.
+ * old post's tags trend again), nothing once it is deleted or no longer public. A post `isNew` has
+ * no uses to replace.
  */
-export async function recordTagUses(em: EntityManager, post: TaggedPost, now: Date): Promise<void> {
-  await db(em).deleteFrom('tag_uses').where('post_id', '=', post.id).execute()
+export async function recordTagUses(
+  em: EntityManager,
+  post: TaggedPost,
+  now: Date,
+  options: { isNew?: boolean } = {},
+): Promise<void> {
+  if (!options.isNew) await db(em).deleteFrom('tag_uses').where('post_id', '=', post.id).execute()
   const counts =
     !post.deletedAt && post.visibility === 'public' && post.createdAt > windowStart(now)
   if (!counts || post.tags.length === 0) return
