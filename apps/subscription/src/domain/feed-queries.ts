@@ -220,7 +220,7 @@ function toAuthoredEntry(row: { post_id: string; user_id: string | null; at: Dat
   }
 }
 
-/** An author's newest live posts, for pushing posts back after an unban. */
+/** An author's newest live posts as feed entries, for unbans and profile changes. */
 export async function recentPostsOf(
   em: EntityManager,
   authorId: string,
