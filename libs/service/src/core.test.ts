@@ -5,7 +5,7 @@ import { checkWithin } from './core.js'
 describe('checkWithin', () => {
   it('answers what the check answers', async () => {
     expect(await checkWithin(() => 'ok', 50)).toBe('ok')
-    expect(await checkWithin(async () => 'degraded', 50)).toBe('degraded')
+    expect(await checkWithin(async () => 'degraded' as const, 50)).toBe('degraded')
   })
 
   it('counts a check that fails as down', async () => {
