@@ -89,4 +89,13 @@ describe('service HTTP server', () => {
     expect(response).toMatch(/\r\nConnection: close\r\n/i)
     expect(response).toContain('"code":"payload-too-large"')
   })
+
+  it('answers a GET that announces a body without reading it, as for one that announces none', async () => {
+    const connection = await openConnection()
+    const get = (headers: string) => `GET /api/demo/things HTTP/1.1\r\nHost: demo\r\n${headers}\r\n`
+    expect(await connection.send(get(''))).toMatch(/^HTTP\/1\.1 404 /)
+    const response = await connection.send(get('Content-Length: 200000\r\n'))
+    expect(response).toMatch(/^HTTP\/1\.1 404 /)
+    expect(response).toContain('"code":"not-found"')
+  })
 })
