@@ -1,4 +1,4 @@
-import { type EntityManager, executePrepared, inGoodStandingAt } from '@chatty/db'
+import { type EntityManager, inGoodStandingAt, preparedQuery } from '@chatty/db'
 import { ForbiddenError, isBannedAt, UnauthorizedError } from '@chatty/domain'
 import { LockMode } from '@mikro-orm/core'
 
@@ -51,14 +51,8 @@ export async function ensureWritingAuthor(
   return author
 }
 
-/** The author a username names (in any case), if their posts may be shown. */
-export async function findAuthorByUsername(
-  em: EntityManager,
-  { clock }: Pick<PostsContext, 'clock'>,
-  { username }: { username: string },
-): Promise<Pick<AuthorRow, 'id'> | null> {
-  const [row] = await executePrepared(
-    em,
+const authorByUsernameQuery = preparedQuery(
+  (em, { username, now }: { username: string; now: Date }) =>
     db(em)
       .selectFrom('authors as a')
       .select('a.id')
@@ -67,11 +61,19 @@ export async function findAuthorByUsername(
         inGoodStandingAt(
           eb,
           { status: eb.ref('a.status'), bannedUntil: eb.ref('a.banned_until') },
-          clock(),
+          now,
         ),
       )
       .orderBy('a.updated_at', 'desc')
       .limit(1),
-  )
+)
+
+/** The author a username names (in any case), if their posts may be shown. */
+export async function findAuthorByUsername(
+  em: EntityManager,
+  { clock }: Pick<PostsContext, 'clock'>,
+  { username }: { username: string },
+): Promise<Pick<AuthorRow, 'id'> | null> {
+  const [row] = await authorByUsernameQuery(em, { username, now: clock() })
   return row ?? null
 }

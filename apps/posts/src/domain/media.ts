@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto'
 
 import { type Media as MediaDto, UUID_PATTERN, uuidv7 } from '@chatty/contracts'
-import { type EntityManager, executePrepared } from '@chatty/db'
+import { type EntityManager, preparedQuery } from '@chatty/db'
 import { ValidationError } from '@chatty/domain'
 import { sql } from 'kysely'
 
@@ -146,6 +146,16 @@ export async function attachMedia(
   })
 }
 
+const mediaOfPostsQuery = preparedQuery((em, { postIds }: { postIds: readonly string[] }) =>
+  db(em)
+    .selectFrom('media')
+    .select(['id', 'post_id', 'width', 'height', 'size', 'description', 'file_key', 'preview_key'])
+    .where((eb) => eb('post_id', '=', eb.fn.any(eb.val(postIds))))
+    .where('discarded_at', 'is', null)
+    .orderBy('post_id')
+    .orderBy('position'),
+)
+
 /** The pictures of each post, in their order, in one query; posts without any are absent. */
 export async function mediaOfPosts(
   em: EntityManager,
@@ -153,25 +163,7 @@ export async function mediaOfPosts(
 ): Promise<Map<string, MediaView[]>> {
   const byPost = new Map<string, MediaView[]>()
   if (postIds.length === 0) return byPost
-  const rows = await executePrepared(
-    em,
-    db(em)
-      .selectFrom('media')
-      .select([
-        'id',
-        'post_id',
-        'width',
-        'height',
-        'size',
-        'description',
-        'file_key',
-        'preview_key',
-      ])
-      .where((eb) => eb('post_id', '=', eb.fn.any(eb.val([...postIds]))))
-      .where('discarded_at', 'is', null)
-      .orderBy('post_id')
-      .orderBy('position'),
-  )
+  const rows = await mediaOfPostsQuery(em, { postIds })
   for (const row of rows) {
     if (row.post_id === null) continue
     const list = byPost.get(row.post_id) ?? []

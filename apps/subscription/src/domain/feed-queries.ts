@@ -1,4 +1,4 @@
-import { type EntityManager, executePrepared } from '@chatty/db'
+import { type EntityManager, preparedQuery } from '@chatty/db'
 import { type NotNull, sql } from 'kysely'
 
 import { db } from '../db.js'
@@ -290,31 +290,32 @@ export async function feedMembersOfAuthorSince(
   ]
 }
 
+const celebritiesQuery = preparedQuery((em, { readerId, now }: { readerId: string; now: Date }) =>
+  db(em)
+    .selectFrom('users as u')
+    .select('u.id')
+    .where((eb) =>
+      eb.and([
+        eb.ref('u.celebrity'),
+        isShownUserAt(eb, 'u', now),
+        eb.exists(
+          eb
+            .selectFrom('follows as f')
+            .select(eb.lit(1).as('one'))
+            .where('f.follower_id', '=', readerId)
+            .whereRef('f.followee_id', '=', 'u.id'),
+        ),
+      ]),
+    ),
+)
+
 /** The celebrities among the accounts a reader follows; cost grows with celebrities, not follows. */
 export async function celebritiesFollowedBy(
   em: EntityManager,
   readerId: string,
   now: Date,
 ): Promise<string[]> {
-  const rows = await executePrepared(
-    em,
-    db(em)
-      .selectFrom('users as u')
-      .select('u.id')
-      .where((eb) =>
-        eb.and([
-          eb.ref('u.celebrity'),
-          isShownUserAt(eb, 'u', now),
-          eb.exists(
-            eb
-              .selectFrom('follows as f')
-              .select(eb.lit(1).as('one'))
-              .where('f.follower_id', '=', readerId)
-              .whereRef('f.followee_id', '=', 'u.id'),
-          ),
-        ]),
-      ),
-  )
+  const rows = await celebritiesQuery(em, { readerId, now })
   return rows.map((row) => row.id)
 }
 

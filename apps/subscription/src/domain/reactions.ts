@@ -1,5 +1,5 @@
 import type { AuthorSummary, MessageData, PostLiked } from '@chatty/contracts'
-import { type EntityManager, executePrepared } from '@chatty/db'
+import { type EntityManager, preparedQuery } from '@chatty/db'
 import { type Expression, sql } from 'kysely'
 
 import { db } from '../db.js'
@@ -102,37 +102,29 @@ interface PageEntry {
   at: Date
 }
 
+/** What the query of a page's view is run with. */
+interface PageViewValues {
+  readerId: string
+  postIds: string[]
+  reposterIds: (string | null)[]
+  times: Date[]
+  now: Date
+}
+
 /**
- * The reader-dependent part of one feed page, in one query whatever the page holds: the
- * `likedByMe` and `repostedByMe` flags, the reader's poll choices, and which repost entries to show. A post reaches a feed
- * once: of its entries the earliest wins (the original when the reader follows its author or
- * wrote it, else the earliest repost by an account they follow or by themselves). A repost entry
- * is shown when it is still standing, its reposter is in good standing and still followed, and
- * no earlier entry of the post exists; undoing the winning repost thus shows the next one.
+ * The query of `readerViewOf`, with or without the part that decides which reposts show. Most
+ * pages hold no repost, and that part costs PostgreSQL more to plan than the rest of the page
+ * costs to read.
  */
-export async function readerViewOf(
-  em: EntityManager,
-  input: { readerId: string; entries: readonly FeedEntry[]; now: Date },
-): Promise<ReaderView> {
-  const view: ReaderView = {
-    likedByMe: new Set(),
-    repostedByMe: new Set(),
-    myChoices: new Map(),
-    reposters: new Map(),
-  }
-  if (input.entries.length === 0) return view
-  const { readerId, now } = input
-  const members = input.entries.map((entry) => parseFeedMember(entry.id))
-  const postIds = members.map((member) => member.postId)
-  const reposterIds = members.map((member) => member.reposterId)
-  const times = input.entries.map((entry) => new Date(entry.at))
-  const page =
-    sql<PageEntry>`unnest(${postIds}::uuid[], ${reposterIds}::uuid[], ${times}::timestamptz[])`.as<'e'>(
-      sql`e(post_id, reposter_id, at)`,
-    )
-  const rows = await executePrepared(
-    em,
-    db(em)
+function pageViewQuery(withReposts: boolean) {
+  return preparedQuery((em, values: PageViewValues) => {
+    // `now` is read only where the repost part uses it: a value read must reach the query.
+    const { readerId, postIds, reposterIds, times } = values
+    const page =
+      sql<PageEntry>`unnest(${postIds}::uuid[], ${reposterIds}::uuid[], ${times}::timestamptz[])`.as<'e'>(
+        sql`e(post_id, reposter_id, at)`,
+      )
+    return db(em)
       .selectFrom(page)
       .select((eb) => [
         'e.post_id',
@@ -164,79 +156,106 @@ export async function readerViewOf(
           .whereRef('pv.post_id', '=', 'e.post_id')
           .as('my_choices'),
       ])
-      // Most pages hold no repost: their query leaves out the part that decides which reposts show,
-      // which costs PostgreSQL more to plan than the rest of the page costs to read.
-      .$if(
-        reposterIds.some((id) => id !== null),
-        (query) =>
-          query.leftJoin('users as ru', 'ru.id', 'e.reposter_id').select((eb) => {
-            /** Whether the reader's feed holds what `account` posts: their own, or a followee's. */
-            const readerSees = (account: Expression<string | null>) =>
-              eb.or([
-                eb(account, '=', readerId),
+      .$if(withReposts, (query) =>
+        query.leftJoin('users as ru', 'ru.id', 'e.reposter_id').select((eb) => {
+          /** Whether the reader's feed holds what `account` posts: their own, or a followee's. */
+          const readerSees = (account: Expression<string | null>) =>
+            eb.or([
+              eb(account, '=', readerId),
+              eb.exists(
+                eb
+                  .selectFrom('follows as f')
+                  .select(eb.lit(1).as('one'))
+                  .where('f.follower_id', '=', readerId)
+                  .where('f.followee_id', '=', account),
+              ),
+            ])
+          return [
+            'ru.username',
+            'ru.display_name',
+            'ru.avatar_url',
+            eb
+              .and([
+                eb('e.reposter_id', 'is not', null),
+                isShownUserAt(eb, 'ru', values.now),
                 eb.exists(
                   eb
-                    .selectFrom('follows as f')
+                    .selectFrom('reposts as r')
                     .select(eb.lit(1).as('one'))
-                    .where('f.follower_id', '=', readerId)
-                    .where('f.followee_id', '=', account),
+                    .whereRef('r.user_id', '=', 'e.reposter_id')
+                    .whereRef('r.post_id', '=', 'e.post_id')
+                    .where('r.reposted', '=', true),
                 ),
-              ])
-            return [
-              'ru.username',
-              'ru.display_name',
-              'ru.avatar_url',
-              eb
-                .and([
-                  eb('e.reposter_id', 'is not', null),
-                  isShownUserAt(eb, 'ru', now),
+                readerSees(eb.ref('e.reposter_id')),
+                // The original comes first whenever the reader's feed has it.
+                eb.not(
                   eb.exists(
                     eb
-                      .selectFrom('reposts as r')
+                      .selectFrom('posts as p')
                       .select(eb.lit(1).as('one'))
-                      .whereRef('r.user_id', '=', 'e.reposter_id')
-                      .whereRef('r.post_id', '=', 'e.post_id')
-                      .where('r.reposted', '=', true),
+                      .whereRef('p.id', '=', 'e.post_id')
+                      .where((inner) => readerSees(inner.ref('p.author_id'))),
                   ),
-                  readerSees(eb.ref('e.reposter_id')),
-                  // The original comes first whenever the reader's feed has it.
-                  eb.not(
-                    eb.exists(
-                      eb
-                        .selectFrom('posts as p')
-                        .select(eb.lit(1).as('one'))
-                        .whereRef('p.id', '=', 'e.post_id')
-                        .where((inner) => readerSees(inner.ref('p.author_id'))),
-                    ),
-                  ),
-                  // So does an earlier repost that the reader's feed shows.
-                  eb.not(
-                    eb.exists(
-                      eb
-                        .selectFrom('reposts as earlier')
-                        .innerJoin('users as v', 'v.id', 'earlier.user_id')
-                        .select(eb.lit(1).as('one'))
-                        .whereRef('earlier.post_id', '=', 'e.post_id')
-                        .where('earlier.reposted', '=', true)
-                        .where((inner) =>
-                          inner.or([
-                            inner('earlier.changed_at', '<', inner.ref('e.at')),
-                            inner.and([
-                              inner('earlier.changed_at', '=', inner.ref('e.at')),
-                              inner('earlier.user_id', '<', inner.ref('e.reposter_id').$notNull()),
-                            ]),
+                ),
+                // So does an earlier repost that the reader's feed shows.
+                eb.not(
+                  eb.exists(
+                    eb
+                      .selectFrom('reposts as earlier')
+                      .innerJoin('users as v', 'v.id', 'earlier.user_id')
+                      .select(eb.lit(1).as('one'))
+                      .whereRef('earlier.post_id', '=', 'e.post_id')
+                      .where('earlier.reposted', '=', true)
+                      .where((inner) =>
+                        inner.or([
+                          inner('earlier.changed_at', '<', inner.ref('e.at')),
+                          inner.and([
+                            inner('earlier.changed_at', '=', inner.ref('e.at')),
+                            inner('earlier.user_id', '<', inner.ref('e.reposter_id').$notNull()),
                           ]),
-                        )
-                        .where((inner) => isShownUserAt(inner, 'v', now))
-                        .where((inner) => readerSees(inner.ref('earlier.user_id'))),
-                    ),
+                        ]),
+                      )
+                      .where((inner) => isShownUserAt(inner, 'v', values.now))
+                      .where((inner) => readerSees(inner.ref('earlier.user_id'))),
                   ),
-                ])
-                .as('shown_as_repost'),
-            ]
-          }),
-      ),
-  )
+                ),
+              ])
+              .as('shown_as_repost'),
+          ]
+        }),
+      )
+  })
+}
+
+const pageView = pageViewQuery(false)
+const pageViewWithReposts = pageViewQuery(true)
+
+/**
+ * The reader-dependent part of one feed page, in one query whatever the page holds: the
+ * `likedByMe` and `repostedByMe` flags, the reader's poll choices, and which repost entries to
+ * show. A post reaches a feed once: of its entries the earliest wins (the original when the reader follows its author or
+ * wrote it, else the earliest repost by an account they follow or by themselves). A repost entry
+ * is shown when it is still standing, its reposter is in good standing and still followed, and
+ * no earlier entry of the post exists; undoing the winning repost thus shows the next one.
+ */
+export async function readerViewOf(
+  em: EntityManager,
+  input: { readerId: string; entries: readonly FeedEntry[]; now: Date },
+): Promise<ReaderView> {
+  const view: ReaderView = {
+    likedByMe: new Set(),
+    repostedByMe: new Set(),
+    myChoices: new Map(),
+    reposters: new Map(),
+  }
+  if (input.entries.length === 0) return view
+  const { readerId, now } = input
+  const members = input.entries.map((entry) => parseFeedMember(entry.id))
+  const postIds = members.map((member) => member.postId)
+  const reposterIds = members.map((member) => member.reposterId)
+  const times = input.entries.map((entry) => new Date(entry.at))
+  const query = reposterIds.some((id) => id !== null) ? pageViewWithReposts : pageView
+  const rows = await query(em, { readerId, postIds, reposterIds, times, now })
   for (const row of rows) {
     if (row.liked_by_me) view.likedByMe.add(row.post_id)
     if (row.reposted_by_me) view.repostedByMe.add(row.post_id)
