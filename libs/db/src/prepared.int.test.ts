@@ -75,6 +75,32 @@ describe('preparedQuery', () => {
     expect(builds).toBe(1)
   })
 
+  it('builds its query once for each shape it runs in', async () => {
+    let builds = 0
+    const labels = preparedQuery(
+      (em, { upTo }: { upTo: number }, { newestFirst }: { newestFirst: boolean }) => {
+        builds += 1
+        return kyselyOf<Tables>(em)
+          .selectFrom('items')
+          .select('label')
+          .where('id', '<=', upTo)
+          .orderBy('id', newestFirst ? 'desc' : 'asc')
+      },
+    )
+    const em = orm.em.fork()
+    expect(await labels(em, { upTo: 2 }, { newestFirst: true })).toEqual([
+      { label: 'two' },
+      { label: 'one' },
+    ])
+    expect(await labels(em, { upTo: 3 }, { newestFirst: false })).toEqual([
+      { label: 'one' },
+      { label: 'two' },
+      { label: 'three' },
+    ])
+    expect(await labels(em, { upTo: 1 }, { newestFirst: true })).toEqual([{ label: 'one' }])
+    expect(builds).toBe(2)
+  })
+
   it('refuses a query whose shape depends on one of its values', async () => {
     const rows = preparedQuery((em, { withLabel }: { withLabel: boolean }) =>
       kyselyOf<Tables>(em)

@@ -72,11 +72,12 @@ async function runPrepared<R>(em: EntityManager, compiled: CompiledQuery<R>): Pr
 }
 
 /**
- * Runs `query` on `em`'s connection as a named prepared statement, for the hot reads whose
+ * Runs `query` on `em`'s connection as a named prepared statement, for the hot statements whose
  * planning costs PostgreSQL more than running them (a feed page's queries plan in about 0.3 ms and
- * run in 0.03 ms). Only for a query whose text has a fixed shape: values that vary in number go in
- * as one array parameter (`= any(...)`, `unnest(...)`), never as a list. A query whose shape never
- * varies is better a `preparedQuery`, which also spares building it on every run.
+ * run in 0.03 ms). For a statement whose shape is more than a few flags, built anew each time (the
+ * counter shards' upsert: a row per key, a set of columns); any other is a `preparedQuery`, which
+ * also spares building it. Its texts must still be few: values that vary in number go in as one
+ * array parameter (`= any(...)`, `unnest(...)`), never as a list.
  */
 export async function executePrepared<R>(em: EntityManager, query: Compilable<R>): Promise<R[]> {
   return runPrepared(em, query.compile())
@@ -122,20 +123,31 @@ function compileWithPlaceholders<Values extends object, R>(
   return { query, slots }
 }
 
+/** The most shapes of one prepared query compiled and kept; past it, new shapes build every run. */
+const MAX_SHAPES = 64
+
 /**
- * A hot read whose shape never varies, run as a named prepared statement (see `executePrepared`)
- * and built and compiled once rather than on every run: building and compiling a feed page's
- * queries with Kysely cost a tenth of the page's CPU. `build` makes the query from `em` and a
- * placeholder for each of `values`: each one it reads must reach the query as it is (compared
- * with, passed to `eb.val`, a SQL function or a `sql` template), never be tested or computed with,
- * and values that vary in number go in as one array. A run fills in its own values.
+ * A hot read run as a named prepared statement (see `executePrepared`) and built and compiled once
+ * per shape rather than on every run: building and compiling a feed page's queries with Kysely
+ * cost a tenth of the page's CPU. `build` makes the query from `em`, a placeholder for each of
+ * `values` and the `shape`: each value it reads must reach the query as it is (compared with,
+ * passed to `eb.val`, a SQL function or a `sql` template), never be tested or computed with, and
+ * values that vary in number go in as one array. What the query's text depends on (which filters,
+ * which order) is the shape, a few flags compared by their JSON. A run fills in its own values.
  */
-export function preparedQuery<Values extends object, R>(
-  build: (em: EntityManager, values: Values) => Compilable<R>,
-): (em: EntityManager, values: Values) => Promise<R[]> {
-  let compiled: { query: CompiledQuery<R>; slots: Slot[] } | undefined
-  return async (em, values) => {
-    compiled ??= compileWithPlaceholders(em, build)
+export function preparedQuery<Values extends object, R, Shape = void>(
+  build: (em: EntityManager, values: Values, shape: Shape) => Compilable<R>,
+): (em: EntityManager, values: Values, shape: Shape) => Promise<R[]> {
+  const compiledByShape = new Map<string, { query: CompiledQuery<R>; slots: Slot[] }>()
+  return async (em, values, shape) => {
+    const key = JSON.stringify(shape) ?? ''
+    let compiled = compiledByShape.get(key)
+    if (!compiled) {
+      compiled = compileWithPlaceholders(em, (inner, placeholders: Values) =>
+        build(inner, placeholders, shape),
+      )
+      if (compiledByShape.size < MAX_SHAPES) compiledByShape.set(key, compiled)
+    }
     const { query, slots } = compiled
     const parameters = slots.map((slot) =>
       'key' in slot ? (values as Record<string, unknown>)[slot.key] : slot.value,

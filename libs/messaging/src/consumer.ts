@@ -4,7 +4,7 @@ import {
   type MessageData,
   type MessageDefinition,
 } from '@chatty/contracts'
-import { executePrepared, type InboxMessage, inTransaction, kyselyOf } from '@chatty/db'
+import { type InboxMessage, inTransaction, kyselyOf, preparedQuery } from '@chatty/db'
 import { createLogger, type Logger, withLogContext } from '@chatty/logger'
 import type { EntityManager, InferKyselyDB, MikroORM } from '@mikro-orm/postgresql'
 import type { Channel, ChannelModel, ConsumeMessage, Options } from 'amqplib'
@@ -15,6 +15,21 @@ import { createConsumerMetrics, type DeliveryOutcome, INVALID_MESSAGE_LABEL } fr
 import { declareRetryQueues, DEFAULT_RETRY_DELAYS_MS, findSubscription } from './topology.js'
 
 type InboxDb = InferKyselyDB<typeof InboxMessage>
+
+/** Records a message as processed by a consumer; answers no row when it was already. */
+const recordInInbox = preparedQuery(
+  (em, values: { consumer: string; messageId: string; type: string; processedAt: Date }) =>
+    kyselyOf<InboxDb>(em)
+      .insertInto('inbox')
+      .values({
+        consumer: values.consumer,
+        message_id: values.messageId,
+        type: values.type,
+        processed_at: values.processedAt,
+      })
+      .onConflict((conflict) => conflict.doNothing())
+      .returning('message_id'),
+)
 
 export interface MessageContext {
   /** A fork inside the transaction that also records the message in the inbox. */
@@ -209,19 +224,12 @@ export function createConsumer(options: ConsumerOptions): Consumer {
     let committed: (() => Promise<void>)[] = []
     await inTransaction(orm.em, async (em) => {
       committed = []
-      const recorded = await executePrepared(
-        em,
-        kyselyOf<InboxDb>(em)
-          .insertInto('inbox')
-          .values({
-            consumer: service,
-            message_id: envelope.id,
-            type: envelope.type,
-            processed_at: new Date(),
-          })
-          .onConflict((conflict) => conflict.doNothing())
-          .returning('message_id'),
-      )
+      const recorded = await recordInInbox(em, {
+        consumer: service,
+        messageId: envelope.id,
+        type: envelope.type,
+        processedAt: new Date(),
+      })
       if (recorded.length === 0) {
         logger.info({ type: envelope.type }, 'duplicate message skipped')
         return

@@ -7,7 +7,7 @@ import {
   uuidv7,
   type Visibility,
 } from '@chatty/contracts'
-import { type EntityManager, executePrepared, inGoodStandingAt, movePostCount } from '@chatty/db'
+import { type EntityManager, inGoodStandingAt, movePostCount, preparedQuery } from '@chatty/db'
 import { ForbiddenError, NotFoundError } from '@chatty/domain'
 import type { AuthUser } from '@chatty/http'
 import { enqueue } from '@chatty/messaging'
@@ -94,37 +94,58 @@ export function canModerate(user: Pick<AuthUser, 'role'>): boolean {
   return user.role === 'moderator' || user.role === 'admin'
 }
 
+/** What the text of a post listing's query depends on (see `visiblePostsQuery`). */
+interface PostListShape {
+  viewer: boolean
+  id: boolean
+  author: boolean
+  tag: boolean
+  likedBy: boolean
+  search: boolean
+  order: PostOrder['by']
+  after: boolean
+}
+
+/** A post listing's values; those its shape leaves out are never read or sent. */
+interface PostListValues {
+  now: Date
+  limit: number
+  viewerId: string
+  id: string
+  authorId: string
+  tags: string[]
+  likedById: string
+  search: string
+  afterCreatedAt: Date
+  afterLikeCount: number
+  afterRank: number
+  afterId: string
+}
+
 /**
- * The posts `viewer` may see at `now`, newest first: not deleted, by an author in good standing,
+ * The posts the viewer may see at `now`, newest first: not deleted, by an author in good standing,
  * and public, the viewer's own, or followers-only by someone the viewer follows. Private posts are
  * for their author alone. One query, whatever the filter and order; the viewer's like and repost
- * flags come with it. With `likedById`, the posts that account likes; with `search`, the posts
+ * flags come with it. With `likedBy`, the posts that account likes; with `search`, the posts
  * matching it.
  */
-async function queryVisiblePosts(
-  em: EntityManager,
-  now: Date,
-  viewer: Viewer,
-  filter: PostFilter,
-  limit: number,
-): Promise<PostView[]> {
-  const { likedById, search, order = { by: 'recent' } } = filter
+const visiblePostsQuery = preparedQuery((em, values: PostListValues, shape: PostListShape) => {
   // English stemming, as the generated `posts.search` column (see decisions.md).
-  const matchQuery = sql`websearch_to_tsquery('english', ${search ?? ''})`
-  const rank = sql<number>`ts_rank(p.search, ${matchQuery})::float8`
+  const matchQuery = () => sql`websearch_to_tsquery('english', ${values.search})`
+  const rank = () => sql<number>`ts_rank(p.search, ${matchQuery()})::float8`
   let query = db(em)
     .selectFrom('posts as p')
     .innerJoin('authors as a', 'a.id', 'p.author_id')
     .leftJoin('polls as pl', 'pl.post_id', 'p.id')
-    .$if(likedById !== undefined, (qb) =>
+    .$if(shape.likedBy, (qb) =>
       qb
         .innerJoin('likes as l', (join) =>
-          join.onRef('l.post_id', '=', 'p.id').on('l.user_id', '=', likedById as string),
+          join.onRef('l.post_id', '=', 'p.id').on('l.user_id', '=', values.likedById),
         )
         .select('l.created_at as liked_at'),
     )
-    .$if(search !== undefined, (qb) =>
-      qb.where(sql<boolean>`p.search @@ ${matchQuery}`).select(rank.as('rank')),
+    .$if(shape.search, (qb) =>
+      qb.where(sql<boolean>`p.search @@ ${matchQuery()}`).select(rank().as('rank')),
     )
     // The counts are the sums of the post's counter shards (see `post-counters.ts`).
     .leftJoinLateral(
@@ -146,33 +167,33 @@ async function queryVisiblePosts(
     )
     // The viewer's like and repost of each post, read in the same query (false when anonymous).
     .select((eb) => [
-      (viewer
+      (shape.viewer
         ? eb.exists(
             eb
               .selectFrom('likes as ml')
               .select(eb.lit(1).as('one'))
               .whereRef('ml.post_id', '=', 'p.id')
-              .where('ml.user_id', '=', viewer.id),
+              .where('ml.user_id', '=', values.viewerId),
           )
         : eb.lit(false)
       ).as('liked_by_me'),
-      (viewer
+      (shape.viewer
         ? eb.exists(
             eb
               .selectFrom('reposts as mr')
               .select(eb.lit(1).as('one'))
               .whereRef('mr.post_id', '=', 'p.id')
-              .where('mr.user_id', '=', viewer.id),
+              .where('mr.user_id', '=', values.viewerId),
           )
         : eb.lit(false)
       ).as('reposted_by_me'),
       // The viewer's choices in the post's poll, null when they have not voted.
-      (viewer
+      (shape.viewer
         ? eb
             .selectFrom('poll_votes as mv')
             .select('mv.choices')
             .whereRef('mv.post_id', '=', 'p.id')
-            .where('mv.user_id', '=', viewer.id)
+            .where('mv.user_id', '=', values.viewerId)
         : sql<number[] | null>`null`
       ).as('my_choices'),
     ])
@@ -204,63 +225,102 @@ async function queryVisiblePosts(
       inGoodStandingAt(
         eb,
         { status: eb.ref('a.status'), bannedUntil: eb.ref('a.banned_until') },
-        now,
+        values.now,
       ),
     )
     .where((eb) => {
-      if (!viewer) return eb('p.visibility', '=', 'public')
+      if (!shape.viewer) return eb('p.visibility', '=', 'public')
       return eb.or([
         eb('p.visibility', '=', 'public'),
-        eb('p.author_id', '=', viewer.id),
+        eb('p.author_id', '=', values.viewerId),
         eb.and([
           eb('p.visibility', '=', 'followers'),
           eb.exists(
             eb
               .selectFrom('follows as f')
               .select(eb.lit(1).as('one'))
-              .where('f.follower_id', '=', viewer.id)
+              .where('f.follower_id', '=', values.viewerId)
               .whereRef('f.followee_id', '=', 'p.author_id')
               .where('f.following', '=', true),
           ),
         ]),
       ])
     })
-  if (filter.id !== undefined) query = query.where('p.id', '=', filter.id)
-  if (filter.authorId !== undefined) query = query.where('p.author_id', '=', filter.authorId)
-  const tag = filter.tag
-  if (tag !== undefined) query = query.where((eb) => eb('p.tags', '@>', eb.val([tag])))
+  if (shape.id) query = query.where('p.id', '=', values.id)
+  if (shape.author) query = query.where('p.author_id', '=', values.authorId)
+  if (shape.tag) query = query.where((eb) => eb('p.tags', '@>', eb.val(values.tags)))
   // The sort key, every part descending, ending on the id; a page continues strictly after it.
   let key: RawBuilder<unknown>[]
-  let after: RawBuilder<unknown>[] | undefined
-  switch (order.by) {
+  let position: () => RawBuilder<unknown>[]
+  switch (shape.order) {
     case 'recent':
       // The likes of an account are listed by the time of the like, and their cursor is that time.
-      key = [sql.ref(likedById === undefined ? 'p.created_at' : 'l.created_at')]
-      after = order.after && [sql`${order.after.createdAt}::timestamptz`]
+      key = [sql.ref(shape.likedBy ? 'l.created_at' : 'p.created_at')]
+      position = () => [sql`${values.afterCreatedAt}::timestamptz`]
       break
     case 'popular':
       key = [sql.ref('counts.like_count'), sql.ref('p.created_at')]
-      after = order.after && [
-        sql`${order.after.likeCount}::int`,
-        sql`${order.after.createdAt}::timestamptz`,
+      position = () => [
+        sql`${values.afterLikeCount}::int`,
+        sql`${values.afterCreatedAt}::timestamptz`,
       ]
       break
     case 'relevance':
-      if (search === undefined) throw new Error('Ordering by relevance needs a search.')
-      key = [rank, sql.ref('p.created_at')]
-      after = order.after && [
-        sql`${order.after.rank}::float8`,
-        sql`${order.after.createdAt}::timestamptz`,
+      if (!shape.search) throw new Error('Ordering by relevance needs a search.')
+      key = [rank(), sql.ref('p.created_at')]
+      position = () => [
+        sql`${values.afterRank}::float8`,
+        sql`${values.afterCreatedAt}::timestamptz`,
       ]
       break
   }
   key.push(sql.ref('p.id'))
-  if (order.after !== undefined && after !== undefined) {
-    after.push(sql`${order.after.id}::uuid`)
+  if (shape.after) {
+    const after = [...position(), sql`${values.afterId}::uuid`]
     query = query.where(sql<boolean>`(${sql.join(key)}) < (${sql.join(after)})`)
   }
   for (const column of key) query = query.orderBy(column, 'desc')
-  const rows = await executePrepared(em, query.limit(limit))
+  return query.limit(values.limit)
+})
+
+/** Up to `limit` posts `viewer` may see at `now` (see `visiblePostsQuery`), with their pictures. */
+async function queryVisiblePosts(
+  em: EntityManager,
+  now: Date,
+  viewer: Viewer,
+  filter: PostFilter,
+  limit: number,
+): Promise<PostView[]> {
+  const { order = { by: 'recent' } } = filter
+  const after = order.after
+  const rows = await visiblePostsQuery(
+    em,
+    {
+      now,
+      limit,
+      // Filled whether or not the shape uses them, so that one type serves every shape.
+      viewerId: viewer?.id ?? '',
+      id: filter.id ?? '',
+      authorId: filter.authorId ?? '',
+      tags: filter.tag === undefined ? [] : [filter.tag],
+      likedById: filter.likedById ?? '',
+      search: filter.search ?? '',
+      afterCreatedAt: after?.createdAt ?? now,
+      afterLikeCount: after && 'likeCount' in after ? after.likeCount : 0,
+      afterRank: after && 'rank' in after ? after.rank : 0,
+      afterId: after?.id ?? '',
+    },
+    {
+      viewer: viewer !== undefined,
+      id: filter.id !== undefined,
+      author: filter.authorId !== undefined,
+      tag: filter.tag !== undefined,
+      likedBy: filter.likedById !== undefined,
+      search: filter.search !== undefined,
+      order: order.by,
+      after: after !== undefined,
+    },
+  )
   const media = await mediaOfPosts(
     em,
     rows.map((row) => row.id),

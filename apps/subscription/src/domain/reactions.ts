@@ -116,8 +116,8 @@ interface PageViewValues {
  * pages hold no repost, and that part costs PostgreSQL more to plan than the rest of the page
  * costs to read.
  */
-function pageViewQuery(withReposts: boolean) {
-  return preparedQuery((em, values: PageViewValues) => {
+const pageViewQuery = preparedQuery(
+  (em, values: PageViewValues, { withReposts }: { withReposts: boolean }) => {
     // `now` is read only where the repost part uses it: a value read must reach the query.
     const { readerId, postIds, reposterIds, times } = values
     const page =
@@ -224,19 +224,17 @@ function pageViewQuery(withReposts: boolean) {
           ]
         }),
       )
-  })
-}
-
-const pageView = pageViewQuery(false)
-const pageViewWithReposts = pageViewQuery(true)
+  },
+)
 
 /**
  * The reader-dependent part of one feed page, in one query whatever the page holds: the
  * `likedByMe` and `repostedByMe` flags, the reader's poll choices, and which repost entries to
- * show. A post reaches a feed once: of its entries the earliest wins (the original when the reader follows its author or
- * wrote it, else the earliest repost by an account they follow or by themselves). A repost entry
- * is shown when it is still standing, its reposter is in good standing and still followed, and
- * no earlier entry of the post exists; undoing the winning repost thus shows the next one.
+ * show. A post reaches a feed once: of its entries the earliest wins (the original when the
+ * reader follows its author or wrote it, else the earliest repost by an account they follow or by
+ * themselves). A repost entry is shown when it is still standing, its reposter is in good standing
+ * and still followed, and no earlier entry of the post exists; undoing the winning repost thus
+ * shows the next one.
  */
 export async function readerViewOf(
   em: EntityManager,
@@ -254,8 +252,11 @@ export async function readerViewOf(
   const postIds = members.map((member) => member.postId)
   const reposterIds = members.map((member) => member.reposterId)
   const times = input.entries.map((entry) => new Date(entry.at))
-  const query = reposterIds.some((id) => id !== null) ? pageViewWithReposts : pageView
-  const rows = await query(em, { readerId, postIds, reposterIds, times, now })
+  const rows = await pageViewQuery(
+    em,
+    { readerId, postIds, reposterIds, times, now },
+    { withReposts: reposterIds.some((id) => id !== null) },
+  )
   for (const row of rows) {
     if (row.liked_by_me) view.likedByMe.add(row.post_id)
     if (row.reposted_by_me) view.repostedByMe.add(row.post_id)
