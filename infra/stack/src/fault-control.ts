@@ -7,8 +7,9 @@ import type { TierAttachment } from './test-tier.js'
 /**
  * The faults a test may inject, by HTTP, since vitest runs tests in other processes than the one
  * holding the stack: `POST /broker/cut`, `/broker/restore`, `/postgres/cut`, `/postgres/restore`,
- * `/redis/flush` (the stack's own Redis database only), `/services/{name}/kill` (SIGKILL) and
- * `/services/{name}/start` (answers once healthy). Each answers 204, or an error in plain text.
+ * `/redis/flush` (the stack's own Redis database only), `/services/{name}/kill` (SIGKILL),
+ * `/services/{name}/start` (answers once healthy), and `/stack/settle` (answers once every service
+ * reports every dependency ok). Each answers 204, or an error in plain text.
  */
 export async function startFaultControl(stack: RunningStack): Promise<TierAttachment> {
   const { proxies } = stack
@@ -19,6 +20,7 @@ export async function startFaultControl(stack: RunningStack): Promise<TierAttach
     '/postgres/cut': () => proxies.postgres.cut(),
     '/postgres/restore': () => proxies.postgres.restore(),
     '/redis/flush': () => flushRedisDatabase(stack.plan.redisUrl),
+    '/stack/settle': () => stack.untilSettled(),
   }
   const serviceAction = (path: string) => {
     const [, name, verb] = /^\/services\/([\w-]+)\/(kill|start)$/.exec(path) ?? []

@@ -46,6 +46,11 @@ export interface RunningStack {
   killService(name: string, signal: NodeJS.Signals): Promise<ProcessExit>
   /** Starts a service the plan holds (again) and waits until it answers its health check. */
   startService(name: string): Promise<void>
+  /**
+   * Waits until every service reports every dependency ok, so a fault is over for all of them:
+   * after a broker outage, say, each reconnects on its own backoff, seconds apart.
+   */
+  untilSettled(): Promise<void>
   /** Stops every process (SIGTERM, then SIGKILL after the plan's timeout) and the mailbox. */
   stop(): Promise<void>
 }
@@ -167,21 +172,30 @@ async function waitUntilHealthy(
   url: string,
   signal: AbortSignal,
   heard: (answer: string) => void = () => undefined,
+  accepts: (status: number, body: string) => boolean = (status) => status >= 200 && status < 300,
 ): Promise<void> {
   while (!signal.aborted) {
     try {
       const response = await fetch(url, { signal: AbortSignal.timeout(1_000) })
-      if (response.ok) {
-        await response.body?.cancel()
-        return
-      }
-      heard(`${response.status} ${(await response.text()).slice(0, 200)}`)
+      const body = await response.text()
+      if (accepts(response.status, body)) return
+      heard(`${response.status} ${body.slice(0, 200)}`)
     } catch {
       heard('no answer')
     }
     await sleep(200, undefined, { signal }).catch(() => undefined)
   }
   throw new Error(`${name} is not healthy at ${url}`)
+}
+
+/** A health answer in which every dependency, the broker connection included, is ok. */
+function reportsEveryDependencyOk(status: number, body: string): boolean {
+  if (status !== 200) return false
+  try {
+    return (JSON.parse(body) as { status?: unknown }).status === 'ok'
+  } catch {
+    return false
+  }
 }
 
 /**
@@ -338,6 +352,26 @@ export async function startStack(plan: StackPlan, options: StartOptions): Promis
       }
       group.start(service.process)
       await waitUntilHealthy(name, service.healthUrl, AbortSignal.timeout(plan.readyTimeoutMs))
+    },
+    async untilSettled() {
+      const deadline = AbortSignal.timeout(plan.readyTimeoutMs)
+      const lastAnswers = new Map<string, string>()
+      await Promise.all(
+        plan.services.map(({ definition, healthUrl }) =>
+          waitUntilHealthy(
+            definition.name,
+            healthUrl,
+            deadline,
+            (answer) => lastAnswers.set(definition.name, answer),
+            reportsEveryDependencyOk,
+          ),
+        ),
+      ).catch(() => {
+        const unsettled = [...lastAnswers].map(([name, answer]) => `${name} (${answer})`)
+        throw new StackError(
+          `Not settled within ${plan.readyTimeoutMs} ms: ${unsettled.join(', ')}`,
+        )
+      })
     },
     stop,
   }

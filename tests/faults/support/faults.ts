@@ -27,6 +27,8 @@ export const flushRedis = () => inject('/redis/flush')
 export const killService = (name: string) => inject(`/services/${name}/kill`)
 /** Answered once the service is healthy again. */
 export const startService = (name: string) => inject(`/services/${name}/start`)
+/** Answered once every service reports every dependency ok, the broker connection included. */
+export const untilSettled = () => inject('/stack/settle')
 
 /** Runs `during` with the broker cut, restoring it whatever happens. */
 export async function withBrokerCut<T>(during: () => Promise<T>): Promise<T> {
