@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
 import { kyselyOf } from './kysely.js'
 import type { EntityManager, MikroORM } from './orm.js'
-import { executePrepared, preparedQuery } from './prepared.js'
+import { executePrepared } from './prepared.js'
 import { createTestDatabase, type TestDatabase } from './testing.js'
 import { inTransaction } from './transaction.js'
 
@@ -25,92 +25,6 @@ async function preparedStatements(em: EntityManager): Promise<string[]> {
   )
   return rows.map((row) => row.name)
 }
-
-// Before executePrepared's tests, one of which fills the process's table of statement names.
-describe('preparedQuery', () => {
-  let database: TestDatabase
-  let orm: MikroORM
-
-  beforeAll(async () => {
-    database = await createTestDatabase({
-      name: 'prepared_query',
-      entities: [Item],
-      migrations: [],
-    })
-    orm = database.orm
-    await orm.schema.create()
-    await orm.em
-      .fork()
-      .execute(`insert into items (id, label) values (1, 'one'), (2, 'two'), (3, 'three')`)
-  })
-
-  afterAll(async () => {
-    await database.drop()
-  })
-
-  it('builds its query once and answers each run with that run’s values', async () => {
-    let builds = 0
-    const labels = preparedQuery((em, { ids, skipped }: { ids: number[]; skipped: string }) => {
-      builds += 1
-      return kyselyOf<Tables>(em)
-        .selectFrom('items')
-        .select('label')
-        .where((eb) => eb('id', '=', eb.fn.any(eb.val(ids))))
-        .where('label', '<>', skipped)
-        .where('label', '<>', 'none')
-        .orderBy('id')
-    })
-    await inTransaction(orm.em, async (em) => {
-      const before = await preparedStatements(em)
-      expect(await labels(em, { ids: [1, 2, 3], skipped: 'two' })).toEqual([
-        { label: 'one' },
-        { label: 'three' },
-      ])
-      expect(await labels(em, { ids: [2], skipped: 'one' })).toEqual([{ label: 'two' }])
-      expect((await preparedStatements(em)).filter((name) => !before.includes(name))).toHaveLength(
-        1,
-      )
-    })
-    expect(await labels(orm.em.fork(), { ids: [3], skipped: 'two' })).toEqual([{ label: 'three' }])
-    expect(builds).toBe(1)
-  })
-
-  it('builds its query once for each shape it runs in', async () => {
-    let builds = 0
-    const labels = preparedQuery(
-      (em, { upTo }: { upTo: number }, { newestFirst }: { newestFirst: boolean }) => {
-        builds += 1
-        return kyselyOf<Tables>(em)
-          .selectFrom('items')
-          .select('label')
-          .where('id', '<=', upTo)
-          .orderBy('id', newestFirst ? 'desc' : 'asc')
-      },
-    )
-    const em = orm.em.fork()
-    expect(await labels(em, { upTo: 2 }, { newestFirst: true })).toEqual([
-      { label: 'two' },
-      { label: 'one' },
-    ])
-    expect(await labels(em, { upTo: 3 }, { newestFirst: false })).toEqual([
-      { label: 'one' },
-      { label: 'two' },
-      { label: 'three' },
-    ])
-    expect(await labels(em, { upTo: 1 }, { newestFirst: true })).toEqual([{ label: 'one' }])
-    expect(builds).toBe(2)
-  })
-
-  it('refuses a query whose shape depends on one of its values', async () => {
-    const rows = preparedQuery((em, { withLabel }: { withLabel: boolean }) =>
-      kyselyOf<Tables>(em)
-        .selectFrom('items')
-        .select('id')
-        .$if(withLabel, (query) => query.select('label')),
-    )
-    await expect(rows(orm.em.fork(), { withLabel: false })).rejects.toThrow(/withLabel/)
-  })
-})
 
 describe('executePrepared', () => {
   let database: TestDatabase

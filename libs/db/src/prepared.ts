@@ -83,9 +83,23 @@ export async function executePrepared<R>(em: EntityManager, query: Compilable<R>
   return runPrepared(em, query.compile())
 }
 
-/** Where one of a prepared query's values goes, while `preparedQuery` builds it. */
+/**
+ * Where one of a prepared query's values goes, while `preparedQuery` builds it. Computing with it
+ * (arithmetic, a template string, a comparison) throws, since the result would be fixed forever.
+ */
 class Placeholder {
   constructor(readonly key: string) {}
+
+  [Symbol.toPrimitive](): never {
+    throw new Error(
+      `A prepared query computed with its value '${this.key}'; pass values to the query as they are.`,
+    )
+  }
+}
+
+/** Thrown when a build uses its values object as a whole: its keys are unknown while building. */
+function refuseWhole(): never {
+  throw new Error('A prepared query used its values as a whole; pass each value to the query.')
 }
 
 /** A parameter of a compiled prepared query: a run's value, or one fixed when it was built. */
@@ -94,7 +108,10 @@ type Slot = { key: string } | { value: unknown }
 /**
  * Builds `build`'s query with a placeholder for each of its values and compiles it, remembering
  * which parameter each value fills. Throws when a value was read but did not reach the query as a
- * parameter: tested or computed with, it would have fixed the query to the placeholder.
+ * parameter, when one was computed with, and when the values were used as a whole (spread, or
+ * given to Kysely as a filter object): each would have fixed the query to the placeholders. A
+ * value only tested (`values.x ? … : …`, `values.x ?? …`) cannot be caught: a placeholder is
+ * always truthy; what such a test decides belongs in the shape.
  */
 function compileWithPlaceholders<Values extends object, R>(
   em: EntityManager,
@@ -109,6 +126,9 @@ function compileWithPlaceholders<Values extends object, R>(
         read.add(key)
         return new Placeholder(key)
       },
+      has: refuseWhole,
+      ownKeys: refuseWhole,
+      getOwnPropertyDescriptor: refuseWhole,
     },
   ) as Values
   const query = build(em, placeholders).compile()
@@ -127,13 +147,16 @@ function compileWithPlaceholders<Values extends object, R>(
 const MAX_SHAPES = 64
 
 /**
- * A hot read run as a named prepared statement (see `executePrepared`) and built and compiled once
- * per shape rather than on every run: building and compiling a feed page's queries with Kysely
+ * A hot statement run as a named prepared statement (see `executePrepared`) and built and compiled
+ * once per shape rather than on every run: building and compiling a feed page's queries with Kysely
  * cost a tenth of the page's CPU. `build` makes the query from `em`, a placeholder for each of
- * `values` and the `shape`: each value it reads must reach the query as it is (compared with,
- * passed to `eb.val`, a SQL function or a `sql` template), never be tested or computed with, and
- * values that vary in number go in as one array. What the query's text depends on (which filters,
- * which order) is the shape, a few flags compared by their JSON. A run fills in its own values.
+ * `values` and the `shape`: each value it reads must reach the query as it is (compared with
+ * `eb(column, op, value)`, passed to `eb.val`, a SQL function or a `sql` template), never be tested
+ * or computed with, and values that vary in number go in as one array. Values must be defined and
+ * not null unless the query compares them null-safely: Kysely decides `is null` and left-out insert
+ * columns when it builds, from the value it sees, which here is a placeholder. What the query's text
+ * depends on (which filters, which order) is the shape, a few flags compared by their JSON. A run
+ * fills in its own values; anything else the build reads (the clock, a random number) is fixed.
  */
 export function preparedQuery<Values extends object, R, Shape = void>(
   build: (em: EntityManager, values: Values, shape: Shape) => Compilable<R>,
