@@ -1,30 +1,11 @@
-import { defineEntity, p } from '@mikro-orm/core'
-import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
 import { kyselyOf } from './kysely.js'
 import type { EntityManager, MikroORM } from './orm.js'
 import { executePrepared } from './prepared.js'
+import { Item, preparedStatements, type Tables } from './test-support/items.js'
 import { createTestDatabase, type TestDatabase } from './testing.js'
 import { inTransaction } from './transaction.js'
-
-const Item = defineEntity({
-  name: 'Item',
-  tableName: 'items',
-  properties: { id: p.integer().primary(), label: p.string() },
-})
-
-interface Tables {
-  items: { id: number; label: string }
-}
-
-/** The statements the connection of `em`'s transaction has prepared. */
-async function preparedStatements(em: EntityManager): Promise<string[]> {
-  const { rows } = await sql<{ name: string }>`select name from pg_prepared_statements`.execute(
-    kyselyOf(em),
-  )
-  return rows.map((row) => row.name)
-}
 
 describe('executePrepared', () => {
   let database: TestDatabase
