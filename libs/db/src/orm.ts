@@ -28,7 +28,8 @@ export interface OrmOptions {
   /** Every migration class of the service, oldest first (also works from `src` under vitest). */
   migrations: MigrationClassList
   debug?: boolean
-  pool?: { min: number; max: number }
+  /** `idleTimeoutMillis`: how long an idle connection is kept (pg's default: 10 s). */
+  pool?: { min: number; max: number; idleTimeoutMillis?: number }
 }
 
 // Every timestamp column is timestamptz.

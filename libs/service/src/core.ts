@@ -81,6 +81,15 @@ export interface ServiceCore {
 const DEFAULT_PREFETCH = 8
 
 /**
+ * How long a service keeps a database connection it no longer uses. pg's default, 10 s, closed the
+ * connections of every lull, and the next burst of requests waited for new ones, each a new
+ * PostgreSQL backend with cold caches that prepares its statements again (figures in
+ * docs/decisions.md, "Idle database connections are kept"). Kept 10 minutes, a pool stays at the
+ * size its traffic needs.
+ */
+const IDLE_CONNECTION_MS = 600_000
+
+/**
  * How long a dependency check may take: one that accepts connections but never answers (a paused
  * container, a black-holed network) then counts as down instead of hanging the health and
  * readiness answers until the orchestrator's own timeout.
@@ -124,6 +133,7 @@ export async function createServiceCore(
       pool: {
         min: 1,
         max: prefetch * (options.connectionsPerMessage ?? 1) + (options.headroomConnections ?? 2),
+        idleTimeoutMillis: IDLE_CONNECTION_MS,
       },
     }))
   if (!overrides.orm) await migrate(orm)
