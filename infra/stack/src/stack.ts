@@ -364,7 +364,7 @@ export async function startStack(plan: StackPlan, options: StartOptions): Promis
             deadline,
             (answer) => lastAnswers.set(definition.name, answer),
             reportsEveryDependencyOk,
-          ),
+          ).then(() => lastAnswers.delete(definition.name)),
         ),
       ).catch(() => {
         const unsettled = [...lastAnswers].map(([name, answer]) => `${name} (${answer})`)
