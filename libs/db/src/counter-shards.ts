@@ -3,7 +3,7 @@ import { randomInt } from 'node:crypto'
 import type { EntityManager } from '@mikro-orm/postgresql'
 
 import { kyselyOf } from './kysely.js'
-import { executePrepared } from './prepared.js'
+import { preparedQuery } from './prepared.js'
 
 /** Any table of counter shards: a key column, a `shard` column and integer counters. */
 type ShardTables = Record<string, Record<string, unknown>>
@@ -52,41 +52,67 @@ export async function addToCounterShards(
   changes: readonly ShardMove[],
   sets: Record<string, boolean | number | string> = {},
 ): Promise<void> {
-  const { table, key, shards } = counter
-  const columns = Object.keys(changes[0]?.moves ?? {})
-  // One text per counter, number of keys and set of columns: prepared, it is parsed and planned
-  // once per connection. The rows are inserted in order, each after its own shard is chosen.
-  const upsert = kyselyOf<ShardTables>(em)
-    .insertInto(table)
-    .values((eb) =>
-      changes.map((change) => ({
-        [key]: change.key,
-        shard: eb.fn.coalesce(
-          eb
-            .selectFrom(table)
-            .select('shard')
-            .where(key, '=', change.key)
-            .limit(1)
-            .forUpdate()
-            .skipLocked(),
-          eb.val(randomInt(shards)),
-        ),
-        ...change.moves,
-        ...sets,
-      })),
-    )
-    .onConflict((conflict) =>
-      conflict
-        .columns([key, 'shard'])
-        .doUpdateSet((eb) =>
-          Object.fromEntries([
-            ...Object.keys(sets).map((column) => [column, eb.ref(`excluded.${column}`)]),
-            ...columns.map((column) => [
-              column,
-              eb(eb.ref(`${table}.${column}`), '+', eb.ref(`excluded.${column}`)),
-            ]),
-          ]),
-        ),
-    )
-  await executePrepared(em, upsert)
+  if (changes.length === 0) return
+  const columns = Object.keys(changes[0]!.moves)
+  const values: Record<string, unknown> = {}
+  changes.forEach((change, row) => {
+    values[`key:${row}`] = change.key
+    values[`shard:${row}`] = randomInt(counter.shards)
+    for (const column of columns) values[`move:${column}:${row}`] = change.moves[column]
+  })
+  for (const [column, value] of Object.entries(sets)) values[`set:${column}`] = value
+  await shardUpsert(em, values, {
+    table: counter.table,
+    key: counter.key,
+    rows: changes.length,
+    columns,
+    sets: Object.keys(sets),
+  })
 }
+
+/**
+ * The upsert of `addToCounterShards`, one text per counter, number of keys and set of columns,
+ * built once for each. The rows are inserted in order, each after its own shard is chosen: the
+ * first one of its key that no other transaction holds, else the random one it was given.
+ */
+const shardUpsert = preparedQuery(
+  (
+    em,
+    values: Record<string, unknown>,
+    shape: { table: string; key: string; rows: number; columns: string[]; sets: string[] },
+  ) => {
+    const { table, key, columns, sets } = shape
+    return kyselyOf<ShardTables>(em)
+      .insertInto(table)
+      .values((eb) =>
+        Array.from({ length: shape.rows }, (_, row) => ({
+          [key]: values[`key:${row}`],
+          shard: eb.fn.coalesce(
+            eb
+              .selectFrom(table)
+              .select('shard')
+              .where(key, '=', values[`key:${row}`])
+              .limit(1)
+              .forUpdate()
+              .skipLocked(),
+            eb.val(values[`shard:${row}`]),
+          ),
+          ...Object.fromEntries(columns.map((column) => [column, values[`move:${column}:${row}`]])),
+          ...Object.fromEntries(sets.map((column) => [column, values[`set:${column}`]])),
+        })),
+      )
+      .onConflict((conflict) =>
+        conflict
+          .columns([key, 'shard'])
+          .doUpdateSet((eb) =>
+            Object.fromEntries([
+              ...sets.map((column) => [column, eb.ref(`excluded.${column}`)]),
+              ...columns.map((column) => [
+                column,
+                eb(eb.ref(`${table}.${column}`), '+', eb.ref(`excluded.${column}`)),
+              ]),
+            ]),
+          ),
+      )
+  },
+)

@@ -41,7 +41,7 @@ const TIMESTAMPTZ = pg.types.builtins.TIMESTAMPTZ
  * The driver hands timestamps over as Dates (pg's own parser), so rows read through Kysely agree with their types
  * under any alias without a per-row conversion pass (MikroORM keeps them as text by default and
  * converts them again for every row of every query). Entities hydrate from Dates the same way.
- * Its connections run the hot statements as prepared statements (`preparedQuery`, `executePrepared`).
+ * Its connections run the hot statements as prepared statements (`preparedQuery`).
  */
 export async function createOrm(options: OrmOptions): Promise<MikroORM> {
   const orm = await MikroORM.init({

@@ -2,12 +2,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
 import { kyselyOf } from './kysely.js'
 import type { EntityManager, MikroORM } from './orm.js'
-import { executePrepared } from './prepared.js'
+import { preparedQuery } from './prepared.js'
 import { Item, preparedStatements, type Tables } from './test-support/items.js'
 import { createTestDatabase, type TestDatabase } from './testing.js'
 import { inTransaction } from './transaction.js'
 
-describe('executePrepared', () => {
+describe('prepared statements', () => {
   let database: TestDatabase
   let orm: MikroORM
 
@@ -22,15 +22,21 @@ describe('executePrepared', () => {
     await database.drop()
   })
 
-  const labelsOf = (em: EntityManager, ids: number[]) =>
-    executePrepared(
-      em,
-      kyselyOf<Tables>(em)
-        .selectFrom('items')
-        .select('label')
-        .where((eb) => eb('id', '=', eb.fn.any(eb.val(ids))))
-        .orderBy('id'),
-    )
+  const labelsQuery = preparedQuery((em, { ids }: { ids: number[] }) =>
+    kyselyOf<Tables>(em)
+      .selectFrom('items')
+      .select('label')
+      .where((eb) => eb('id', '=', eb.fn.any(eb.val(ids))))
+      .orderBy('id'),
+  )
+  const labelsOf = (em: EntityManager, ids: number[]) => labelsQuery(em, { ids })
+  /** A query with one text for each `n`: its shape. */
+  const numberQuery = preparedQuery((em, _values: object, n: number) =>
+    kyselyOf<Tables>(em)
+      .selectFrom('items')
+      .select((eb) => eb.lit(n).as('n'))
+      .where('id', '=', 1),
+  )
 
   it('answers the rows of a query, which its connection keeps prepared for the next run', async () => {
     await inTransaction(orm.em, async (em) => {
@@ -46,13 +52,7 @@ describe('executePrepared', () => {
   it('stops preparing new texts past its bound, and still answers them', async () => {
     await inTransaction(orm.em, async (em) => {
       for (let n = 0; n < 300; n++) {
-        const rows = await executePrepared(
-          em,
-          kyselyOf<Tables>(em)
-            .selectFrom('items')
-            .select((eb) => eb.lit(n).as('n'))
-            .where('id', '=', 1),
-        )
+        const rows = await numberQuery(em, {}, n)
         expect(rows).toEqual([{ n }])
       }
       expect((await preparedStatements(em)).length).toBeLessThanOrEqual(256)

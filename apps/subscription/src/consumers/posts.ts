@@ -6,7 +6,7 @@ import {
   PostDeleted,
   PostUpdated,
 } from '@chatty/contracts'
-import type { EntityManager } from '@chatty/db'
+import { type EntityManager, preparedQuery } from '@chatty/db'
 import { sql } from 'kysely'
 
 import type { SubscriptionContext } from '../context.js'
@@ -40,6 +40,33 @@ type PostContent = Pick<
   'postId' | 'authorId' | 'title' | 'content' | 'tags' | 'mentions' | 'visibility'
 > & { createdAt: Date; updatedAt: Date; media?: Media[] | undefined }
 
+/** Inserts a post unless its id is known; answers its id when it was inserted. */
+const insertPostQuery = preparedQuery(
+  (
+    em,
+    values: Omit<PostContent, 'media'> & {
+      /** The pictures, as JSON. */
+      media: string
+    },
+  ) =>
+    db(em)
+      .insertInto('posts')
+      .values({
+        id: values.postId,
+        author_id: values.authorId,
+        title: values.title,
+        content: values.content,
+        tags: values.tags,
+        mentions: values.mentions,
+        visibility: values.visibility,
+        media: sql<Media[]>`${values.media}::jsonb`,
+        created_at: values.createdAt,
+        updated_at: values.updatedAt,
+      })
+      .onConflict((conflict) => conflict.column('id').doNothing())
+      .returning('id'),
+)
+
 /**
  * Records a post this service has not seen, counts it and fans it out. A post it knows already is
  * left as it is: a tombstone left by an earlier PostDeleted, or a post fanned out before (by a
@@ -51,23 +78,19 @@ async function addPost(
   author: UserRecord,
   post: PostContent,
 ): Promise<void> {
-  const inserted = await db(em)
-    .insertInto('posts')
-    .values({
-      id: post.postId,
-      author_id: post.authorId,
-      title: post.title,
-      content: post.content,
-      tags: post.tags,
-      mentions: post.mentions,
-      visibility: post.visibility,
-      media: sql<Media[]>`${JSON.stringify(post.media ?? [])}::jsonb`,
-      created_at: post.createdAt,
-      updated_at: post.updatedAt,
-    })
-    .onConflict((conflict) => conflict.column('id').doNothing())
-    .executeTakeFirstOrThrow()
-  if (inserted.numInsertedOrUpdatedRows === 0n) return
+  const inserted = await insertPostQuery(em, {
+    postId: post.postId,
+    authorId: post.authorId,
+    title: post.title,
+    content: post.content,
+    tags: post.tags,
+    mentions: post.mentions,
+    visibility: post.visibility,
+    media: JSON.stringify(post.media ?? []),
+    createdAt: post.createdAt,
+    updatedAt: post.updatedAt,
+  })
+  if (inserted.length === 0) return
   await moveCounter(em, post.authorId, 'posts_count', 1)
   await fanOutPost(em, ctx, {
     author,

@@ -171,16 +171,22 @@ export interface PostSelection {
   limit: number
 }
 
+/** What a query of an account's newest entries reads: whose, and how many. */
+interface RecentValues {
+  authorId: string
+  limit: number
+}
+
 /** An author's newest live posts, newest first. */
-function recentPostsQuery(em: EntityManager, authorId: string, selection: PostSelection) {
+function recentPostsQuery(em: EntityManager, values: RecentValues, includePrivate: boolean) {
   return db(em)
     .selectFrom('posts as p')
     .select(['p.id as post_id', sql<string | null>`null::uuid`.as('user_id'), 'p.created_at as at'])
-    .where('p.author_id', '=', authorId)
+    .where('p.author_id', '=', values.authorId)
     .where('p.deleted_at', 'is', null)
-    .$if(!selection.includePrivate, (query) => query.where('p.visibility', '<>', 'private'))
+    .$if(!includePrivate, (query) => query.where('p.visibility', '<>', 'private'))
     .orderBy('p.created_at', 'desc')
-    .limit(selection.limit)
+    .limit(values.limit)
 }
 
 export interface RepostSelection {
@@ -190,13 +196,13 @@ export interface RepostSelection {
 }
 
 /** An account's newest standing reposts, newest first. */
-function recentRepostsQuery(em: EntityManager, reposterId: string, selection: RepostSelection) {
+function recentRepostsQuery(em: EntityManager, values: RecentValues, shownOnly: boolean) {
   return db(em)
     .selectFrom('reposts as r')
     .select(['r.post_id', sql<string | null>`r.user_id`.as('user_id'), 'r.changed_at as at'])
-    .where('r.user_id', '=', reposterId)
+    .where('r.user_id', '=', values.authorId)
     .where('r.reposted', '=', true)
-    .$if(selection.shownOnly, (query) =>
+    .$if(shownOnly, (query) =>
       query.where((eb) =>
         eb.exists(
           eb
@@ -209,8 +215,38 @@ function recentRepostsQuery(em: EntityManager, reposterId: string, selection: Re
       ),
     )
     .orderBy('r.changed_at', 'desc')
-    .limit(selection.limit)
+    .limit(values.limit)
 }
+
+const recentPostsPrepared = preparedQuery(recentPostsQuery)
+const recentRepostsPrepared = preparedQuery(recentRepostsQuery)
+const recentEntriesPrepared = preparedQuery(
+  (
+    em,
+    values: { authorId: string; postLimit: number; repostLimit: number },
+    shape: { includePrivate: boolean; shownOnly: boolean },
+  ) =>
+    db(em)
+      .selectFrom(
+        recentPostsQuery(
+          em,
+          { authorId: values.authorId, limit: values.postLimit },
+          shape.includePrivate,
+        ).as('posts'),
+      )
+      .selectAll()
+      .unionAll(
+        db(em)
+          .selectFrom(
+            recentRepostsQuery(
+              em,
+              { authorId: values.authorId, limit: values.repostLimit },
+              shape.shownOnly,
+            ).as('reposts'),
+          )
+          .selectAll(),
+      ),
+)
 
 /** A row of `recentPostsQuery` or `recentRepostsQuery` as a feed entry. */
 function toAuthoredEntry(row: { post_id: string; user_id: string | null; at: Date }): FeedEntry {
@@ -226,7 +262,8 @@ export async function recentPostsOf(
   authorId: string,
   selection: PostSelection,
 ): Promise<FeedEntry[]> {
-  const rows = await recentPostsQuery(em, authorId, selection).execute()
+  const { includePrivate, limit } = selection
+  const rows = await recentPostsPrepared(em, { authorId, limit }, includePrivate)
   return rows.map(toAuthoredEntry)
 }
 
@@ -239,7 +276,8 @@ export async function recentRepostsOf(
   reposterId: string,
   selection: RepostSelection,
 ): Promise<FeedEntry[]> {
-  const rows = await recentRepostsQuery(em, reposterId, selection).execute()
+  const { shownOnly, limit } = selection
+  const rows = await recentRepostsPrepared(em, { authorId: reposterId, limit }, shownOnly)
   return rows.map(toAuthoredEntry)
 }
 
@@ -252,15 +290,12 @@ export async function recentEntriesOf(
   authorId: string,
   selection: { posts: PostSelection; reposts: RepostSelection },
 ): Promise<FeedEntry[]> {
-  const rows = await db(em)
-    .selectFrom(recentPostsQuery(em, authorId, selection.posts).as('posts'))
-    .selectAll()
-    .unionAll(
-      db(em)
-        .selectFrom(recentRepostsQuery(em, authorId, selection.reposts).as('reposts'))
-        .selectAll(),
-    )
-    .execute()
+  const { posts, reposts } = selection
+  const rows = await recentEntriesPrepared(
+    em,
+    { authorId, postLimit: posts.limit, repostLimit: reposts.limit },
+    { includePrivate: posts.includePrivate, shownOnly: reposts.shownOnly },
+  )
   return rows.map(toAuthoredEntry)
 }
 
@@ -331,6 +366,22 @@ export interface FanOutTargets {
 // gone already and need no dropping.
 const DROP_WINDOW_MS = 86_400_000
 
+const fanOutTargetsQuery = preparedQuery(
+  (em, values: { authorId: string; activeSince: Date; droppableSince: Date }) =>
+    db(em)
+      .selectFrom('follows as f')
+      .innerJoin('users as u', (join) =>
+        join
+          .onRef('u.id', '=', 'f.follower_id')
+          .on('u.last_active_at', '>=', values.droppableSince),
+      )
+      .select((eb) => [
+        'f.follower_id as id',
+        eb('u.last_active_at', '>=', values.activeSince).as('active'),
+      ])
+      .where('f.followee_id', '=', values.authorId),
+)
+
 /**
  * The followers of an author whose feeds fan-out writes to, and those whose feeds it drops.
  * Followers who never read their feed have none; it is built on their first read.
@@ -340,16 +391,11 @@ export async function fanOutTargets(
   authorId: string,
   activeSince: Date,
 ): Promise<FanOutTargets> {
-  const rows = await db(em)
-    .selectFrom('follows as f')
-    .innerJoin('users as u', (join) =>
-      join
-        .onRef('u.id', '=', 'f.follower_id')
-        .on('u.last_active_at', '>=', new Date(activeSince.getTime() - DROP_WINDOW_MS)),
-    )
-    .select((eb) => ['f.follower_id as id', eb('u.last_active_at', '>=', activeSince).as('active')])
-    .where('f.followee_id', '=', authorId)
-    .execute()
+  const rows = await fanOutTargetsQuery(em, {
+    authorId,
+    activeSince,
+    droppableSince: new Date(activeSince.getTime() - DROP_WINDOW_MS),
+  })
   const targets: FanOutTargets = { active: [], inactive: [] }
   for (const row of rows) (row.active ? targets.active : targets.inactive).push(row.id)
   return targets

@@ -1,5 +1,11 @@
 import { Followed, Unfollowed } from '@chatty/contracts'
-import { type EntityManager, type FollowPair, lockUntilCommit, moveFollowCounts } from '@chatty/db'
+import {
+  type EntityManager,
+  type FollowPair,
+  lockUntilCommit,
+  moveFollowCounts,
+  preparedQuery,
+} from '@chatty/db'
 import { NotFoundError, RuleViolationError } from '@chatty/domain'
 import { enqueue } from '@chatty/messaging'
 import type { NotNull } from 'kysely'
@@ -50,6 +56,44 @@ export async function findFollowee(
 }
 
 /**
+ * The follow, and with a new one the follower's row, created without a username when their
+ * UserRegistered has not arrived yet (as `insertUnknownUser` does), so posts are pushed to their
+ * feed meanwhile: one statement, answering how many follows it inserted.
+ */
+const insertFollowQuery = preparedQuery(
+  (em, values: { followerId: string; followeeId: string; at: Date }) =>
+    db(em)
+      .with('follow', (qb) =>
+        qb
+          .insertInto('follows')
+          .values({
+            follower_id: values.followerId,
+            followee_id: values.followeeId,
+            created_at: values.at,
+          })
+          .onConflict((conflict) => conflict.doNothing())
+          .returning('follower_id'),
+      )
+      .with('follower', (qb) =>
+        qb
+          .insertInto('users')
+          .columns(['id', 'created_at'])
+          .expression((eb) =>
+            eb
+              .selectFrom('follow')
+              .select([
+                'follow.follower_id',
+                eb.cast<Date>(eb.val(values.at), 'timestamptz').as('created_at'),
+              ]),
+          )
+          .onConflict((conflict) => conflict.column('id').doNothing())
+          .returning('id'),
+      )
+      .selectFrom('follow')
+      .select((eb) => eb.fn.countAll<number>().as('inserted')),
+)
+
+/**
  * Records a follow in the caller's transaction: the follow, both counters and the Followed
  * event commit together. Answers whether the follow is new. The feed backfill happens in the
  * Followed consumer.
@@ -60,36 +104,9 @@ export async function recordFollow(
   change: FollowChange,
 ): Promise<boolean> {
   const at = deps.clock()
-  // One statement: the follow, and with a new one the follower's row, created without a username
-  // when their UserRegistered has not arrived yet (as `insertUnknownUser` does), so posts are
-  // pushed to their feed meanwhile.
-  const { inserted } = await db(em)
-    .with('follow', (qb) =>
-      qb
-        .insertInto('follows')
-        .values({ follower_id: change.followerId, followee_id: change.followeeId, created_at: at })
-        .onConflict((conflict) => conflict.doNothing())
-        .returning('follower_id'),
-    )
-    .with('follower', (qb) =>
-      qb
-        .insertInto('users')
-        .columns(['id', 'created_at'])
-        .expression((eb) =>
-          eb
-            .selectFrom('follow')
-            .select([
-              'follow.follower_id',
-              eb.cast<Date>(eb.val(at), 'timestamptz').as('created_at'),
-            ]),
-        )
-        .onConflict((conflict) => conflict.column('id').doNothing())
-        .returning('id'),
-    )
-    .selectFrom('follow')
-    .select((eb) => eb.fn.countAll<number>().as('inserted'))
-    .executeTakeFirstOrThrow()
-  if (Number(inserted) === 0) return false
+  const { followerId, followeeId } = change
+  const [counted] = await insertFollowQuery(em, { followerId, followeeId, at })
+  if (Number(counted?.inserted ?? 0) === 0) return false
   enqueue(
     em,
     Followed,
@@ -161,6 +178,16 @@ export async function lockFollow(em: EntityManager, pair: FollowPair): Promise<v
   await lockUntilCommit(em, `follow:${pair.followerId}:${pair.followeeId}`)
 }
 
+const lockFollowUsersQuery = preparedQuery((em, pair: FollowPair) =>
+  db(em)
+    .selectFrom('users')
+    .select('status')
+    .where('id', 'in', [pair.followerId, pair.followeeId])
+    .orderBy('id')
+    // Shared: a deletion marks the row, so it waits for this check and this check for it.
+    .forShare(),
+)
+
 /**
  * A follow that must not stand because one of its accounts is deleted: the request that made it
  * read the account before the deletion committed, and the deletion's walk may have passed it
@@ -173,14 +200,7 @@ export async function dropFollowOfDeletedAccount(
   deps: FollowDeps,
   change: FollowChange,
 ): Promise<void> {
-  const users = await db(em)
-    .selectFrom('users')
-    .select('status')
-    .where('id', 'in', [change.followerId, change.followeeId])
-    .orderBy('id')
-    // Shared: a deletion marks the row, so it waits for this check and this check for it.
-    .forShare()
-    .execute()
+  const users = await lockFollowUsersQuery(em, change)
   if (users.some((user) => user.status === 'deleted')) await recordUnfollow(em, deps, change)
 }
 

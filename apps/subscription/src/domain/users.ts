@@ -1,5 +1,5 @@
 import type { PublicUser } from '@chatty/contracts'
-import { type EntityManager, inGoodStandingAt } from '@chatty/db'
+import { type EntityManager, inGoodStandingAt, preparedQuery } from '@chatty/db'
 import { isInGoodStanding, NotFoundError, type Standing } from '@chatty/domain'
 import {
   type Expression,
@@ -105,14 +105,18 @@ function selectUsers(em: EntityManager) {
     .$narrowType<FollowCounts>()
 }
 
+const userByUsernameQuery = preparedQuery((em, { username }: { username: string }) =>
+  selectUsers(em).where((eb) =>
+    eb(eb.fn('lower', ['username']), '=', eb.fn('lower', [eb.val(username)])),
+  ),
+)
+
 /** A registered user by username in any case, whatever their status. */
 export async function findByUsername(
   em: EntityManager,
   username: string,
 ): Promise<RegisteredUser | null> {
-  const user = await selectUsers(em)
-    .where((eb) => eb(eb.fn('lower', ['username']), '=', eb.fn('lower', [eb.val(username)])))
-    .executeTakeFirst()
+  const [user] = await userByUsernameQuery(em, { username })
   return user && isRegistered(user) ? user : null
 }
 
@@ -127,6 +131,14 @@ export async function findVisibleByUsername(
   return user
 }
 
+const lockUserQuery = preparedQuery(
+  (em, { userId }: { userId: string }, mode: 'alone' | 'shared') => {
+    // Locks the users row only: the counter shards stay free for follows meanwhile.
+    const query = selectUsers(em).where('users.id', '=', userId)
+    return mode === 'alone' ? query.forUpdate('users') : query.forShare('users')
+  },
+)
+
 /**
  * Locks a user row for the rest of the transaction and reads it. Every consumer that changes
  * what feeds hold of an author takes this lock first, so a post being fanned out, a ban being
@@ -139,23 +151,12 @@ export async function lockUser(
   userId: string,
   mode: 'alone' | 'shared' = 'alone',
 ): Promise<UserRecord | null> {
-  // Locks the users row only: the counter shards stay free for follows meanwhile.
-  const query = selectUsers(em).where('users.id', '=', userId)
-  const user = await (
-    mode === 'alone' ? query.forUpdate('users') : query.forShare('users')
-  ).executeTakeFirst()
+  const [user] = await lockUserQuery(em, { userId }, mode)
   return user ?? null
 }
 
-/**
- * The followee of a follow, locked `shared` as `lockUser` does, and whether the follow stands: one
- * statement. Null when the followee has no row.
- */
-export async function lockFollowee(
-  em: EntityManager,
-  pair: { followerId: string; followeeId: string },
-): Promise<{ followee: UserRecord; follows: boolean } | null> {
-  const row = await selectUsers(em)
+const lockFolloweeQuery = preparedQuery((em, pair: { followerId: string; followeeId: string }) =>
+  selectUsers(em)
     .select((eb) =>
       eb
         .exists(
@@ -168,12 +169,29 @@ export async function lockFollowee(
         .as('follows'),
     )
     .where('users.id', '=', pair.followeeId)
-    .forShare('users')
-    .executeTakeFirst()
+    .forShare('users'),
+)
+
+/**
+ * The followee of a follow, locked `shared` as `lockUser` does, and whether the follow stands: one
+ * statement. Null when the followee has no row.
+ */
+export async function lockFollowee(
+  em: EntityManager,
+  pair: { followerId: string; followeeId: string },
+): Promise<{ followee: UserRecord; follows: boolean } | null> {
+  const [row] = await lockFolloweeQuery(em, pair)
   if (!row) return null
   const { follows, ...followee } = row
   return { followee, follows: Boolean(follows) }
 }
+
+const insertUnknownUserQuery = preparedQuery((em, { userId, at }: { userId: string; at: Date }) =>
+  db(em)
+    .insertInto('users')
+    .values({ id: userId, created_at: at })
+    .onConflict((conflict) => conflict.column('id').doNothing()),
+)
 
 /**
  * Creates the row of an account no event has mentioned yet, without a username: events about it
@@ -185,11 +203,7 @@ export async function insertUnknownUser(
   userId: string,
   at: Date,
 ): Promise<void> {
-  await db(em)
-    .insertInto('users')
-    .values({ id: userId, created_at: at })
-    .onConflict((conflict) => conflict.column('id').doNothing())
-    .execute()
+  await insertUnknownUserQuery(em, { userId, at })
 }
 
 /** `lockUser`, creating the row first (see `insertUnknownUser`) when there is none. */
@@ -203,6 +217,14 @@ export async function ensureUser(em: EntityManager, userId: string, at: Date): P
 /** The counters kept on the users row; follow counts are in `user_counters` (`moveFollowCounts`). */
 export type UserCounter = 'posts_count'
 
+const moveCounterQuery = preparedQuery(
+  (em, { userId, by }: { userId: string; by: number }, counter: UserCounter) =>
+    db(em)
+      .updateTable('users')
+      .set(counter, (eb) => eb.fn<number>('greatest', [eb(counter, '+', by), eb.lit(0)]))
+      .where('id', '=', userId),
+)
+
 /** Moves a counter of an account by one, never below zero (events may arrive out of order). */
 export async function moveCounter(
   em: EntityManager,
@@ -210,11 +232,7 @@ export async function moveCounter(
   counter: UserCounter,
   by: 1 | -1,
 ): Promise<void> {
-  await db(em)
-    .updateTable('users')
-    .set(counter, (eb) => eb.fn<number>('greatest', [eb(counter, '+', by), eb.lit(0)]))
-    .where('id', '=', userId)
-    .execute()
+  await moveCounterQuery(em, { userId, by }, counter)
 }
 
 /** Whose counts a follow or unfollow moves. */
