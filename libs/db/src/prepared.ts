@@ -142,16 +142,16 @@ const MAX_SHAPES = 64
 /**
  * A hot statement run as a named prepared statement (see `runPrepared`) and built and compiled
  * once per shape rather than on every run: building and compiling a feed page's queries with Kysely
- * cost a tenth of the page's CPU. Its texts must be few: values that vary in number go in as one
- * array parameter (`= any(...)`, `unnest(...)`), never as a list, unless their number is part of
- * the shape and small (the counter shards' upsert, a row per key). `build` makes the query from `em`, a placeholder for each of
+ * cost a tenth of the page's CPU. `build` makes the query from `em`, a placeholder for each of
  * `values` and the `shape`: each value it reads must reach the query as it is (compared with
  * `eb(column, op, value)`, passed to `eb.val`, a SQL function or a `sql` template), never be tested
- * or computed with, and values that vary in number go in as one array. Values must be defined and
- * not null unless the query compares them null-safely: Kysely decides `is null` and left-out insert
- * columns when it builds, from the value it sees, which here is a placeholder. What the query's text
- * depends on (which filters, which order) is the shape, a few flags compared by their JSON. A run
- * fills in its own values; anything else the build reads (the clock, a random number) is fixed.
+ * or computed with. Values must be defined and not null unless the query compares them
+ * null-safely: Kysely decides `is null` and left-out insert columns when it builds, from the value
+ * it sees, which here is a placeholder. What the query's text depends on (which filters, which
+ * order) is the shape, a few flags compared by their JSON. A run fills in its own values; anything
+ * else the build reads (the clock, a random number) is fixed. Its texts must be few: values that
+ * vary in number go in as one array parameter (`= any(...)`, `unnest(...)`), never as a list,
+ * unless their number is part of the shape and small (the counter shards' upsert, a row per key).
  */
 export function preparedQuery<Values extends object, R, Shape = void>(
   build: (em: EntityManager, values: Values, shape: Shape) => Compilable<R>,
