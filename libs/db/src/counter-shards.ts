@@ -41,36 +41,6 @@ export async function addToCounterShard(
 }
 
 /**
- * `addToCounterShard` for several keys in one statement (one round trip), each on a shard of its
- * own as above. The keys are taken in the order given, so callers that pass them sorted wait for
- * each other's shards in one order and cannot deadlock on them. Every key moves the same columns
- * and appears once.
- */
-export async function addToCounterShards(
-  em: EntityManager,
-  counter: ShardedCounter,
-  changes: readonly ShardMove[],
-  sets: Record<string, boolean | number | string> = {},
-): Promise<void> {
-  if (changes.length === 0) return
-  const columns = Object.keys(changes[0]!.moves)
-  const values: Record<string, unknown> = {}
-  changes.forEach((change, row) => {
-    values[`key:${row}`] = change.key
-    values[`shard:${row}`] = randomInt(counter.shards)
-    for (const column of columns) values[`move:${column}:${row}`] = change.moves[column]
-  })
-  for (const [column, value] of Object.entries(sets)) values[`set:${column}`] = value
-  await shardUpsert(em, values, {
-    table: counter.table,
-    key: counter.key,
-    rows: changes.length,
-    columns,
-    sets: Object.keys(sets),
-  })
-}
-
-/**
  * The upsert of `addToCounterShards`, one text per counter, number of keys and set of columns,
  * built once for each. The rows are inserted in order, each after its own shard is chosen: the
  * first one of its key that no other transaction holds, else the random one it was given.
@@ -116,3 +86,33 @@ const shardUpsert = preparedQuery(
       )
   },
 )
+
+/**
+ * `addToCounterShard` for several keys in one statement (one round trip), each on a shard of its
+ * own as above. The keys are taken in the order given, so callers that pass them sorted wait for
+ * each other's shards in one order and cannot deadlock on them. Every key moves the same columns
+ * and appears once.
+ */
+export async function addToCounterShards(
+  em: EntityManager,
+  counter: ShardedCounter,
+  changes: readonly ShardMove[],
+  sets: Record<string, boolean | number | string> = {},
+): Promise<void> {
+  if (changes.length === 0) return
+  const columns = Object.keys(changes[0]!.moves)
+  const values: Record<string, unknown> = {}
+  changes.forEach((change, row) => {
+    values[`key:${row}`] = change.key
+    values[`shard:${row}`] = randomInt(counter.shards)
+    for (const column of columns) values[`move:${column}:${row}`] = change.moves[column]
+  })
+  for (const [column, value] of Object.entries(sets)) values[`set:${column}`] = value
+  await shardUpsert(em, values, {
+    table: counter.table,
+    key: counter.key,
+    rows: changes.length,
+    columns,
+    sets: Object.keys(sets),
+  })
+}

@@ -145,13 +145,16 @@ const MAX_SHAPES = 64
  * cost a tenth of the page's CPU. `build` makes the query from `em`, a placeholder for each of
  * `values` and the `shape`: each value it reads must reach the query as it is (compared with
  * `eb(column, op, value)`, passed to `eb.val`, a SQL function or a `sql` template), never be tested
- * or computed with. Values must be defined and not null unless the query compares them
- * null-safely: Kysely decides `is null` and left-out insert columns when it builds, from the value
- * it sees, which here is a placeholder. What the query's text depends on (which filters, which
- * order) is the shape, a few flags compared by their JSON. A run fills in its own values; anything
- * else the build reads (the clock, a random number) is fixed. Its texts must be few: values that
- * vary in number go in as one array parameter (`= any(...)`, `unnest(...)`), never as a list,
- * unless their number is part of the shape and small (the counter shards' upsert, a row per key).
+ * or computed with. Kysely decides some SQL from the value it sees when it builds, which here is a
+ * placeholder, never undefined or null. So values must be defined: the text keeps every insert
+ * column, and an undefined value is stored as null, not as the column's default. And a value may
+ * be null only where it is stored (an inserted or set column): a comparison is built as `=`, and
+ * `= null` is never true where Kysely would have written `is null`. What the query's text depends
+ * on (which filters, which order) is the shape, a few flags compared by their JSON. A run fills in
+ * its own values; anything else the build reads (the clock, a random number) is fixed. Its texts
+ * must be few: values that vary in number go in as one array parameter (`= any(...)`,
+ * `unnest(...)`), never as a list, unless their number is part of the shape and small (the counter
+ * shards' upsert, a row per key).
  */
 export function preparedQuery<Values extends object, R, Shape = void>(
   build: (em: EntityManager, values: Values, shape: Shape) => Compilable<R>,
