@@ -14,8 +14,9 @@ import { type AuthHarness, login, registerVerified, startAuth } from './test/har
 let auth: AuthHarness
 
 beforeAll(async () => {
-  // Several messages at once, so follow events of the same accounts are applied concurrently.
-  auth = await startAuth({ prefetch: 16 })
+  // Several messages at once, each in its own transaction, so follow events of the same accounts
+  // are applied concurrently, as by several replicas of auth.
+  auth = await startAuth({ prefetch: 16, batchSize: 1 })
 })
 
 afterAll(async () => {

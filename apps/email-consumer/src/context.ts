@@ -24,6 +24,8 @@ export async function createContext(
     migrations,
     overrides,
     prefetch: config.concurrency,
+    // A batch rolled back would send its emails again.
+    batchSize: 1,
     retryDelaysMs: config.retryDelaysMs,
     // The handler's transaction, and the attempt and failure records that commit on their own.
     connectionsPerMessage: 2,

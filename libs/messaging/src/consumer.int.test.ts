@@ -1,4 +1,3 @@
-import { uuidv7 } from '@chatty/contracts'
 import { eventually, metricSamples } from '@chatty/testing'
 import type { GetMessage } from 'amqplib'
 import { Registry } from 'prom-client'
@@ -12,7 +11,7 @@ import {
   RETRY_COUNT_HEADER,
 } from './consumer.js'
 import { publishOptions } from './envelope.js'
-import { createHarness, type Harness, Ordered } from './test-support/harness.js'
+import { createHarness, envelopeFor, type Harness, Ordered } from './test-support/harness.js'
 
 let h: Harness
 let broker: Broker
@@ -54,18 +53,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await h?.cleanup()
 })
-
-function envelopeFor(label: string, data: unknown = { label }) {
-  return {
-    id: uuidv7(),
-    type: 'TestPinged',
-    version: 1,
-    occurredAt: new Date().toISOString(),
-    producer: 'test',
-    correlationId: null,
-    data,
-  }
-}
 
 /** Waits until `count` messages have reached the dead-letter queue, taking them off it. */
 async function deadLettered(count: number): Promise<GetMessage[]> {

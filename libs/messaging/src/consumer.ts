@@ -8,6 +8,7 @@ import { type InboxMessage, inTransaction, kyselyOf, preparedQuery } from '@chat
 import { createLogger, type Logger, withLogContext } from '@chatty/logger'
 import type { EntityManager, InferKyselyDB, MikroORM } from '@mikro-orm/postgresql'
 import type { Channel, ChannelModel, ConsumeMessage, Options } from 'amqplib'
+import { sql } from 'kysely'
 import type { Registry } from 'prom-client'
 
 import type { Broker } from './broker.js'
@@ -16,17 +17,21 @@ import { declareRetryQueues, DEFAULT_RETRY_DELAYS_MS, findSubscription } from '.
 
 type InboxDb = InferKyselyDB<typeof InboxMessage>
 
-/** Records a message as processed by a consumer; answers no row when it was already. */
+/**
+ * Records messages as processed by a consumer, all in one statement; answers the ids of those it
+ * had not recorded before. The ids must be distinct.
+ */
 const recordInInbox = preparedQuery(
-  (em, values: { consumer: string; messageId: string; type: string; processedAt: Date }) =>
+  (em, values: { consumer: string; ids: string[]; types: string[]; processedAt: Date }) =>
     kyselyOf<InboxDb>(em)
       .insertInto('inbox')
-      .values({
-        consumer: values.consumer,
-        message_id: values.messageId,
-        type: values.type,
-        processed_at: values.processedAt,
-      })
+      .columns(['consumer', 'message_id', 'type', 'processed_at'])
+      .expression(
+        sql<
+          InboxDb['inbox']
+        >`select ${values.consumer}, m.id, m.type, ${values.processedAt}::timestamptz
+          from unnest(${values.ids}::uuid[], ${values.types}::text[]) as m(id, type)`,
+      )
       .onConflict((conflict) => conflict.doNothing())
       .returning('message_id'),
 )
@@ -64,7 +69,16 @@ export interface ConsumerOptions {
   /** The consuming service; its queue and bindings come from the broker's topology. */
   service: string
   logger?: Logger
+  /** Messages delivered and not yet acked; the most handled at once. */
   prefetch?: number
+  /**
+   * The most messages handled in one transaction (default 1). Messages waiting together then pay
+   * for one BEGIN, inbox insert and COMMIT between them; a batch that fails is rolled back and
+   * its messages handled one by one, so a failure retries or dead-letters only its own message.
+   * A handler whose effects outside the database must not be repeated (an email) needs 1: a batch
+   * rolled back runs every handler in it again.
+   */
+  batchSize?: number
   /** Wait before each retry of a failed handler; after the last one the message goes to the DLQ. */
   retryDelaysMs?: readonly number[]
   /**
@@ -92,15 +106,28 @@ type Parsed =
   | { ok: true; envelope: Envelope; handler: MessageHandler<MessageDefinition>; data: unknown }
   | { ok: false; reason: string; detail: string }
 
+/** A valid message delivered and waiting for its handler. */
+interface Delivery {
+  channel: Channel
+  message: ConsumeMessage
+  envelope: Envelope
+  handler: MessageHandler<MessageDefinition>
+  data: unknown
+}
+
 /**
- * Consumes one service's queue with manual acks. Each message runs its handler in one
- * transaction together with its inbox row, so a redelivered duplicate has no second effect; the
- * ack follows the commit. Invalid messages, and messages of a type or envelope version this
- * consumer does not know, go straight to the dead-letter queue; a
- * failing handler is retried through delay queues, then dead-lettered.
+ * Consumes one service's queue with manual acks. Each message runs its handler in a transaction
+ * together with its inbox row, so a redelivered duplicate has no second effect; the ack follows
+ * the commit. Messages that arrive while the handlers are busy wait, and are handled up to
+ * `batchSize` in one transaction, one after the other. Invalid messages, and messages of a type or
+ * envelope version this consumer does not know, go straight to the dead-letter queue; a failing
+ * handler is retried through delay queues, then dead-lettered.
  */
 export function createConsumer(options: ConsumerOptions): Consumer {
   const { broker, orm, service, prefetch = 16, retryDelaysMs = DEFAULT_RETRY_DELAYS_MS } = options
+  const batchSize = Math.max(1, Math.min(options.batchSize ?? 1, prefetch))
+  /** Transactions at once: together they may hold every message the broker lets us have. */
+  const workers = Math.max(1, Math.floor(prefetch / batchSize))
   const isTransient = options.isTransient ?? (() => false)
   const logger = options.logger ?? createLogger(`messaging:consumer:${service}`)
   const metrics = options.metrics && createConsumerMetrics(options.metrics)
@@ -111,6 +138,9 @@ export function createConsumer(options: ConsumerOptions): Consumer {
     { definition: MessageDefinition; handler: MessageHandler<never> }
   >()
   const inFlight = new Set<Promise<void>>()
+  const waiting: Delivery[] = []
+  let busyWorkers = 0
+  let pumpScheduled = false
   let current: { connection: ChannelModel; channel: Channel; consumerTag: string } | null = null
   let setupFor: ChannelModel | null = null
   let unsubscribe: (() => void) | undefined
@@ -132,8 +162,7 @@ export function createConsumer(options: ConsumerOptions): Consumer {
       queue,
       (message) => {
         if (!message) return logger.warn({ queue }, 'consumer cancelled by the broker')
-        const done = handle(channel, message).finally(() => inFlight.delete(done))
-        inFlight.add(done)
+        receive(channel, message)
       },
       { noAck: false },
     )
@@ -173,80 +202,175 @@ export function createConsumer(options: ConsumerOptions): Consumer {
     return { ok: true, envelope: envelope.data, handler, data: data.data }
   }
 
-  async function handle(channel: Channel, message: ConsumeMessage): Promise<void> {
+  function track(work: Promise<void>): void {
+    const done = work.finally(() => inFlight.delete(done))
+    inFlight.add(done)
+  }
+
+  function receive(channel: Channel, message: ConsumeMessage): void {
     const parsed = parse(message)
-    const messageId = parsed.ok ? parsed.envelope.id : message.properties.messageId
-    const correlationId = parsed.ok ? (parsed.envelope.correlationId ?? undefined) : undefined
-    const event = parsed.ok ? parsed.envelope.type : INVALID_MESSAGE_LABEL
-    const startedAt = performance.now()
-    if (parsed.ok) {
-      metrics?.started(event, (Date.now() - Date.parse(parsed.envelope.occurredAt)) / 1_000)
+    if (!parsed.ok) {
+      track(deadLetterInvalid(channel, message, parsed))
+      return
     }
-    await withLogContext({ messageId, correlationId }, async () => {
-      let outcome: DeliveryOutcome = 'ack'
-      try {
-        if (parsed.ok) {
-          const retries = retryCount(message)
-          await runHandler(parsed.envelope, parsed.handler, parsed.data, retries).catch(
-            async (error: unknown) => {
-              outcome = await retryLater(message, error)
-            },
-          )
-        } else {
-          logger.error(
-            { reason: parsed.reason, detail: parsed.detail },
-            'dead-lettering invalid message',
-          )
-          await republish(message, broker.names.deadLetterQueue(queue), {
-            [DEAD_LETTER_REASON_HEADER]: parsed.reason,
-            [LAST_ERROR_HEADER]: truncate(parsed.detail),
-          })
-          outcome = 'dead_letter'
-        }
-      } catch (error) {
-        // Without its copy in a retry or dead-letter queue the original must stay with the broker.
-        logger.error({ err: error }, 'could not move the message on; requeueing it')
-        ignoreClosed(() => channel.nack(message, false, true))
-        metrics?.finished(event, 'retry', (performance.now() - startedAt) / 1_000)
-        return
+    const { envelope, handler, data } = parsed
+    metrics?.started(envelope.type, (Date.now() - Date.parse(envelope.occurredAt)) / 1_000)
+    waiting.push({ channel, message, envelope, handler, data })
+    schedulePump()
+  }
+
+  /**
+   * Starts the waiting messages on the free workers, on the next turn of the event loop, so that
+   * messages arriving together (one read from the socket) share a batch.
+   */
+  function schedulePump(): void {
+    if (pumpScheduled) return
+    pumpScheduled = true
+    setImmediate(() => {
+      pumpScheduled = false
+      while (busyWorkers < workers && waiting.length > 0) {
+        busyWorkers += 1
+        const batch = waiting.splice(0, batchSize)
+        track(
+          handleBatch(batch).finally(() => {
+            busyWorkers -= 1
+            if (waiting.length > 0) schedulePump()
+          }),
+        )
       }
-      ignoreClosed(() => channel.ack(message))
-      metrics?.finished(event, outcome, (performance.now() - startedAt) / 1_000)
     })
   }
 
-  async function runHandler(
-    envelope: Envelope,
-    handler: MessageHandler<MessageDefinition>,
-    data: unknown,
-    retries: number,
+  async function deadLetterInvalid(
+    channel: Channel,
+    message: ConsumeMessage,
+    invalid: Extract<Parsed, { ok: false }>,
   ): Promise<void> {
-    let committed: (() => Promise<void>)[] = []
+    const startedAt = performance.now()
+    const messageId = message.properties.messageId
+    await withLogContext({ messageId }, async () => {
+      try {
+        logger.error(
+          { reason: invalid.reason, detail: invalid.detail },
+          'dead-lettering invalid message',
+        )
+        await republish(message, broker.names.deadLetterQueue(queue), {
+          [DEAD_LETTER_REASON_HEADER]: invalid.reason,
+          [LAST_ERROR_HEADER]: truncate(invalid.detail),
+        })
+      } catch (error) {
+        requeue(channel, message, INVALID_MESSAGE_LABEL, startedAt, error)
+        return
+      }
+      ignoreClosed(() => channel.ack(message))
+      metrics?.finished(
+        INVALID_MESSAGE_LABEL,
+        'dead_letter',
+        (performance.now() - startedAt) / 1_000,
+      )
+    })
+  }
+
+  /**
+   * Handles a batch in one transaction. If it fails, nothing of it is committed, and each message
+   * is handled again on its own, where a failure is that message's alone.
+   */
+  async function handleBatch(batch: Delivery[]): Promise<void> {
+    const startedAt = performance.now()
+    if (batch.length > 1) {
+      try {
+        await runHandlers(batch)
+        for (const delivery of batch) acked(delivery, 'ack', startedAt)
+        return
+      } catch (error) {
+        logger.warn(
+          { err: error, messages: batch.length },
+          'a batch of messages failed; handling each on its own',
+        )
+      }
+    }
+    for (const delivery of batch) await handleAlone(delivery, startedAt)
+  }
+
+  async function handleAlone(delivery: Delivery, startedAt: number): Promise<void> {
+    const { channel, message, envelope } = delivery
+    let outcome: DeliveryOutcome = 'ack'
+    try {
+      await runHandlers([delivery]).catch(async (error: unknown) => {
+        outcome = await withLogContext(logContext(envelope), () => retryLater(message, error))
+      })
+    } catch (error) {
+      requeue(channel, message, envelope.type, startedAt, error)
+      return
+    }
+    acked(delivery, outcome, startedAt)
+  }
+
+  /** Acks a message handled since `startedAt` (its batch's start) and records how it ended. */
+  function acked(delivery: Delivery, outcome: DeliveryOutcome, startedAt: number): void {
+    ignoreClosed(() => delivery.channel.ack(delivery.message))
+    metrics?.finished(delivery.envelope.type, outcome, (performance.now() - startedAt) / 1_000)
+  }
+
+  /** Without its copy in a retry or dead-letter queue the original must stay with the broker. */
+  function requeue(
+    channel: Channel,
+    message: ConsumeMessage,
+    event: string,
+    startedAt: number,
+    error: unknown,
+  ): void {
+    logger.error(
+      { err: error, messageId: message.properties.messageId },
+      'could not move the message on; requeueing it',
+    )
+    ignoreClosed(() => channel.nack(message, false, true))
+    metrics?.finished(event, 'retry', (performance.now() - startedAt) / 1_000)
+  }
+
+  /**
+   * Runs the handlers of `batch` one after the other in one transaction, with their inbox rows;
+   * a message already in the inbox is skipped. Each handler's changes are flushed before the next
+   * starts, and it sees no entity the previous one loaded, as if each had its own transaction.
+   */
+  async function runHandlers(batch: Delivery[]): Promise<void> {
+    const unique = [...new Map(batch.map((delivery) => [delivery.envelope.id, delivery])).values()]
+    let committed: { envelope: Envelope; work: () => Promise<void> }[] = []
     await inTransaction(orm.em, async (em) => {
       committed = []
       const recorded = await recordInInbox(em, {
         consumer: service,
-        messageId: envelope.id,
-        type: envelope.type,
+        ids: unique.map(({ envelope }) => envelope.id),
+        types: unique.map(({ envelope }) => envelope.type),
         processedAt: new Date(),
       })
-      if (recorded.length === 0) {
-        logger.info({ type: envelope.type }, 'duplicate message skipped')
-        return
+      const fresh = new Set(recorded.map((row) => row.message_id))
+      for (const { envelope, handler, data, message } of unique) {
+        await withLogContext(logContext(envelope), async () => {
+          if (!fresh.has(envelope.id)) {
+            logger.info({ type: envelope.type }, 'duplicate message skipped')
+            return
+          }
+          const retries = retryCount(message)
+          await handler(data, {
+            em,
+            envelope,
+            logger,
+            attempt: retries + 1,
+            lastAttempt: retryDelaysMs[retries] === undefined,
+            afterCommit: (work) => committed.push({ envelope, work }),
+          })
+          await em.flush()
+          em.clear()
+        })
       }
-      await handler(data, {
-        em,
-        envelope,
-        logger,
-        attempt: retries + 1,
-        lastAttempt: retryDelaysMs[retries] === undefined,
-        afterCommit: (work) => committed.push(work),
-      })
     })
-    for (const work of committed) {
-      await work().catch((error: unknown) => {
-        logger.warn({ err: error, type: envelope.type }, 'after-commit work failed')
-      })
+    for (const { envelope, work } of committed) {
+      await withLogContext(logContext(envelope), () =>
+        work().catch((error: unknown) => {
+          logger.warn({ err: error, type: envelope.type }, 'after-commit work failed')
+        }),
+      )
     }
   }
 
@@ -335,12 +459,20 @@ export function createConsumer(options: ConsumerOptions): Consumer {
         const active = current
         current = null
         if (active) await active.channel.cancel(active.consumerTag).catch(() => undefined)
-        await Promise.allSettled([...inFlight])
+        // Messages already delivered are handled and acked before the channel closes.
+        while (inFlight.size > 0 || waiting.length > 0) {
+          await Promise.allSettled([...inFlight])
+          await new Promise((resolve) => setImmediate(resolve))
+        }
         await active?.channel.close().catch(() => undefined)
       })()
       return closing
     },
   }
+}
+
+function logContext(envelope: Envelope): { messageId: string; correlationId?: string } {
+  return { messageId: envelope.id, correlationId: envelope.correlationId ?? undefined }
 }
 
 function retryCount(message: ConsumeMessage): number {

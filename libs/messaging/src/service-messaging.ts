@@ -19,6 +19,8 @@ export interface ServiceMessagingOptions {
   connectionName?: string
   pollIntervalMs?: number
   prefetch?: number
+  /** The most messages the consumer handles in one transaction (see `ConsumerOptions`). */
+  batchSize?: number
   retryDelaysMs?: readonly number[]
   isTransient?: (error: unknown) => boolean
   /** Where the relay's and the consumer's metrics are recorded. */
@@ -57,6 +59,7 @@ export function createServiceMessaging(options: ServiceMessagingOptions): Servic
     service: options.service,
     logger,
     prefetch: options.prefetch,
+    batchSize: options.batchSize,
     retryDelaysMs: options.retryDelaysMs,
     isTransient: options.isTransient,
     metrics: options.metrics,

@@ -19,15 +19,27 @@ export interface CoreOverrides {
   /** An ORM the caller owns (and closes); it is already migrated. */
   orm?: MikroORM
   clock?: () => Date
-  messaging?: { retryDelaysMs?: readonly number[]; pollIntervalMs?: number; prefetch?: number }
+  messaging?: {
+    retryDelaysMs?: readonly number[]
+    pollIntervalMs?: number
+    prefetch?: number
+    batchSize?: number
+  }
 }
 
 export interface CoreOptions {
   entities: readonly EntityLike[]
   migrations: MigrationClassList
   overrides?: CoreOverrides
-  /** Messages handled at once; the consumer prefetch. */
+  /** Messages taken from the broker and not yet acked; the consumer prefetch. */
   prefetch?: number
+  /**
+   * The most messages handled in one transaction; 1 where a handler's effect outside the database
+   * must not be repeated (see `ConsumerOptions.batchSize`). By default the prefetch: one
+   * transaction at a time takes every message waiting (docs/decisions.md, "Consumers handle the
+   * messages that wait together in one transaction").
+   */
+  batchSize?: number
   /** Retry waits of failed messages, unless the overrides say otherwise. */
   retryDelaysMs?: readonly number[]
   /** Database connections one message in flight may hold at once (its transaction, by default). */
@@ -146,6 +158,7 @@ export async function createServiceCore(
     orm,
     logger,
     prefetch,
+    batchSize: overrides.messaging?.batchSize ?? options.batchSize ?? prefetch,
     pollIntervalMs: overrides.messaging?.pollIntervalMs,
     retryDelaysMs: overrides.messaging?.retryDelaysMs ?? options.retryDelaysMs,
     isTransient: options.isTransient ?? isDependencyDown,

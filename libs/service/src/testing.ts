@@ -41,7 +41,12 @@ export interface HarnessedContext {
 /** What the harness gives every service's `createContext` as overrides. */
 export interface HarnessOverrides {
   orm: MikroORM
-  messaging: { pollIntervalMs: number; retryDelaysMs: readonly number[]; prefetch?: number }
+  messaging: {
+    pollIntervalMs: number
+    retryDelaysMs: readonly number[]
+    prefetch?: number
+    batchSize?: number
+  }
 }
 
 export interface ServiceHarnessOptions<Config, Ctx extends HarnessedContext, App, Extra> {
@@ -57,6 +62,8 @@ export interface ServiceHarnessOptions<Config, Ctx extends HarnessedContext, App
   overrides?: Extra
   /** Messages handled at once (1 makes "the message before was handled too" observable). */
   prefetch?: number
+  /** Messages handled in one transaction; the service's choice unless told. */
+  batchSize?: number
   /** Retry waits; by default 50 and 100 ms. */
   retryDelaysMs?: readonly number[]
 }
@@ -141,7 +148,12 @@ export async function startServiceHarness<
   const ctx = await options.createContext(config, {
     ...(options.overrides as Extra),
     orm: database.orm,
-    messaging: { pollIntervalMs: 50, retryDelaysMs, prefetch: options.prefetch },
+    messaging: {
+      pollIntervalMs: 50,
+      retryDelaysMs,
+      prefetch: options.prefetch,
+      batchSize: options.batchSize,
+    },
   })
   const events = await tapExchange(TEST_AMQP_URL, `${prefix}${EVENTS_EXCHANGE}`, ['#'])
   const commands = await tapExchange(

@@ -18,6 +18,8 @@ export interface AuthHarnessOptions {
   env?: Record<string, string>
   /** Messages handled at once; the service default unless told. */
   prefetch?: number
+  /** Messages handled in one transaction; the service default unless told. */
+  batchSize?: number
 }
 
 /** auth in-process on its own database and its own exchange names, with a controllable clock. */
@@ -38,6 +40,7 @@ export async function startAuth(options: AuthHarnessOptions = {}): Promise<AuthH
     },
     overrides: { clock: () => new Date(Date.now() + offset) },
     prefetch: options.prefetch,
+    batchSize: options.batchSize,
   })
   return {
     ...harness,

@@ -1,9 +1,29 @@
 import { Followed, Unfollowed } from '@chatty/contracts'
+import { preparedQuery } from '@chatty/db'
 
 import type { NotificationsContext } from '../context.js'
 import { db } from '../db.js'
 import { notify, withdraw } from '../domain/notifications.js'
 import { changesPublishedAfterCommit } from './live.js'
+
+/** Records a pair's latest change, unless a later one is recorded already. */
+const recordFollowQuery = preparedQuery(
+  (em, values: { followerId: string; followeeId: string; following: boolean; at: Date }) =>
+    db(em)
+      .insertInto('follows')
+      .values({
+        follower_id: values.followerId,
+        followee_id: values.followeeId,
+        following: values.following,
+        changed_at: values.at,
+      })
+      .onConflict((conflict) =>
+        conflict
+          .columns(['follower_id', 'followee_id'])
+          .doUpdateSet({ following: values.following, changed_at: values.at })
+          .where('follows.changed_at', '<', values.at),
+      ),
+)
 
 /**
  * The follow graph (who may see a followers-only post) and the `follow` notification: Followed
@@ -18,21 +38,12 @@ export function registerFollowConsumers(ctx: NotificationsContext): void {
     ctx.messaging.consumer.on(definition, async (event, message) => {
       const { em } = message
       const at = new Date(event.at)
-      await db(em)
-        .insertInto('follows')
-        .values({
-          follower_id: event.followerId,
-          followee_id: event.followeeId,
-          following,
-          changed_at: at,
-        })
-        .onConflict((conflict) =>
-          conflict
-            .columns(['follower_id', 'followee_id'])
-            .doUpdateSet({ following, changed_at: at })
-            .where('follows.changed_at', '<', at),
-        )
-        .execute()
+      await recordFollowQuery(em, {
+        followerId: event.followerId,
+        followeeId: event.followeeId,
+        following,
+        at,
+      })
       const changes = changesPublishedAfterCommit(ctx, message)
       const subject = {
         recipientId: event.followeeId,

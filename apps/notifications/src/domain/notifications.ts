@@ -1,5 +1,10 @@
 import { uuidv7 } from '@chatty/contracts'
-import { addToCounterShard, type EntityManager, type ShardedCounter } from '@chatty/db'
+import {
+  addToCounterShard,
+  type EntityManager,
+  preparedQuery,
+  type ShardedCounter,
+} from '@chatty/db'
 import { sql } from 'kysely'
 
 import { db } from '../db.js'
@@ -79,19 +84,63 @@ async function moveUnreadOf(
   }
 }
 
+const lockedStateQuery = preparedQuery((em, values: { recipientId: string; groupKey: string }) =>
+  db(em)
+    .selectFrom('notifications')
+    .select(['id', 'active', 'actor_hidden', 'read_at', 'changed_at'])
+    .where('recipient_id', '=', values.recipientId)
+    .where('group_key', '=', values.groupKey)
+    .forUpdate(),
+)
+
 /** The notification of a subject, locked for the caller's transaction. */
-function lockedState(
+async function lockedState(
   em: EntityManager,
   subject: NotificationSubject,
 ): Promise<NotificationState | undefined> {
-  return db(em)
-    .selectFrom('notifications')
-    .select(['id', 'active', 'actor_hidden', 'read_at', 'changed_at'])
-    .where('recipient_id', '=', subject.recipientId)
-    .where('group_key', '=', groupKeyOf(subject))
-    .forUpdate()
-    .executeTakeFirst()
+  const [state] = await lockedStateQuery(em, {
+    recipientId: subject.recipientId,
+    groupKey: groupKeyOf(subject),
+  })
+  return state
 }
+
+const insertStateQuery = preparedQuery(
+  (
+    em,
+    values: {
+      id: string
+      recipientId: string
+      type: NotificationType
+      actorId: string | null
+      postId: string | null
+      commentId: string | null
+      commentExcerpt: string | null
+      groupKey: string
+      active: boolean
+      actorHidden: boolean
+      at: Date
+    },
+  ) =>
+    db(em)
+      .insertInto('notifications')
+      .values({
+        id: values.id,
+        recipient_id: values.recipientId,
+        type: values.type,
+        actor_id: values.actorId,
+        post_id: values.postId,
+        comment_id: values.commentId,
+        comment_excerpt: values.commentExcerpt,
+        group_key: values.groupKey,
+        active: values.active,
+        actor_hidden: values.actorHidden,
+        changed_at: values.at,
+        created_at: values.at,
+      })
+      .onConflict((conflict) => conflict.columns(['recipient_id', 'group_key']).doNothing())
+      .returning('id'),
+)
 
 /** Inserts a subject's row; false when a concurrent transaction inserted it first. */
 async function insertState(
@@ -99,27 +148,28 @@ async function insertState(
   subject: NotificationSubject,
   state: { id: string; active: boolean; actorHidden: boolean; at: Date },
 ): Promise<boolean> {
-  const inserted = await db(em)
-    .insertInto('notifications')
-    .values({
-      id: state.id,
-      recipient_id: subject.recipientId,
-      type: subject.type,
-      actor_id: subject.actorId,
-      post_id: subject.postId ?? null,
-      comment_id: subject.commentId ?? null,
-      comment_excerpt: subject.commentExcerpt ?? null,
-      group_key: groupKeyOf(subject),
-      active: state.active,
-      actor_hidden: state.actorHidden,
-      changed_at: state.at,
-      created_at: state.at,
-    })
-    .onConflict((conflict) => conflict.columns(['recipient_id', 'group_key']).doNothing())
-    .returning('id')
-    .executeTakeFirst()
-  return inserted !== undefined
+  const inserted = await insertStateQuery(em, {
+    id: state.id,
+    recipientId: subject.recipientId,
+    type: subject.type,
+    actorId: subject.actorId,
+    postId: subject.postId ?? null,
+    commentId: subject.commentId ?? null,
+    commentExcerpt: subject.commentExcerpt ?? null,
+    groupKey: groupKeyOf(subject),
+    active: state.active,
+    actorHidden: state.actorHidden,
+    at: state.at,
+  })
+  return inserted.length > 0
 }
+
+const setActiveQuery = preparedQuery((em, values: { id: string; active: boolean; at: Date }) =>
+  db(em)
+    .updateTable('notifications')
+    .set({ active: values.active, changed_at: values.at })
+    .where('id', '=', values.id),
+)
 
 /**
  * Notifies `subject.recipientId` of an action done at `at`, in the caller's transaction: a new
@@ -155,11 +205,7 @@ export async function notify(
     return
   }
   if (existing.changed_at > at) return
-  await db(em)
-    .updateTable('notifications')
-    .set({ active: true, changed_at: at })
-    .where('id', '=', existing.id)
-    .execute()
+  await setActiveQuery(em, { id: existing.id, active: true, at })
   if (!existing.active && isUnread({ ...existing, active: true })) {
     await moveUnread(em, changes, subject.recipientId, 1)
   }
@@ -190,11 +236,7 @@ export async function withdraw(
     return
   }
   if (existing.changed_at > at) return
-  await db(em)
-    .updateTable('notifications')
-    .set({ active: false, changed_at: at })
-    .where('id', '=', existing.id)
-    .execute()
+  await setActiveQuery(em, { id: existing.id, active: false, at })
   if (isUnread(existing)) await moveUnread(em, changes, subject.recipientId, -1)
 }
 

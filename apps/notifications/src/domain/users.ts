@@ -1,4 +1,4 @@
-import type { EntityManager } from '@chatty/db'
+import { type EntityManager, preparedQuery } from '@chatty/db'
 import { isBannedAt } from '@chatty/domain'
 
 import { db } from '../db.js'
@@ -32,6 +32,18 @@ export async function ensureUser(em: EntityManager, id: string): Promise<UserRec
 
 export type Standing = 'deleted' | 'hidden' | 'shown'
 
+const lockedUsersQuery = preparedQuery((em, { ids }: { ids: readonly string[] }) =>
+  db(em)
+    .selectFrom('users')
+    .select(['id', 'status', 'banned_until'])
+    .where((eb) => eb('id', '=', eb.fn.any(eb.val(ids))))
+    // Taken in id order: two notifications between the same two accounts lock them alike.
+    .orderBy('id')
+    // Held until the notification is written, so a ban or deletion committing meanwhile (which
+    // hides or removes the actor's notifications) waits for it and then sees it.
+    .forShare(),
+)
+
 /**
  * How each account takes part in a notification at `now`: absent (deleted), hidden (banned) or
  * shown; an account not known yet is shown. One statement for all of them.
@@ -41,16 +53,7 @@ export async function standingsOf(
   ids: readonly string[],
   now: Date,
 ): Promise<Map<string, Standing>> {
-  const users = await db(em)
-    .selectFrom('users')
-    .select(['id', 'status', 'banned_until'])
-    .where('id', 'in', ids)
-    // Taken in id order: two notifications between the same two accounts lock them alike.
-    .orderBy('id')
-    // Held until the notification is written, so a ban or deletion committing meanwhile (which
-    // hides or removes the actor's notifications) waits for it and then sees it.
-    .forShare()
-    .execute()
+  const users = await lockedUsersQuery(em, { ids })
   const standings = new Map<string, Standing>(ids.map((id) => [id, 'shown']))
   for (const user of users) {
     const hidden = isBannedAt({ status: user.status, bannedUntil: user.banned_until }, now)

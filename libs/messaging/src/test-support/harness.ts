@@ -51,6 +51,19 @@ export const topology: Topology = [
   { service: 'worker', queue: 'test.order', messages: [Ordered] },
 ]
 
+/** A TestPinged envelope as a producer would publish it; `data` may be made invalid on purpose. */
+export function envelopeFor(label: string, data: unknown = { label }) {
+  return {
+    id: uuidv7(),
+    type: 'TestPinged',
+    version: 1,
+    occurredAt: new Date().toISOString(),
+    producer: 'test',
+    correlationId: null,
+    data,
+  }
+}
+
 configureLogging({ level: process.env.LOG_LEVEL ?? 'silent' })
 
 /**
@@ -98,17 +111,19 @@ export async function createHarness(name: string) {
     options: {
       service?: 'listener' | 'worker'
       prefetch?: number
+      batchSize?: number
       behave?: (label: string, context: MessageContext) => Promise<void> | void
       metrics?: ConsumerOptions['metrics']
     } = {},
   ): Consumer {
-    const { service = 'listener', prefetch, behave, metrics } = options
+    const { service = 'listener', prefetch, batchSize, behave, metrics } = options
     const consumerOptions: ConsumerOptions = {
       broker,
       orm: db.orm,
       service,
       retryDelaysMs,
       prefetch,
+      batchSize,
       metrics,
       isTransient: (error) => error instanceof Error && error.message.startsWith('transient'),
     }
