@@ -214,7 +214,6 @@ export function createConsumer(options: ConsumerOptions): Consumer {
       return
     }
     const { envelope, handler, data } = parsed
-    metrics?.started(envelope.type, (Date.now() - Date.parse(envelope.occurredAt)) / 1_000)
     waiting.push({ channel, message, envelope, handler, data })
     schedulePump()
   }
@@ -277,6 +276,9 @@ export function createConsumer(options: ConsumerOptions): Consumer {
    */
   async function handleBatch(batch: Delivery[]): Promise<void> {
     const startedAt = performance.now()
+    for (const { envelope } of batch) {
+      metrics?.started(envelope.type, (Date.now() - Date.parse(envelope.occurredAt)) / 1_000)
+    }
     if (batch.length > 1) {
       try {
         await runHandlers(batch)

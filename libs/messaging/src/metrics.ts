@@ -17,8 +17,12 @@ export type DeliveryOutcome = 'ack' | 'retry' | 'dead_letter'
 export const INVALID_MESSAGE_LABEL = 'invalid'
 
 export interface ConsumerMetrics {
-  /** `lagSeconds` is now − the envelope's `occurredAt`, when its handling starts. */
+  /**
+   * `lagSeconds` is now − the envelope's `occurredAt`, when its handling starts (its batch's), so
+   * it includes the wait behind the consumer's previous transaction.
+   */
   started(event: string, lagSeconds: number): void
+  /** `seconds` counts from the start of its batch's transaction. */
   finished(event: string, outcome: DeliveryOutcome, seconds: number): void
 }
 
@@ -32,7 +36,7 @@ export function createConsumerMetrics(registry: Registry): ConsumerMetrics {
   })
   const duration = new Histogram({
     name: 'messaging_handler_duration_seconds',
-    help: 'Time to handle one delivery (transaction, after-commit work, retry or dead-letter publish).',
+    help: 'Time to handle one delivery, from the start of the transaction it shares with the messages that waited with it (transaction, after-commit work, retry or dead-letter publish).',
     labelNames: ['event', 'outcome'] as const,
     buckets: DURATION_BUCKETS_SECONDS,
     registers: [registry],
