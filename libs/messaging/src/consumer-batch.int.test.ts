@@ -11,9 +11,13 @@ let h: Harness
 let broker: Broker
 /** For each label, the transaction of every run of its handler, committed or not. */
 const transactions = new Map<string, string[]>()
+/** For each label, when each run of its handler started. */
+const startedAt = new Map<string, number[]>()
 /** For labels starting `count`: how many effects of `count` labels the handler saw before its own. */
 const seenBefore = new Map<string, number>()
 const failing = new Set<string>()
+/** Labels whose handler fails once as if the database were down. */
+const downOnce = new Set<string>()
 /** Labels whose handler waits until the test lets it go on. */
 const gates = new Map<string, { entered: boolean; release: Promise<void> }>()
 
@@ -34,6 +38,7 @@ async function behave(label: string, { em }: MessageContext): Promise<void> {
     await gate.release
     return
   }
+  startedAt.set(label, [...(startedAt.get(label) ?? []), Date.now()])
   const [row] = await em.execute<{ id: string }[]>('select txid_current()::text as id')
   transactions.set(label, [...(transactions.get(label) ?? []), row!.id])
   if (label.startsWith('count')) {
@@ -43,6 +48,7 @@ async function behave(label: string, { em }: MessageContext): Promise<void> {
     seenBefore.set(label, count!.n)
   }
   if (failing.has(label)) throw new Error(`${label} failed`)
+  if (downOnce.delete(label)) throw new Error('transient: database down')
 }
 
 async function publish(...envelopes: ReturnType<typeof envelopeFor>[]): Promise<void> {
@@ -57,7 +63,7 @@ async function publish(...envelopes: ReturnType<typeof envelopeFor>[]): Promise<
  * make one batch. The consumer stops once `settled` holds.
  */
 async function consumeAsOneBatch(
-  envelopes: ReturnType<typeof envelopeFor>[],
+  envelopes: (ReturnType<typeof envelopeFor> & { id: string })[],
   settled: () => Promise<void>,
 ): Promise<void> {
   const consumer = h.startConsumer(broker, { prefetch: 8, batchSize: 8, behave })
@@ -130,6 +136,33 @@ describe('consumer handling messages in batches', () => {
 
     failing.delete('broken')
     await consumeAsOneBatch([], async () => expect(await effectCounts(['broken'])).toEqual([1]))
+  })
+
+  it('sends every message of a batch to wait for a dependency that was down, and handles each once it is back', async () => {
+    downOnce.add('down-2')
+    const labels = ['down-1', 'down-2', 'down-3']
+
+    await consumeAsOneBatch(
+      labels.map((label) => envelopeFor(label)),
+      async () => expect(await effectCounts(labels)).toEqual([1, 1, 1]),
+    )
+    // The batch ran until the failure; each message came back from the retry queue and ran again.
+    const [first, second] = startedAt.get('down-1') ?? []
+    expect(second! - first!).toBeGreaterThanOrEqual(h.retryDelaysMs.at(-1)!)
+    expect(transactions.get('down-1')).toHaveLength(2)
+    expect(transactions.get('down-2')).toHaveLength(2)
+    expect(transactions.get('down-3')).toHaveLength(1)
+    expect(transactions.get('down-1')?.[0]).toBe(transactions.get('down-2')?.[0])
+  })
+
+  it('gives a message whose id is written in capitals its effect, once', async () => {
+    const shouting = envelopeFor('capitals')
+    const envelope = { ...shouting, id: shouting.id.toUpperCase() }
+
+    await consumeAsOneBatch([envelope, envelope, envelopeFor('after-capitals')], async () =>
+      expect(await effectCounts(['capitals', 'after-capitals'])).toEqual([1, 1]),
+    )
+    expect(transactions.get('capitals')).toHaveLength(1)
   })
 
   it('gives a message delivered twice within one batch one effect', async () => {

@@ -73,8 +73,9 @@ export interface ConsumerOptions {
   prefetch?: number
   /**
    * The most messages handled in one transaction (default 1). Messages waiting together then pay
-   * for one BEGIN, inbox insert and COMMIT between them; a batch that fails is rolled back and
-   * its messages handled one by one, so a failure retries or dead-letters only its own message.
+   * for one BEGIN, inbox insert and COMMIT between them; a batch that fails is rolled back, and its
+   * messages wait for a retry together when a dependency is down (`isTransient`), or are handled
+   * one by one, so a failure retries or dead-letters only its own message.
    * A handler whose effects outside the database must not be repeated (an email) needs 1: a batch
    * rolled back runs every handler in it again.
    */
@@ -154,6 +155,8 @@ export function createConsumer(options: ConsumerOptions): Consumer {
     // A channel closed under a live connection would stop consumption silently; reconnecting
     // everything restores it.
     channel.on('close', () => {
+      // The broker requeues what this channel had not seen acked; its copies here are stale.
+      dropWaiting(channel)
       if (!closing && current?.channel === channel) void connection.close().catch(() => undefined)
     })
     await channel.prefetch(prefetch)
@@ -218,6 +221,11 @@ export function createConsumer(options: ConsumerOptions): Consumer {
     schedulePump()
   }
 
+  function dropWaiting(channel: Channel): void {
+    const kept = waiting.filter((delivery) => delivery.channel !== channel)
+    waiting.splice(0, waiting.length, ...kept)
+  }
+
   /**
    * Starts the waiting messages on the free workers, on the next turn of the event loop, so that
    * messages arriving together (one read from the socket) share a batch.
@@ -271,8 +279,9 @@ export function createConsumer(options: ConsumerOptions): Consumer {
   }
 
   /**
-   * Handles a batch in one transaction. If it fails, nothing of it is committed, and each message
-   * is handled again on its own, where a failure is that message's alone.
+   * Handles a batch in one transaction. If it fails, nothing of it is committed: for a dependency
+   * that is down, every message waits for a retry as one alone would; otherwise each is handled
+   * again on its own, where a failure is that message's alone.
    */
   async function handleBatch(batch: Delivery[]): Promise<void> {
     const startedAt = performance.now()
@@ -285,6 +294,10 @@ export function createConsumer(options: ConsumerOptions): Consumer {
         for (const delivery of batch) acked(delivery, 'ack', startedAt)
         return
       } catch (error) {
+        if (isTransient(error)) {
+          for (const delivery of batch) await failed(delivery, error, startedAt)
+          return
+        }
         logger.warn(
           { err: error, messages: batch.length },
           'a batch of messages failed; handling each on its own',
@@ -295,17 +308,28 @@ export function createConsumer(options: ConsumerOptions): Consumer {
   }
 
   async function handleAlone(delivery: Delivery, startedAt: number): Promise<void> {
-    const { channel, message, envelope } = delivery
-    let outcome: DeliveryOutcome = 'ack'
     try {
-      await runHandlers([delivery]).catch(async (error: unknown) => {
-        outcome = await withLogContext(logContext(envelope), () => retryLater(message, error))
-      })
+      await runHandlers([delivery])
     } catch (error) {
-      requeue(channel, message, envelope.type, startedAt, error)
+      await failed(delivery, error, startedAt)
       return
     }
-    acked(delivery, outcome, startedAt)
+    acked(delivery, 'ack', startedAt)
+  }
+
+  /** Moves a message whose handler failed on to a retry or dead-letter queue, then acks it. */
+  async function failed(delivery: Delivery, error: unknown, startedAt: number): Promise<void> {
+    const { channel, message, envelope } = delivery
+    await withLogContext(logContext(envelope), async () => {
+      let outcome: DeliveryOutcome
+      try {
+        outcome = await retryLater(message, error)
+      } catch (publishError) {
+        requeue(channel, message, envelope.type, startedAt, publishError)
+        return
+      }
+      acked(delivery, outcome, startedAt)
+    })
   }
 
   /** Acks a message handled since `startedAt` (its batch's start) and records how it ended. */
@@ -336,20 +360,23 @@ export function createConsumer(options: ConsumerOptions): Consumer {
    * starts, and it sees no entity the previous one loaded, as if each had its own transaction.
    */
   async function runHandlers(batch: Delivery[]): Promise<void> {
-    const unique = [...new Map(batch.map((delivery) => [delivery.envelope.id, delivery])).values()]
+    // PostgreSQL answers uuids in lower case; an id may arrive in upper case.
+    const idOf = (delivery: Delivery) => delivery.envelope.id.toLowerCase()
+    const unique = [...new Map(batch.map((delivery) => [idOf(delivery), delivery])).values()]
     let committed: { envelope: Envelope; work: () => Promise<void> }[] = []
     await inTransaction(orm.em, async (em) => {
       committed = []
       const recorded = await recordInInbox(em, {
         consumer: service,
-        ids: unique.map(({ envelope }) => envelope.id),
+        ids: unique.map(idOf),
         types: unique.map(({ envelope }) => envelope.type),
         processedAt: new Date(),
       })
       const fresh = new Set(recorded.map((row) => row.message_id))
-      for (const { envelope, handler, data, message } of unique) {
+      for (const delivery of unique) {
+        const { envelope, handler, data, message } = delivery
         await withLogContext(logContext(envelope), async () => {
-          if (!fresh.has(envelope.id)) {
+          if (!fresh.has(idOf(delivery))) {
             logger.info({ type: envelope.type }, 'duplicate message skipped')
             return
           }

@@ -158,7 +158,7 @@ export async function createServiceCore(
     orm,
     logger,
     prefetch,
-    batchSize: overrides.messaging?.batchSize ?? options.batchSize ?? prefetch,
+    batchSize: options.batchSize ?? overrides.messaging?.batchSize ?? prefetch,
     pollIntervalMs: overrides.messaging?.pollIntervalMs,
     retryDelaysMs: overrides.messaging?.retryDelaysMs ?? options.retryDelaysMs,
     isTransient: options.isTransient ?? isDependencyDown,
