@@ -15,6 +15,7 @@ const transactions = new Map<string, string[]>()
 const startedAt = new Map<string, number[]>()
 /** For labels starting `count`: how many effects of `count` labels the handler saw before its own. */
 const seenBefore = new Map<string, number>()
+/** Labels whose handler fails every time. */
 const failing = new Set<string>()
 /** Labels whose handler fails once as if the database were down. */
 const downOnce = new Set<string>()
@@ -63,7 +64,7 @@ async function publish(...envelopes: ReturnType<typeof envelopeFor>[]): Promise<
  * make one batch. The consumer stops once `settled` holds.
  */
 async function consumeAsOneBatch(
-  envelopes: (ReturnType<typeof envelopeFor> & { id: string })[],
+  envelopes: ReturnType<typeof envelopeFor>[],
   settled: () => Promise<void>,
 ): Promise<void> {
   const consumer = h.startConsumer(broker, { prefetch: 8, batchSize: 8, behave })
