@@ -2,6 +2,8 @@ import { defineEntity, type InferEntity, p } from '@mikro-orm/core'
 import type { EntityManager } from '@mikro-orm/postgresql'
 
 import { addToCounterShard, addToCounterShards, type ShardedCounter } from './counter-shards.js'
+import { kyselyOf } from './kysely.js'
+import { preparedQuery } from './prepared.js'
 
 /** Rows a user's counts are spread over; a count is the sum of at most this many. */
 export const USER_COUNTER_SHARDS = 16
@@ -76,4 +78,83 @@ export async function movePostCount(
   by: 1 | -1,
 ): Promise<void> {
   await addToFreeShard(em, authorId, { followers: 0, following: 0, posts: by })
+}
+
+/**
+ * A service's record of each follow pair's latest change, as Followed and Unfollowed told it:
+ * `(follower_id, followee_id)` is its primary key.
+ */
+type FollowStateTables = Record<
+  string,
+  { follower_id: string; followee_id: string; following: boolean; changed_at: Date }
+>
+
+interface FollowStateValues extends FollowPair {
+  following: boolean
+  at: Date
+}
+
+const insertFollowStateQuery = preparedQuery(
+  (em, values: FollowStateValues, shape: { table: string }) =>
+    kyselyOf<FollowStateTables>(em)
+      .insertInto(shape.table)
+      .values({
+        follower_id: values.followerId,
+        followee_id: values.followeeId,
+        following: values.following,
+        changed_at: values.at,
+      })
+      .onConflict((conflict) => conflict.columns(['follower_id', 'followee_id']).doNothing())
+      .returning('following'),
+)
+
+const lockedFollowStateQuery = preparedQuery((em, pair: FollowPair, shape: { table: string }) =>
+  kyselyOf<FollowStateTables>(em)
+    .selectFrom(shape.table)
+    .select(['following', 'changed_at'])
+    .where('follower_id', '=', pair.followerId)
+    .where('followee_id', '=', pair.followeeId)
+    .forUpdate(),
+)
+
+const setFollowStateQuery = preparedQuery(
+  (em, values: FollowStateValues, shape: { table: string }) =>
+    kyselyOf<FollowStateTables>(em)
+      .updateTable(shape.table)
+      .set({ following: values.following, changed_at: values.at })
+      .where('follower_id', '=', values.followerId)
+      .where('followee_id', '=', values.followeeId),
+)
+
+/**
+ * Records a follow (`following`) or an unfollow of `pair` that happened `at`, in `table` (see
+ * `FollowStateTables`), unless a later change of the pair is recorded already, and moves both
+ * accounts' follow counts when the pair's state flips: reordered or repeated events cannot skew
+ * them. A pair's first event is one statement; a concurrent one waits for that row and then
+ * compares with it.
+ */
+export async function applyFollowChange(
+  em: EntityManager,
+  table: string,
+  change: FollowPair & { at: Date; following: boolean },
+): Promise<void> {
+  const values: FollowStateValues = {
+    followerId: change.followerId,
+    followeeId: change.followeeId,
+    following: change.following,
+    at: change.at,
+  }
+  const shape = { table }
+  const [inserted] = await insertFollowStateQuery(em, values, shape)
+  let wasFollowing = false
+  if (!inserted) {
+    // The insert found the pair's row, and rows of pairs are never deleted.
+    const [state] = await lockedFollowStateQuery(em, values, shape)
+    if (!state) throw new Error(`${table} lost the row of a pair it had`)
+    if (state.changed_at >= change.at) return
+    wasFollowing = state.following
+    await setFollowStateQuery(em, values, shape)
+  }
+  if (wasFollowing !== change.following)
+    await moveFollowCounts(em, change, change.following ? 1 : -1)
 }
