@@ -5,11 +5,12 @@ import { join, relative } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 
 import { type Breakdown, GENERATOR_GROUP, settle, watch } from './breakdown.js'
-import { celebrityFollowers, graphPath } from './graph.js'
+import { fanCounts, graphPath } from './graph.js'
 import { type LatencySummary, stalls, summarise } from './latency.js'
 import { type Call, closedLoop, createClient, openLoop, type Run, throughput } from './load.js'
 import { renderReport, type Results } from './report.js'
 import {
+  celebrityFollowers,
   createPost,
   forEachLimit,
   login,
@@ -74,7 +75,7 @@ async function measured(
   return { run, breakdown }
 }
 try {
-  const plan = planSeed(graphPath(rootDir), celebrityFollowers())
+  const plan = planSeed(graphPath(rootDir), fanCounts())
   const measureMs = seconds('BENCH_SECONDS', 10)
 
   // Readers: a sample of the graph's accounts, each logged in once.
@@ -181,11 +182,16 @@ try {
     byFollowees.push({ follows: reader.follows, run })
   }
 
-  say(`fan-out: the celebrity (${plan.fans.length} followers) posts`)
+  const celebrityFans = celebrityFollowers(plan)
+  say(`fan-out: the celebrity (${celebrityFans.length} followers) posts`)
   await settle(metricsUrls)
-  const fanOutSample = plan.fans.filter((_, i) => i % Math.ceil(plan.fans.length / 100) === 0)
+  // A hundred followers of each probe author, spread over its fans.
+  const sampleOf = (fans: readonly string[]) =>
+    fans.filter((_, i) => i % Math.ceil(fans.length / 100) === 0)
+  const fanOutSample = sampleOf(celebrityFans)
+  const starSample = sampleOf(plan.fans.slice(0, plan.starFans))
   const fanTokens = new Map<string, string>()
-  await forEachLimit(fanOutSample, 16, async (fan) => {
+  await forEachLimit([...new Set([...fanOutSample, ...starSample])], 16, async (fan) => {
     fanTokens.set(fan, await login(client, fan))
   })
   const fanOutMs: number[] = []
@@ -261,7 +267,7 @@ try {
         next: (index) => ({
           method: 'GET',
           path: '/api/feed?limit=20',
-          headers: bearer(pick([...fanTokens.values()], index)),
+          headers: bearer(fanTokens.get(pick(starSample, index))!),
           kind: 'feed',
         }),
       }),
@@ -273,7 +279,8 @@ try {
       file: relative(rootDir, graphPath(rootDir)),
       accounts: plan.graph.length,
       follows: plan.graphFollows.length,
-      fans: plan.fans.length,
+      celebrityFans: plan.celebrityFans,
+      starFans: plan.starFans,
     },
     seconds: measureMs / 1000,
     ceiling: {
@@ -307,7 +314,7 @@ try {
     },
     byFollowees: byFollowees.map(({ follows, run }) => ({ follows, latency: latencies(run) })),
     fanOut: {
-      followers: plan.fans.length,
+      followers: celebrityFans.length,
       sampled: fanOutSample.length,
       posts: Number(process.env.BENCH_FANOUT_POSTS ?? 5),
       latency: summarise(Float64Array.from(fanOutMs)),

@@ -15,12 +15,20 @@ export function graphPath(rootDir: string): string {
   return path
 }
 
-/** Followers the celebrity probe gets (`BENCH_CELEBRITY_FOLLOWERS`, default 10 000). */
-export function celebrityFollowers(): number {
-  const raw = process.env.BENCH_CELEBRITY_FOLLOWERS
-  const value = raw === undefined ? 10_000 : Number(raw)
+function positiveInteger(name: string, fallback: number): number {
+  const raw = process.env[name]
+  const value = raw === undefined ? fallback : Number(raw)
   if (!Number.isInteger(value) || value < 1) {
-    throw new Error(`BENCH_CELEBRITY_FOLLOWERS must be a positive integer, not ${raw}`)
+    throw new Error(`${name} must be a positive integer, not ${raw}`)
   }
   return value
+}
+
+/**
+ * How many fans follow each probe author: the celebrity `BENCH_CELEBRITY_FOLLOWERS` of them
+ * (default 10 000), the star `BENCH_STAR_FOLLOWERS` (default as many), besides the other probes.
+ */
+export function fanCounts(): { celebrity: number; star: number } {
+  const celebrity = positiveInteger('BENCH_CELEBRITY_FOLLOWERS', 10_000)
+  return { celebrity, star: positiveInteger('BENCH_STAR_FOLLOWERS', celebrity) }
 }

@@ -6,7 +6,13 @@ import { barChart, lineChart } from './svg.js'
 export interface Results {
   machine: string
   /** The seeded graph: its edge file, and the accounts and follows it made. */
-  graph: { file: string; accounts: number; follows: number; fans: number }
+  graph: {
+    file: string
+    accounts: number
+    follows: number
+    celebrityFans: number
+    starFans: number
+  }
   seconds: number
   ceiling: { rps: number; latency: LatencySummary; failed: number }
   feed: { rps: number; latency: LatencySummary; failed: number }
@@ -175,9 +181,9 @@ function starNote(results: Results): string {
   if (star.followers <= FANOUT_MAX_FOLLOWERS) {
     return [
       `${star.username} has ${star.followers} followers, not more than FEED_FANOUT_MAX_FOLLOWERS`,
-      `(${FANOUT_MAX_FOLLOWERS}): with this seed's ${results.graph.fans} fans every author is pushed to`,
-      'its followers, and these rows do not measure the celebrity path. Seed the default 10 000 fans',
-      'for that.',
+      `(${FANOUT_MAX_FOLLOWERS}): with this seed's ${results.graph.starFans} fans of the star every`,
+      'author is pushed to its followers, and these rows do not measure the celebrity path. Seed the',
+      'default 10 000 fans for that.',
     ].join('\n')
   }
   return [
@@ -301,7 +307,8 @@ export function renderReport(results: Results): { table: string; files: Record<s
     '',
     `Measured through nginx by \`npm run bench\` (${results.seconds} s per measurement) on the graph`,
     `seeded from \`${results.graph.file}\`: ${results.graph.accounts} accounts with ${results.graph.follows}`,
-    `follows between them, an author followed by ${results.graph.fans} more accounts, and the reader`,
+    `follows between them, an author followed by ${results.graph.celebrityFans} more accounts (the`,
+    `celebrity), another followed by ${results.graph.starFans} of them (the star), and the reader`,
     "probes. Latency counts from each request's scheduled time (open loop), so a stall is never",
     'hidden by the generator waiting for it.',
     '',

@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { withClient } from '@chatty/db'
 
 import { type Breakdown, settle, watch } from './breakdown.js'
-import { celebrityFollowers, graphPath } from './graph.js'
+import { fanCounts, graphPath } from './graph.js'
 import { createClient } from './load.js'
 import { breakdownTables } from './report.js'
 import {
@@ -31,7 +31,7 @@ const PHASE_LABELS: Record<SeedPhase, string> = {
   posts: 'a post',
 }
 try {
-  const plan = planSeed(graphPath(rootDir), celebrityFollowers())
+  const plan = planSeed(graphPath(rootDir), fanCounts())
   const started = performance.now()
   const seconds = () => ((performance.now() - started) / 1000).toFixed(1)
   const phases: Breakdown[] = []

@@ -32,8 +32,13 @@ export interface SeedPlan {
   graph: string[]
   /** Follows as [follower, followee] usernames, both directions of each friendship. */
   graphFollows: [string, string][]
-  /** Accounts that follow the celebrity (and are followed by the readers). */
+  /**
+   * Accounts that follow the probe authors (and are followed by the readers): the first
+   * `celebrityFans` of them follow the celebrity, the first `starFans` the star.
+   */
   fans: string[]
+  celebrityFans: number
+  starFans: number
   postsPerGraphAccount: number
 }
 
@@ -49,7 +54,10 @@ export function fanUsername(index: number): string {
  * The Reed98 edge list (`a b` per line, nodes 0–961) as usernames and follows: each friendship
  * becomes two follows, as DeathStarBench's loader does.
  */
-export function planSeed(edgesPath: string, celebrityFollowers: number): SeedPlan {
+export function planSeed(
+  edgesPath: string,
+  fanCounts: { celebrity: number; star: number },
+): SeedPlan {
   const pairs = readFileSync(edgesPath, 'utf8')
     .split('\n')
     .map((line) => line.trim())
@@ -61,8 +69,17 @@ export function planSeed(edgesPath: string, celebrityFollowers: number): SeedPla
     [graphUsername(a), graphUsername(b)],
     [graphUsername(b), graphUsername(a)],
   ])
-  const fans = Array.from({ length: celebrityFollowers }, (_, index) => fanUsername(index))
-  return { graph, graphFollows, fans, postsPerGraphAccount: 3 }
+  const fans = Array.from({ length: Math.max(fanCounts.celebrity, fanCounts.star) }, (_, index) =>
+    fanUsername(index),
+  )
+  return {
+    graph,
+    graphFollows,
+    fans,
+    celebrityFans: fanCounts.celebrity,
+    starFans: fanCounts.star,
+    postsPerGraphAccount: 3,
+  }
 }
 
 /** Runs `work` over `items` with at most `limit` at once; the first failure stops the rest. */
@@ -177,9 +194,18 @@ export function readerFollowees(plan: SeedPlan): string[] {
   return [...plan.graph, ...plan.fans]
 }
 
-/** Who follows the star: every fan and every other probe. */
+/** Who follows the celebrity: its fans. */
+export function celebrityFollowers(plan: SeedPlan): string[] {
+  return plan.fans.slice(0, plan.celebrityFans)
+}
+
+/** Who follows the star: its fans and every other probe. */
 export function starFollowers(plan: SeedPlan): string[] {
-  return [...plan.fans, PROBES.celebrity, ...PROBES.readers.map((reader) => reader.username)]
+  return [
+    ...plan.fans.slice(0, plan.starFans),
+    PROBES.celebrity,
+    ...PROBES.readers.map((reader) => reader.username),
+  ]
 }
 
 /** Every follow the seed makes, as [follower, followee]. */
@@ -187,7 +213,7 @@ export function seedFollows(plan: SeedPlan): [string, string][] {
   const followees = readerFollowees(plan)
   return [
     ...plan.graphFollows,
-    ...plan.fans.map((fan): [string, string] => [fan, PROBES.celebrity]),
+    ...celebrityFollowers(plan).map((fan): [string, string] => [fan, PROBES.celebrity]),
     ...starFollowers(plan).map((follower): [string, string] => [follower, PROBES.star]),
     ...PROBES.readers.flatMap((reader) =>
       followees
