@@ -187,7 +187,7 @@ export function loadServiceBaseConfig(env: Env, service: ServiceManifest): Servi
     messagingPrefix: readString(env, 'MESSAGING_PREFIX', ''),
     trustProxy: readBool(env, 'TRUST_PROXY', false),
     requireVerifiedEmail: readBool(env, 'REQUIRE_VERIFIED_EMAIL', true),
-    rateLimitMultiplier: readInt(env, 'RATE_LIMIT_MULTIPLIER', 1, { min: 1, max: 10_000 }),
+    rateLimitMultiplier: readInt(env, 'RATE_LIMIT_MULTIPLIER', 1, { min: 1, max: 1_000_000 }),
     authJwksUrl: readUrl(env, 'AUTH_JWKS_URL', LOCAL_DEFAULTS.authJwksUrl),
     jwt: {
       issuer: readString(env, 'JWT_ISSUER', 'chatty-auth'),
