@@ -75,7 +75,9 @@ async function measured(
   return { run, breakdown }
 }
 try {
-  const plan = planSeed(graphPath(rootDir), fanCounts())
+  // As the seed was planned (its record says with how many fans), whatever this run's environment.
+  const seedRecord = readSeedRecord(stack.plan.stateDir)
+  const plan = planSeed(graphPath(rootDir), seedRecord?.fans ?? fanCounts())
   const measureMs = seconds('BENCH_SECONDS', 10)
 
   // Readers: a sample of the graph's accounts, each logged in once.
@@ -325,7 +327,7 @@ try {
       failed: failures(starFollowerReads),
     },
     breakdowns,
-    seed: readSeedRecord(stack.plan.stateDir),
+    seed: seedRecord,
   }
   const stamp = new Date().toISOString().slice(0, 16).replace(/[:T]/g, '-')
   const dir = join(rootDir, 'bench', 'reports', stamp)

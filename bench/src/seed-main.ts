@@ -31,7 +31,8 @@ const PHASE_LABELS: Record<SeedPhase, string> = {
   posts: 'a post',
 }
 try {
-  const plan = planSeed(graphPath(rootDir), fanCounts())
+  const fans = fanCounts()
+  const plan = planSeed(graphPath(rootDir), fans)
   const started = performance.now()
   const seconds = () => ((performance.now() - started) / 1000).toFixed(1)
   const phases: Breakdown[] = []
@@ -103,6 +104,7 @@ try {
   )
   writeSeedRecord(stack.plan.stateDir, {
     finishedAt: new Date().toISOString(),
+    fans,
     counts,
     settledSeconds,
     phases,

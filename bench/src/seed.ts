@@ -312,6 +312,8 @@ export async function seed(
 /** What the last `npm run seed` measured, kept in the bench stack's state directory for the report. */
 export interface SeedRecord {
   finishedAt: string
+  /** How many fans followed the celebrity and the star: the benchmark plans with the same. */
+  fans?: { celebrity: number; star: number }
   counts: SeedCounts
   /** From the first request until every consumer had caught up. */
   settledSeconds: number
