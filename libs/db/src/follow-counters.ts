@@ -89,13 +89,14 @@ type FollowStateTables = Record<
   { follower_id: string; followee_id: string; following: boolean; changed_at: Date }
 >
 
-interface FollowStateValues extends FollowPair {
+/** A follow (`following`) or an unfollow of a pair, and when it happened. */
+interface FollowStateChange extends FollowPair {
   following: boolean
   at: Date
 }
 
 const insertFollowStateQuery = preparedQuery(
-  (em, values: FollowStateValues, shape: { table: string }) =>
+  (em, values: FollowStateChange, shape: { table: string }) =>
     kyselyOf<FollowStateTables>(em)
       .insertInto(shape.table)
       .values({
@@ -118,7 +119,7 @@ const lockedFollowStateQuery = preparedQuery((em, pair: FollowPair, shape: { tab
 )
 
 const setFollowStateQuery = preparedQuery(
-  (em, values: FollowStateValues, shape: { table: string }) =>
+  (em, values: FollowStateChange, shape: { table: string }) =>
     kyselyOf<FollowStateTables>(em)
       .updateTable(shape.table)
       .set({ following: values.following, changed_at: values.at })
@@ -127,33 +128,26 @@ const setFollowStateQuery = preparedQuery(
 )
 
 /**
- * Records a follow (`following`) or an unfollow of `pair` that happened `at`, in `table` (see
- * `FollowStateTables`), unless a later change of the pair is recorded already, and moves both
- * accounts' follow counts when the pair's state flips: reordered or repeated events cannot skew
- * them. A pair's first event is one statement; a concurrent one waits for that row and then
+ * Records `change` in `table` (see `FollowStateTables`), unless a later change of the pair is
+ * recorded already, and moves both accounts' follow counts when the pair's state flips: reordered
+ * or repeated events cannot skew them. A pair's first event is one statement; a concurrent one waits for that row and then
  * compares with it.
  */
 export async function applyFollowChange(
   em: EntityManager,
   table: string,
-  change: FollowPair & { at: Date; following: boolean },
+  change: FollowStateChange,
 ): Promise<void> {
-  const values: FollowStateValues = {
-    followerId: change.followerId,
-    followeeId: change.followeeId,
-    following: change.following,
-    at: change.at,
-  }
   const shape = { table }
-  const [inserted] = await insertFollowStateQuery(em, values, shape)
+  const [inserted] = await insertFollowStateQuery(em, change, shape)
   let wasFollowing = false
   if (!inserted) {
     // The insert found the pair's row, and rows of pairs are never deleted.
-    const [state] = await lockedFollowStateQuery(em, values, shape)
+    const [state] = await lockedFollowStateQuery(em, change, shape)
     if (!state) throw new Error(`${table} lost the row of a pair it had`)
     if (state.changed_at >= change.at) return
     wasFollowing = state.following
-    await setFollowStateQuery(em, values, shape)
+    await setFollowStateQuery(em, change, shape)
   }
   if (wasFollowing !== change.following)
     await moveFollowCounts(em, change, change.following ? 1 : -1)
