@@ -150,6 +150,12 @@ function seedSection(seed: SeedRecord | undefined): string {
     'phase followed by the wait until every consumer had caught up; all of it took',
     `${seed.settledSeconds.toFixed(0)} s. The CPU of each phase counts its requests and all the work their events`,
     'set off in every service.',
+    ...(counts.relogins
+      ? [
+          `Accounts whose access token had expired since the accounts phase logged in again (${counts.relogins.follows}`,
+          `while following, ${counts.relogins.posts} while posting), and those phases' CPU includes those logins.`,
+        ]
+      : []),
     '',
     breakdownTables(seed.phases, 'item'),
   ].join('\n')

@@ -56,6 +56,9 @@ try {
   say(
     `accounts (registration and login) ${rate(counts.accounts, 'accounts')}, follows ${rate(counts.follows, 'follows')}, posts ${rate(counts.posts, 'posts')}`,
   )
+  say(
+    `logins again after an access token expired: ${counts.relogins.follows} while following, ${counts.relogins.posts} while posting`,
+  )
   // The follows reach the counters and feeds through events: wait until the last ones are in.
   const follows = seedFollows(plan)
   const lastReader = PROBES.readers.at(-1)!.username

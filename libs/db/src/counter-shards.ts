@@ -43,7 +43,7 @@ export async function addToCounterShard(
 /**
  * The upsert of `addToCounterShards`, one text per counter, number of keys and set of columns,
  * built once for each. The rows are inserted in order, each after its own shard is chosen: the
- * first one of its key that no other transaction holds, else the random one it was given.
+ * lowest of its key that no other transaction holds, else the random one it was given.
  */
 const shardUpsert = preparedQuery(
   (
@@ -62,6 +62,10 @@ const shardUpsert = preparedQuery(
               .selectFrom(table)
               .select('shard')
               .where(key, '=', values[`key:${row}`])
+              // Ordered as the primary key is, so the plan is its index whatever the table's size
+              // when the statement was first planned: without it, a plan made while the table was
+              // small scans all of it (a LIMIT hopes to meet a match early) and is kept.
+              .orderBy('shard')
               .limit(1)
               .forUpdate()
               .skipLocked(),
