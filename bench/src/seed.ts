@@ -272,27 +272,36 @@ export async function seed(
   const accounts = [...plan.graph, PROBES.celebrity, PROBES.star, ...readers, ...plan.fans]
 
   let done = 0
-  const tokens = new Map<string, string>()
+  /** Each account's access token, or the login that is getting it. */
+  const tokens = new Map<string, Promise<string>>()
   const relogins: Required<SeedCounts>['relogins'] = { follows: 0, posts: 0 }
-  /** Runs `work` with the account's access token, logging in again once it has expired. */
+  /**
+   * Runs `work` with the account's access token, logging in again once it has expired: once for
+   * all the requests of the account that found it expired at the same time.
+   */
   const asAccount = async (
     phase: keyof typeof relogins,
     username: string,
     work: (token: string) => Promise<unknown>,
   ) => {
+    const token = tokens.get(username)!
     try {
-      await work(tokens.get(username)!)
+      await work(await token)
     } catch (error) {
       if (!(error instanceof UnexpectedStatus && error.status === 401)) throw error
-      relogins[phase] += 1
-      tokens.set(username, await login(client, username))
-      await work(tokens.get(username)!)
+      if (tokens.get(username) === token) {
+        relogins[phase] += 1
+        tokens.set(username, login(client, username))
+      }
+      await work(await tokens.get(username)!)
     }
   }
   await phase('accounts', accounts.length, () =>
     forEachLimit(accounts, concurrency, async (username) => {
       await register(client, username)
-      tokens.set(username, await login(client, username))
+      const token = login(client, username)
+      tokens.set(username, token)
+      await token
       if (++done % 500 === 0) progress('accounts', done, accounts.length)
     }),
   )

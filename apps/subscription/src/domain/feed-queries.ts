@@ -43,19 +43,22 @@ function liveReposts(em: EntityManager, now: Date) {
  * backfills share the row and are not waited for: they only add what the rebuild reads anyway.
  */
 export async function waitForFeedWriters(em: EntityManager, ownerId: string): Promise<void> {
-  // Locks taken in id order, as every transaction that locks two users does: no deadlock.
+  // Locks taken in id order, as every transaction that locks two users does: no deadlock. The
+  // owner and the accounts they follow are one list, so each row is found through the primary
+  // key: written as `id = owner OR id IN (followees)`, the plan read every users row.
   await db(em)
     .selectFrom('users as u')
     .select('u.id')
-    .where((eb) =>
-      eb.or([
-        eb('u.id', '=', ownerId),
-        eb(
-          'u.id',
-          'in',
-          eb.selectFrom('follows').select('followee_id').where('follower_id', '=', ownerId),
+    .where(
+      'u.id',
+      'in',
+      db(em)
+        .selectFrom('follows')
+        .select('followee_id')
+        .where('follower_id', '=', ownerId)
+        .unionAll(
+          db(em).selectNoFrom((eb) => eb.cast<string>(eb.val(ownerId), 'uuid').as('followee_id')),
         ),
-      ]),
     )
     .orderBy('u.id')
     .forShare()
