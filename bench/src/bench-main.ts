@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process'
+import { randomInt } from 'node:crypto'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { cpus, loadavg, totalmem } from 'node:os'
 import { join, relative } from 'node:path'
@@ -187,11 +188,16 @@ try {
   const celebrityFans = celebrityFollowers(plan)
   say(`fan-out: the celebrity (${celebrityFans.length} followers) posts`)
   await settle(metricsUrls)
-  // A hundred followers of each probe author, spread over its fans.
-  const sampleOf = (fans: readonly string[]) =>
-    fans.filter((_, i) => i % Math.ceil(fans.length / 100) === 0)
+  // A hundred followers of each probe author, spread over its fans, the first at `offset`.
+  const sampleOf = (fans: readonly string[], offset = 0) => {
+    const step = Math.ceil(fans.length / 100)
+    return fans.filter((_, i) => i % step === offset % step)
+  }
   const fanOutSample = sampleOf(celebrityFans)
-  const starSample = sampleOf(plan.fans.slice(0, plan.starFans))
+  // Other fans on each run (while the star has more than a hundred), so feeds no earlier run
+  // has read: each fan's first read rebuilds its feed from PostgreSQL, as a follower's first
+  // read after a long absence does, and the next nine come from Redis.
+  const starSample = sampleOf(plan.fans.slice(0, plan.starFans), randomInt(1, 1_000_000))
   const fanTokens = new Map<string, string>()
   await forEachLimit([...new Set([...fanOutSample, ...starSample])], 16, async (fan) => {
     fanTokens.set(fan, await login(client, fan))
