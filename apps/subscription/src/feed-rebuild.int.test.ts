@@ -1,4 +1,5 @@
-import { type EntityManager, inTransaction } from '@chatty/db'
+import { inTransaction } from '@chatty/db'
+import { readsOf } from '@chatty/db/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
 import { waitForFeedWriters } from './domain/feed-queries.js'
@@ -14,15 +15,6 @@ afterAll(async () => {
   await sub?.close()
 })
 
-/** Rows of `users` this transaction has read so far, by scanning the table or through an index. */
-async function usersRead(em: EntityManager): Promise<number> {
-  const [row] = await em.execute<{ read: number }[]>(
-    'select (seq_tup_read + coalesce(idx_tup_fetch, 0))::int as read ' +
-      "from pg_stat_xact_user_tables where relname = 'users'",
-  )
-  return row?.read ?? 0
-}
-
 describe('a feed rebuild', () => {
   it('waits for the writers of its owner and followees without reading any other account', async () => {
     const owner = await sub.registerUser('rebuilder')
@@ -36,9 +28,9 @@ describe('a feed rebuild', () => {
     await sub.ctx.orm.em.fork().execute('analyze users')
 
     const read = await inTransaction(sub.ctx.orm.em, async (tx) => {
-      const before = await usersRead(tx)
+      const before = await readsOf(tx, 'users')
       await waitForFeedWriters(tx, owner.id)
-      return (await usersRead(tx)) - before
+      return (await readsOf(tx, 'users')).rows - before.rows
     })
     expect(read).toBe(3)
   })

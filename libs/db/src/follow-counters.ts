@@ -130,8 +130,8 @@ const setFollowStateQuery = preparedQuery(
 /**
  * Records `change` in `table` (see `FollowStateTables`), unless a later change of the pair is
  * recorded already, and moves both accounts' follow counts when the pair's state flips: reordered
- * or repeated events cannot skew them. A pair's first event is one statement; a concurrent one waits for that row and then
- * compares with it.
+ * or repeated events cannot skew them. A pair's first event is one statement; a concurrent one
+ * waits for that row and then compares with it.
  */
 export async function applyFollowChange(
   em: EntityManager,

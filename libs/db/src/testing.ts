@@ -109,3 +109,19 @@ export async function lockWaits(em: EntityManager): Promise<number> {
     where datname = current_database() and wait_event_type = 'Lock'`.execute(kyselyOf(em))
   return rows[0]?.waiting ?? 0
 }
+
+/**
+ * What the caller's connection has read of `table` and not yet reported to PostgreSQL's
+ * statistics: its sequential scans, and the rows those scans and its index scans read (a system
+ * view, hence plain SQL). A connection reports only between transactions, so the difference of
+ * two readings in one transaction is what the work between them read.
+ */
+export async function readsOf(
+  em: EntityManager,
+  table: string,
+): Promise<{ seqScans: number; rows: number }> {
+  const { rows } = await sql<{ seqScans: number; rows: number }>`
+    select seq_scan::int as "seqScans", (seq_tup_read + coalesce(idx_tup_fetch, 0))::int as rows
+    from pg_stat_xact_user_tables where relname = ${table}`.execute(kyselyOf(em))
+  return rows[0] ?? { seqScans: 0, rows: 0 }
+}
