@@ -12,27 +12,17 @@ function toEntry(post: { id: string; created_at: Date }): FeedEntry {
   return { id: post.id, at: post.created_at.getTime() }
 }
 
-function toRepostEntry(repost: { post_id: string; user_id: string; changed_at: Date }): FeedEntry {
-  return { id: feedMember(repost.post_id, repost.user_id), at: repost.changed_at.getTime() }
+/** A row of a post (`user_id` null) or of a repost (`user_id` its reposter), as a feed entry. */
+function toAuthoredEntry(row: { post_id: string; user_id: string | null; at: Date }): FeedEntry {
+  return {
+    id: row.user_id === null ? row.post_id : feedMember(row.post_id, row.user_id),
+    at: row.at.getTime(),
+  }
 }
 
 /** The newest `limit` entries of several newest-first lists. */
 function newest(lists: readonly FeedEntry[][], limit: number): FeedEntry[] {
   return lists.flat().sort(compareNewestFirst).slice(0, limit)
-}
-
-/** Reposts a feed shows: standing reposts of live public posts by registered accounts. */
-function liveReposts(em: EntityManager, now: Date) {
-  return db(em)
-    .selectFrom('reposts as r')
-    .innerJoin('users as u', (join) =>
-      join.onRef('u.id', '=', 'r.user_id').on((eb) => isShownUserAt(eb, 'u', now)),
-    )
-    .innerJoin('posts as p', 'p.id', 'r.post_id')
-    .select(['r.post_id', 'r.user_id', 'r.changed_at'])
-    .where('r.reposted', '=', true)
-    .where('p.deleted_at', 'is', null)
-    .where('p.visibility', '=', 'public')
 }
 
 /**
@@ -69,7 +59,8 @@ export async function waitForFeedWriters(em: EntityManager, ownerId: string): Pr
  * A home feed as PostgreSQL knows it: the owner's own posts and reposts and the visible posts and
  * reposts of the accounts they follow, newest first, without deleted posts or posts of banned
  * authors, and without the celebrities' entries readers merge (see `mayBeInFollowerFeeds`). A
- * post may be there more than once (its original and reposts); reads show it once.
+ * post may be there more than once (its original and reposts); reads show it once. One statement,
+ * planned on each run: what is best depends on how many the owner follows and how much they post.
  */
 export async function feedFromDatabase(
   em: EntityManager,
@@ -77,23 +68,23 @@ export async function feedFromDatabase(
   limit: number,
   now: Date,
 ): Promise<FeedEntry[]> {
-  const rows = await db(em)
+  const followees = db(em)
+    .selectFrom('follows')
+    .select('followee_id')
+    .where('follower_id', '=', ownerId)
+  const posts = db(em)
     .selectFrom('posts as p')
     .innerJoin('users as a', (join) =>
       join.onRef('a.id', '=', 'p.author_id').on((eb) => isShownUserAt(eb, 'a', now)),
     )
-    .select(['p.id', 'p.author_id', 'p.created_at'])
+    .select(['p.id as post_id', sql<string | null>`null::uuid`.as('user_id'), 'p.created_at as at'])
     .where('p.deleted_at', 'is', null)
     .where((eb) =>
       eb.or([
         eb('p.author_id', '=', ownerId),
         eb.and([
           eb('p.visibility', '<>', 'private'),
-          eb(
-            'p.author_id',
-            'in',
-            eb.selectFrom('follows').select('followee_id').where('follower_id', '=', ownerId),
-          ),
+          eb('p.author_id', 'in', followees),
           // What fan-out would have pushed: a celebrity's later posts are merged from their
           // timeline at read time, and removals of those visit no follower's feed.
           eb.or([
@@ -106,17 +97,22 @@ export async function feedFromDatabase(
     .orderBy('p.created_at', 'desc')
     .orderBy('p.id', 'desc')
     .limit(limit)
-    .execute()
-  const reposts = await liveReposts(em, now)
+  // Standing reposts of live public posts by shown accounts.
+  const reposts = db(em)
+    .selectFrom('reposts as r')
+    .innerJoin('users as u', (join) =>
+      join.onRef('u.id', '=', 'r.user_id').on((eb) => isShownUserAt(eb, 'u', now)),
+    )
+    .innerJoin('posts as p', 'p.id', 'r.post_id')
+    .select(['r.post_id', sql<string | null>`r.user_id`.as('user_id'), 'r.changed_at as at'])
+    .where('r.reposted', '=', true)
+    .where('p.deleted_at', 'is', null)
+    .where('p.visibility', '=', 'public')
     .where((eb) =>
       eb.or([
         eb('r.user_id', '=', ownerId),
         eb.and([
-          eb(
-            'r.user_id',
-            'in',
-            eb.selectFrom('follows').select('followee_id').where('follower_id', '=', ownerId),
-          ),
+          eb('r.user_id', 'in', followees),
           eb.or([
             eb.not(eb.ref('u.celebrity')),
             eb('r.changed_at', '<=', eb.ref('u.pushed_posts_until')),
@@ -126,8 +122,12 @@ export async function feedFromDatabase(
     )
     .orderBy('r.changed_at', 'desc')
     .limit(limit)
+  const rows = await db(em)
+    .selectFrom(posts.as('posts'))
+    .selectAll()
+    .unionAll(db(em).selectFrom(reposts.as('reposts')).selectAll())
     .execute()
-  return newest([rows.map(toEntry), reposts.map(toRepostEntry)], limit)
+  return newest([rows.map(toAuthoredEntry)], limit)
 }
 
 /**
@@ -250,14 +250,6 @@ const recentEntriesPrepared = preparedQuery(
           .selectAll(),
       ),
 )
-
-/** A row of `recentPostsQuery` or `recentRepostsQuery` as a feed entry. */
-function toAuthoredEntry(row: { post_id: string; user_id: string | null; at: Date }): FeedEntry {
-  return {
-    id: row.user_id === null ? row.post_id : feedMember(row.post_id, row.user_id),
-    at: row.at.getTime(),
-  }
-}
 
 /** An author's newest live posts as feed entries, for unbans and profile changes. */
 export async function recentPostsOf(

@@ -66,16 +66,18 @@ function toFeedItem(
 const REBUILD_ATTEMPTS = 3
 
 /**
- * Rebuilds a missing feed from PostgreSQL. The write is refused when the feed's generation moved
- * since `generation` was read (a removal landed while PostgreSQL was being read), and the rebuild
- * starts over. Answers the feed as read from PostgreSQL when it could not be stored.
+ * Rebuilds a missing feed from PostgreSQL and answers its entries. The write is refused when the
+ * feed's generation moved since `generation` was read (a removal landed while PostgreSQL was being
+ * read), and the rebuild starts over; past `REBUILD_ATTEMPTS`, the entries are answered unstored.
+ * Entries fan-out added meanwhile are kept in Redis but not answered: posts the rebuild's read did
+ * not see yet, which this page may miss as a read a moment earlier would have.
  */
 async function rebuildFeed(
   em: EntityManager,
   deps: FeedReader,
   readerId: string,
   generation: string,
-): Promise<FeedEntry[] | null> {
+): Promise<FeedEntry[]> {
   const limit = deps.config.feed.maxEntries
   let expected = generation
   let entries: FeedEntry[] = []
@@ -84,7 +86,7 @@ async function rebuildFeed(
     entries = await feedFromDatabase(em, readerId, limit, deps.clock())
     if (await deps.feeds.storeFeed(readerId, entries, expected)) {
       deps.logger.debug({ userId: readerId, attempt }, 'home feed rebuilt')
-      return null
+      return entries
     }
     expected = await deps.feeds.feedGeneration(readerId)
   }
@@ -162,28 +164,27 @@ export async function readHomeFeed(
 ): Promise<HomeFeedPage> {
   const { readerId, position, limit } = query
   const celebrities = await celebritiesFollowedBy(em, readerId, deps.clock())
-  let read = await deps.feeds.readIds(readerId, celebrities, position, limit)
+  const read = await deps.feeds.readIds(readerId, celebrities, position, limit)
   if (read.firstReadThisHour) {
     // Recorded before any rebuild, so fan-out writes to this feed again from now on.
     await em.nativeUpdate(User, { id: readerId }, { lastActiveAt: deps.clock() })
   }
-  let unstoredFeed: FeedEntry[] | null = null
-  if (read.feedMissing || read.timelinesMissing.length > 0) {
-    if (read.feedMissing) {
-      unstoredFeed = await rebuildFeed(em, deps, readerId, read.feedGeneration)
-    }
-    if (read.timelinesMissing.length > 0) {
-      const timelines = await timelinesFromDatabase(
-        em,
-        read.timelinesMissing,
-        deps.config.feed.maxEntries,
-      )
-      await deps.feeds.storeTimelines(timelines)
-    }
-    read = await deps.feeds.readIds(readerId, celebrities, position, limit)
+  // What was missing is rebuilt, and the page cut from what the rebuild read: whole lists, where
+  // Redis answered only the page after `position`.
+  const [feed = [], ...timelines] = read.sources
+  const sources = [
+    read.feedMissing ? await rebuildFeed(em, deps, readerId, read.feedGeneration) : feed,
+    ...timelines,
+  ]
+  if (read.timelinesMissing.length > 0) {
+    const rebuilt = await timelinesFromDatabase(
+      em,
+      read.timelinesMissing,
+      deps.config.feed.maxEntries,
+    )
+    await deps.feeds.storeTimelines(rebuilt)
+    sources.push(...rebuilt.values())
   }
-
-  const sources = unstoredFeed ? [unstoredFeed, ...read.sources.slice(1)] : read.sources
   const slice = mergeFeedPage(sources, position, limit)
   const [posts, view] = await Promise.all([
     loadPosts(em, deps, slice),
