@@ -1,5 +1,5 @@
 import { type EntityManager, preparedQuery } from '@chatty/db'
-import { type NotNull, sql } from 'kysely'
+import { type Expression, type NotNull, sql } from 'kysely'
 
 import { db } from '../db.js'
 import { Post } from '../entities/post.entity.js'
@@ -26,6 +26,17 @@ function newest(lists: readonly FeedEntry[][], limit: number): FeedEntry[] {
 }
 
 /**
+ * Any of the ids a subquery answers, as one array (`id = any(array(…))`): each row is found
+ * through the primary key, whatever the statistics say. As a join or `IN (…)`, a plan made while
+ * the tables had none (never analysed, as on a server without autovacuum) hashed the subquery's
+ * ids and read every row of the table: with 100 000 accounts, every users row for each post
+ * fanned out.
+ */
+function anyOf(subquery: Expression<{ id: string }>) {
+  return sql<string>`any(array(${subquery}))`
+}
+
+/**
  * Waits until every consumer transaction that holds the row of the feed's owner or of an account
  * they follow alone has committed. Consumers change what a feed holds only under the author's row
  * lock, and write Redis before their commit: a rebuild that read PostgreSQL without waiting could
@@ -33,22 +44,21 @@ function newest(lists: readonly FeedEntry[][], limit: number): FeedEntry[] {
  * backfills share the row and are not waited for: they only add what the rebuild reads anyway.
  */
 export async function waitForFeedWriters(em: EntityManager, ownerId: string): Promise<void> {
-  // Locks taken in id order, as every transaction that locks two users does: no deadlock. The
-  // owner and the accounts they follow are one list, so each row is found through the primary
-  // key: written as `id = owner OR id IN (followees)`, the plan read every users row.
+  // Locks taken in id order, as every transaction that locks two users does: no deadlock. Written
+  // as `id = owner OR id IN (followees)`, the plan read every users row even with statistics.
   await db(em)
     .selectFrom('users as u')
     .select('u.id')
     .where(
       'u.id',
-      'in',
-      db(em)
-        .selectFrom('follows')
-        .select('followee_id')
-        .where('follower_id', '=', ownerId)
-        .unionAll(
-          db(em).selectNoFrom((eb) => eb.cast<string>(eb.val(ownerId), 'uuid').as('followee_id')),
-        ),
+      '=',
+      anyOf(
+        db(em)
+          .selectFrom('follows')
+          .select('followee_id as id')
+          .where('follower_id', '=', ownerId)
+          .unionAll(db(em).selectNoFrom((eb) => eb.cast<string>(eb.val(ownerId), 'uuid').as('id'))),
+      ),
     )
     .orderBy('u.id')
     .forShare()
@@ -361,20 +371,23 @@ export interface FanOutTargets {
 // gone already and need no dropping.
 const DROP_WINDOW_MS = 86_400_000
 
+// Fanned-out authors have at most FEED_FANOUT_MAX_FOLLOWERS: at worst that many lookups.
 const fanOutTargetsQuery = preparedQuery(
   (em, values: { authorId: string; activeSince: Date; droppableSince: Date }) =>
     db(em)
-      .selectFrom('follows as f')
-      .innerJoin('users as u', (join) =>
-        join
-          .onRef('u.id', '=', 'f.follower_id')
-          .on('u.last_active_at', '>=', values.droppableSince),
+      .selectFrom('users as u')
+      .select((eb) => ['u.id', eb('u.last_active_at', '>=', values.activeSince).as('active')])
+      .where(
+        'u.id',
+        '=',
+        anyOf(
+          db(em)
+            .selectFrom('follows')
+            .select('follower_id as id')
+            .where('followee_id', '=', values.authorId),
+        ),
       )
-      .select((eb) => [
-        'f.follower_id as id',
-        eb('u.last_active_at', '>=', values.activeSince).as('active'),
-      ])
-      .where('f.followee_id', '=', values.authorId),
+      .where('u.last_active_at', '>=', values.droppableSince),
 )
 
 /**
