@@ -26,18 +26,7 @@ describe("fan-out's choice of followers", () => {
     await em.execute(
       `update users set last_active_at = now() - interval '14 days 12 hours' where id = '${quiet.id}'`,
     )
-    // As a server without autovacuum leaves the tables: many accounts and follows (of another
-    // author), never analysed.
-    const other = await sub.registerUser('followed_by_many')
-    for (const table of ['users', 'follows']) {
-      await em.execute(`alter table ${table} set (autovacuum_enabled = false)`)
-    }
-    await em.execute(
-      'insert into users (id, created_at, last_active_at) select gen_random_uuid(), now(), now() from generate_series(1, 20000)',
-    )
-    await em.execute(
-      `insert into follows (follower_id, followee_id, created_at) select id, '${other.id}', now() from users where id <> '${other.id}'`,
-    )
+    await sub.addUnanalysedCrowd(20_000)
 
     const activeSince = new Date(Date.now() - 14 * 86_400_000)
     const { targets, seqScans, rows } = await inTransaction(sub.ctx.orm.em, async (tx) => {

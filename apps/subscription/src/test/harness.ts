@@ -58,6 +58,12 @@ export interface SubscriptionHarness extends ServiceHarness<
    * deliver events about the account before its registration.
    */
   registerUser(label?: string, options?: { id?: string; registeredAt?: Date }): Promise<TestUser>
+  /**
+   * `count` more accounts, active now, each following one more account of their own, written
+   * straight to the tables, which are left as a server without autovacuum leaves them: never
+   * analysed. For tests of how queries are planned at size.
+   */
+  addUnanalysedCrowd(count: number): Promise<void>
   /** Delivers a like or repost event of `user` on `post` made at `at` (now by default). */
   react(
     event: ReactionEvent,
@@ -148,6 +154,20 @@ export async function startSubscription(
     return (await res.json()) as FeedPage
   }
   const idsOf = (page: FeedPage): string[] => page.items.map((item) => item.post.id)
+  const registerUser: SubscriptionHarness['registerUser'] = async (label = 'u', options = {}) => {
+    const id = options.id ?? uuidv7()
+    const username = `${label}_${randomBytes(4).toString('hex')}`
+    userIds.push(id)
+    await deliver(UserRegistered, {
+      userId: id,
+      username,
+      email: `${username}@example.test`,
+      displayName: `${label} ${username.slice(-4)}`,
+      role: 'user',
+      registeredAt: (options.registeredAt ?? new Date()).toISOString(),
+    })
+    return { id, username, token: await issuer.sign({ id, username }) }
+  }
 
   return {
     ...harness,
@@ -173,19 +193,22 @@ export async function startSubscription(
       }
       return res
     },
-    registerUser: async (label = 'u', options = {}) => {
-      const id = options.id ?? uuidv7()
-      const username = `${label}_${randomBytes(4).toString('hex')}`
-      userIds.push(id)
-      await deliver(UserRegistered, {
-        userId: id,
-        username,
-        email: `${username}@example.test`,
-        displayName: `${label} ${username.slice(-4)}`,
-        role: 'user',
-        registeredAt: (options.registeredAt ?? new Date()).toISOString(),
-      })
-      return { id, username, token: await issuer.sign({ id, username }) }
+    registerUser,
+    addUnanalysedCrowd: async (count) => {
+      const followed = await registerUser('followed_by_crowd')
+      const em = ctx.orm.em.fork()
+      for (const table of ['users', 'follows']) {
+        await em.execute(`alter table ${table} set (autovacuum_enabled = false)`)
+      }
+      await em.execute(
+        `with crowd as (
+           insert into users (id, created_at, last_active_at)
+           select gen_random_uuid(), now(), now() from generate_series(1, ?) returning id
+         )
+         insert into follows (follower_id, followee_id, created_at)
+         select id, ?, now() from crowd`,
+        [count, followed.id],
+      )
     },
     react: (event, user, post, at = new Date()) =>
       deliver(event, {
