@@ -85,6 +85,20 @@ describe('service app shell', () => {
     expect((await body(res)).code).toBe('payload-too-large')
   })
 
+  it('answers 413 from a declared length over the limit, and reads a declared body under it', async () => {
+    const send = (payload: string, length: number) =>
+      buildApp().request('/api/demo/things', {
+        method: 'POST',
+        body: payload,
+        headers: { 'content-type': 'application/json', 'content-length': String(length) },
+      })
+    const refused = await send(JSON.stringify({ name: 'x'.repeat(2000) }), 2011)
+    expect(refused.status).toBe(413)
+    expect(refused.headers.get('x-request-id')).toBeTruthy()
+    const accepted = await send('{"name":"abc"}', 14)
+    expect(accepted.status).toBe(201)
+  })
+
   it('renders thrown AppErrors and unknown routes as problem+json 404', async () => {
     const app = buildApp()
     const missing = await app.request('/api/demo/missing')

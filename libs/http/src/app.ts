@@ -89,12 +89,17 @@ function isJsonMediaType(contentType: string): boolean {
 }
 
 /**
- * Whether a route could read a body from the request. The Node adapter gives a GET or HEAD none,
- * and asking any other request makes it build a whole web Request: 5 % of a feed read's CPU.
+ * How a request's body is framed (RFC 9112 §6.3): chunked, or the length it declares (0 for none).
+ * Read from the headers where they say: asking the Node adapter for the body makes it build a whole
+ * web Request, 2 % of a post's CPU in the posts service. A body with neither header (a Request made
+ * in-process) has no length to trust and is counted as it is read, as a chunked one.
  */
-function hasReadableBody(c: Context<AppEnv>): boolean {
-  if (c.req.method === 'GET' || c.req.method === 'HEAD') return false
-  return c.req.raw.body !== null
+function bodyFraming(c: Context<AppEnv>): 'chunked' | number {
+  if (c.req.method === 'GET' || c.req.method === 'HEAD') return 0
+  if (c.req.header('transfer-encoding') !== undefined) return 'chunked'
+  const length = c.req.header('content-length')
+  if (length !== undefined) return Number(length)
+  return c.req.raw.body === null ? 0 : 'chunked'
 }
 
 /**
@@ -114,11 +119,15 @@ export function createServiceApp(options: ServiceAppOptions): OpenAPIHono<AppEnv
     c.set('requestId', requestId)
     c.set('clientIp', clientIp(c, trustProxy))
     c.set('user', undefined)
+    // Set before the route answers, so the response is built with it; setting a header on a
+    // finished response makes the Node adapter build a second, web Response (3 % of a feed read).
+    c.header('X-Request-Id', requestId)
     const started = performance.now()
     await withLogContext({ requestId, correlationId: requestId }, async () => {
       c.set('logger', accessLog)
       await next()
-      c.header('X-Request-Id', requestId)
+      // A route or error handler that answers a Response of its own has not got it yet.
+      if (!c.res.headers.has('X-Request-Id')) c.header('X-Request-Id', requestId)
       timeRequest(c, started)
       accessLog.info(
         {
@@ -132,29 +141,32 @@ export function createServiceApp(options: ServiceAppOptions): OpenAPIHono<AppEnv
     })
   })
 
-  const limitBody = bodyLimit({
-    maxSize: options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES,
-    // The rest of the body is never read, so the connection cannot carry another request:
-    // closing it tells a proxy (nginx) not to put it back into its keep-alive pool.
-    onError: () => problemResponse(new PayloadTooLargeError().toProblem(), { Connection: 'close' }),
-  })
+  const maxBodyBytes = options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES
+  // The rest of the body is never read, so the connection cannot carry another request: closing
+  // it tells a proxy (nginx) not to put it back into its keep-alive pool.
+  const tooLarge = () =>
+    problemResponse(new PayloadTooLargeError().toProblem(), { Connection: 'close' })
+  // A chunked body has no length to check beforehand: it is counted as it is read.
+  const limitChunkedBody = bodyLimit({ maxSize: maxBodyBytes, onError: tooLarge })
   const streamedBodyPaths = new Set(options.streamedBodyPaths ?? [])
-  app.use((c, next) =>
-    streamedBodyPaths.has(c.req.path) || !hasReadableBody(c) ? next() : limitBody(c, next),
-  )
+  app.use(async (c, next) => {
+    if (streamedBodyPaths.has(c.req.path)) return next()
+    const framing = bodyFraming(c)
+    if (framing === 'chunked') return limitChunkedBody(c, next)
+    return framing > maxBodyBytes ? tooLarge() : next()
+  })
 
   app.use(async (c, next) => {
     if (streamedBodyPaths.has(c.req.path)) return next()
     const contentType = c.req.header('content-type')
-    const hasBody =
-      Number(c.req.header('content-length') ?? 0) > 0 ||
-      c.req.header('transfer-encoding') !== undefined
+    const framing = bodyFraming(c)
+    const hasBody = framing === 'chunked' || framing > 0
     const query = new URL(c.req.url).search
     if (/%00/.test(query)) throw nulCharacterError(['query'])
     if (hasBody && ['POST', 'PUT', 'PATCH'].includes(c.req.method)) {
       if (!contentType || !isJsonMediaType(contentType)) throw new UnsupportedMediaTypeError()
     }
-    if (hasReadableBody(c) && contentType && isJsonMediaType(contentType)) {
+    if (hasBody && contentType && isJsonMediaType(contentType)) {
       // Cached by Hono, so the route's validator reads the same text again without a second read.
       const text = await c.req.text()
       if (text.includes('u0000')) {
