@@ -1,7 +1,27 @@
+import { connect } from 'node:net'
+
 import { describe, expect, it } from 'vitest'
 
-import { expectProblem, request } from './support/api.js'
+import { baseUrl, expectProblem, request } from './support/api.js'
+import { registerMember } from './support/social.js'
 import { newUser, uniqueSuffix } from './support/users.js'
+
+/** Sends `head` (a request line and headers, no body) as it is and answers the status line. */
+function rawStatusLine(head: string): Promise<string> {
+  const { hostname, port } = new URL(baseUrl)
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host: hostname, port: Number(port) }, () => socket.write(head))
+    let received = ''
+    socket.on('data', (chunk: Buffer) => {
+      received += chunk.toString('latin1')
+      const end = received.indexOf('\r\n')
+      if (end < 0) return
+      socket.destroy()
+      resolve(received.slice(0, end))
+    })
+    socket.on('error', reject)
+  })
+}
 
 describe('request bodies', () => {
   it('answers 400 malformed-request to a body that is not valid JSON', async () => {
@@ -21,6 +41,22 @@ describe('request bodies', () => {
       body: JSON.stringify(user),
     })
     expectProblem(response, 415, 'unsupported-media-type')
+  })
+
+  it('takes a POST with no body that declares neither a length nor a type, as curl -X POST sends it', async () => {
+    const follower = await registerMember()
+    const followee = await registerMember()
+    const status = await rawStatusLine(
+      [
+        `POST /api/subscriptions/${followee.username} HTTP/1.1`,
+        `Host: ${new URL(baseUrl).host}`,
+        `Authorization: Bearer ${follower.token}`,
+        'Connection: close',
+        '',
+        '',
+      ].join('\r\n'),
+    )
+    expect(status).toBe('HTTP/1.1 201 Created')
   })
 
   it('answers 413 in JSON to a body over 1 MB', async () => {

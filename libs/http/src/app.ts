@@ -159,14 +159,17 @@ export function createServiceApp(options: ServiceAppOptions): OpenAPIHono<AppEnv
   app.use(async (c, next) => {
     if (streamedBodyPaths.has(c.req.path)) return next()
     const contentType = c.req.header('content-type')
-    const framing = bodyFraming(c)
-    const hasBody = framing === 'chunked' || framing > 0
+    // Only a body the client declares must be JSON: a bodiless POST may carry neither header
+    // (curl -X POST), which the Node adapter still answers with an empty body stream.
+    const declaresBody =
+      Number(c.req.header('content-length') ?? 0) > 0 ||
+      c.req.header('transfer-encoding') !== undefined
     const query = new URL(c.req.url).search
     if (/%00/.test(query)) throw nulCharacterError(['query'])
-    if (hasBody && ['POST', 'PUT', 'PATCH'].includes(c.req.method)) {
+    if (declaresBody && ['POST', 'PUT', 'PATCH'].includes(c.req.method)) {
       if (!contentType || !isJsonMediaType(contentType)) throw new UnsupportedMediaTypeError()
     }
-    if (hasBody && contentType && isJsonMediaType(contentType)) {
+    if (bodyFraming(c) !== 0 && contentType && isJsonMediaType(contentType)) {
       // Cached by Hono, so the route's validator reads the same text again without a second read.
       const text = await c.req.text()
       if (text.includes('u0000')) {
